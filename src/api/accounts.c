@@ -1,0 +1,159 @@
+/* accounts.c — the account operations: tenants (resellers), their tree, caps and
+ * billing settings. */
+#include "api.h"
+#include <stdio.h>
+#include <string.h>
+
+static json_t *present_account(call_t *c, json_t *doc)
+{
+    (void)c;
+    json_t *out = json_deep_copy(doc);
+    const char *logo = json_string_value(json_object_get(doc, "logoId"));
+    if (logo) {
+        char uri[128];
+        snprintf(uri, sizeof uri, "/files/%s", logo);
+        json_object_set_new(out, "logoUri", json_string(uri));
+    }
+    return out;
+}
+
+int op_list_accounts(call_t *c)
+{
+    query_t q = {0};
+    json_t *reach = reach_account_ids(c);
+    if (reach)
+        q.f[q.nf++] = (qfilter_t){"id", Q_IN, reach};
+    const char *nf = req_str(c, "nameFilter");
+    json_t *nfv = json_string(nf ? nf : "");
+    if (nf && *nf)
+        q.f[q.nf++] = (qfilter_t){"name", Q_CONTAINS, nfv};
+    int rc = list_run(c, C_ACCOUNTS, &T_AccountInfo, &q, present_account);
+    json_decref(reach);
+    json_decref(nfv);
+    return rc;
+}
+
+int op_get_account(call_t *c)
+{
+    json_t *a;
+    if (reach_account(c, req_str(c, "accountId"), &a))
+        return -1;
+    c->resp = present_account(c, a);
+    return 0;
+}
+
+int op_new_account(call_t *c)
+{
+    const char *name = req_str(c, "name");
+    if (!name || !*name)
+        return fail_field(c, "Name", "ArgumentException", "Name is required");
+    const char *sid = req_str(c, "twilioAccountSid"), *token = req_str(c, "twilioAuthToken");
+    if ((sid && *sid) != (token && *token))
+        return fail_field(c, (sid && *sid) ? "TwilioAuthToken" : "TwilioAccountSid", "ArgumentException",
+                          "TwilioAccountSid and TwilioAuthToken go together (bring your own account)");
+    json_t *doc = json_pack("{s:s}", "name", name);
+    json_t *ancestors = json_array();
+    const char *parent = req_str(c, "parentAccountId");
+    if (parent && *parent) {
+        json_t *p = call_get(c, C_ACCOUNTS, parent);
+        if (!p) {
+            json_decref(doc);
+            json_decref(ancestors);
+            return fail_field(c, "ParentAccountId", "ArgumentException", "Account '%s' does not exist", parent);
+        }
+        json_array_extend(ancestors, json_object_get(p, "ancestorIds"));
+        json_array_append_new(ancestors, json_string(parent));
+        json_object_set_new(doc, "parentAccountId", json_string(parent));
+    }
+    json_object_set_new(doc, "ancestorIds", ancestors);
+    json_object_set_new(doc, "maxPhoneNumbers", json_integer(0));
+    json_object_set_new(doc, "isBYOA", json_boolean(sid && *sid));
+    if (sid && *sid) {
+        json_object_set_new(doc, "twilioAccountSid", json_string(sid));
+        json_object_set_new(doc, "twilioAuthToken", json_string(token)); /* not in AccountInfo: never written out */
+    }
+    entity_stamp_new(c, doc);
+    int rc = store_put(c->st, C_ACCOUNTS, doc);
+    if (!rc) { /* every account has its system settings */
+        json_t *s = json_pack("{s:O,s:[],s:[],s:[]}", "accountId", json_object_get(doc, "id"), "tags", "customerFields",
+                              "endpointFields");
+        entity_stamp_new(c, s);
+        rc = store_put(c->st, C_SETTINGS, s);
+        json_decref(s);
+    }
+    if (rc) {
+        json_decref(doc);
+        return fail_store(c, rc, "account");
+    }
+    c->resp = present_account(c, doc);
+    json_decref(doc);
+    return 0;
+}
+
+int op_patch_account(call_t *c)
+{
+    json_t *a;
+    if (reach_account(c, req_str(c, "accountId"), &a))
+        return -1;
+    const char *name = req_str(c, "name");
+    if (name && !*name)
+        return fail_field(c, "Name", "ArgumentException", "Name cannot be empty");
+    json_t *max = req_get(c, "maxPhoneNumbers");
+    if (max && json_integer_value(max) < 0)
+        return fail_field(c, "MaxPhoneNumbers", "ArgumentException", "MaxPhoneNumbers must be 0 (no cap) or more");
+    json_t *doc = json_deep_copy(a);
+    static const char *const keys[] = {"name", "maxPhoneNumbers", "logoId", "billingSettings", NULL};
+    patch_fields(c, doc, keys);
+    entity_stamp_mod(c, doc);
+    int rc = store_put(c->st, C_ACCOUNTS, doc);
+    if (rc) {
+        json_decref(doc);
+        return fail_store(c, rc, "account");
+    }
+    c->resp = present_account(c, doc);
+    json_decref(doc);
+    return 0;
+}
+
+int op_delete_account(call_t *c)
+{
+    const char *id = req_str(c, "accountId");
+    if (reach_account(c, id, NULL))
+        return -1;
+    if (store_count(c->st, C_ACCOUNTS, "parentAccountId", id) > 0)
+        return fail(c, 409, "Conflict", "The account still has child accounts");
+    if (store_count(c->st, C_CUSTOMERS, "accountId", id) > 0)
+        return fail(c, 409, "Conflict", "The account still has customers");
+    if (store_count(c->st, C_ENDPOINTS, "accountId", id) > 0)
+        return fail(c, 409, "Conflict", "The account still has endpoints");
+    query_t q = {0};
+    json_t *ids = json_pack("[s]", id);
+    q.f[q.nf++] = (qfilter_t){"accountIds", Q_HAS_ANY, ids};
+    q.limit = 1;
+    json_t *users = NULL;
+    int rc = store_list(c->st, C_USERS, &q, &users, NULL);
+    json_decref(ids);
+    size_t n = json_array_size(users);
+    json_decref(users);
+    if (rc)
+        return fail_store(c, rc, "users");
+    if (n)
+        return fail(c, 409, "Conflict", "The account still has users");
+    json_t *s = NULL;
+    query_t sq = {0};
+    json_t *aid = json_string(id);
+    sq.f[sq.nf++] = (qfilter_t){"accountId", Q_EQ, aid};
+    sq.limit = 10;
+    if (!store_list(c->st, C_SETTINGS, &sq, &s, NULL)) {
+        size_t i;
+        json_t *d;
+        json_array_foreach(s, i, d) store_delete(c->st, C_SETTINGS, json_string_value(json_object_get(d, "id")));
+    }
+    json_decref(s);
+    json_decref(aid);
+    rc = store_delete(c->st, C_ACCOUNTS, id);
+    if (rc)
+        return fail_store(c, rc, "account");
+    c->status = 204;
+    return 0;
+}

@@ -1,0 +1,86 @@
+/* api.h — what a handler sees: the bound request DTO, the caller, the store, and a
+ * place for the response DTO or an error.  No HTTP and no wire format in here. */
+#ifndef API_H
+#define API_H
+#include <jansson.h>
+#include "../auth/auth.h"
+#include "../schema/dto.h"
+#include "../store/store.h"
+
+typedef struct call call_t;
+typedef int (*handler_t)(call_t *c);
+
+/* op flags */
+enum {
+    OP_ANON = 1 << 0,  /* no login needed */
+    OP_WRITE = 1 << 1, /* runs in a write transaction */
+};
+
+typedef struct op {
+    const char *name;       /* operation (and request DTO) name */
+    const char *verbs;      /* "GET", "GET,POST" */
+    const char *routes[3];  /* route templates: "/customers/{customerId}" */
+    unsigned roles;         /* ROLE_* allowed; 0 with OP_ANON: anyone; 0 otherwise: any login */
+    int access;             /* ACCESS_READ/WRITE/DELETE a Manager needs */
+    unsigned flags;
+    const type_t *req, *resp;
+    handler_t handler;
+    const char *desc;
+} op_t;
+
+extern const op_t api_ops[];
+extern const int api_nops;
+const op_t *api_op_by_name(const char *name);
+
+struct call {
+    const op_t *op;
+    principal_t *who;       /* the caller; who->user NULL when anonymous */
+    store_t *st;
+    json_t *req;            /* bound request DTO */
+    json_t *resp;           /* response DTO (type op->resp), set by the handler */
+    int status;             /* 200 unless the handler says otherwise */
+    /* error */
+    const char *err_code;
+    char err_msg[512];
+    json_t *err_fields;     /* [{errorCode, fieldName, message}] */
+    /* session effects, carried out by the transport */
+    const char *session_in; /* the session id the request came with */
+    char session_out[64];   /* a new session to hand to the client */
+    int session_remember;
+    int session_end;
+    json_t *memo;           /* documents already read in this call, by "coll:id" */
+};
+
+/* Errors: each returns -1 so a handler can `return fail(...)`. */
+int fail(call_t *c, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int fail_field(call_t *c, const char *field, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int fail_store(call_t *c, int rc, const char *what);
+
+/* Request field access (canonical camelCase keys). */
+const char *req_str(call_t *c, const char *key);       /* NULL when absent */
+json_t *req_get(call_t *c, const char *key);
+
+/* Shared entity helpers (entity.c) */
+void entity_stamp_new(call_t *c, json_t *doc);  /* id, dates, createdBy, lastModifiedBy */
+void entity_stamp_mod(call_t *c, json_t *doc);
+/* PATCH: copy each present request field named in keys into doc ("" clears a string). */
+void patch_fields(call_t *c, json_t *doc, const char *const *keys);
+
+/* A document read once per call (memoised); borrowed reference, NULL if missing. */
+json_t *call_get(call_t *c, coll_t coll, const char *id);
+
+/* Reach (access.c): 0 when the caller may act on the thing, else fail()s 403/404 and -1. */
+int reach_account(call_t *c, const char *account_id, json_t **account_out);
+int reach_customer(call_t *c, const char *customer_id, json_t **customer_out);
+int can_reach_account(call_t *c, json_t *account);
+int can_reach_customer(call_t *c, json_t *customer);
+/* Accounts a Manager (or Customer, through its customers) may see; NULL = all (SA). */
+json_t *reach_account_ids(call_t *c);
+/* Customer ids a Customer-role caller reaches (its customerIds and their descendants). */
+json_t *reach_customer_ids(call_t *c);
+
+/* Lists (list.c): apply ListRequest paging/sort to q, run it, and build the response. */
+int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
+
+#endif

@@ -1,0 +1,71 @@
+/* authops.c — login (credentials), logout and the caller's status. */
+#include "api.h"
+#include <string.h>
+#include <strings.h>
+#include "../util/ids.h"
+
+enum { SESSION_DAYS = 14, REMEMBER_DAYS = 365 };
+
+json_t *present_user(call_t *c, json_t *doc); /* users.c */
+
+static json_t *auth_response(principal_t *p, const char *sid)
+{
+    json_t *u = p->user;
+    const char *fn = json_string_value(json_object_get(u, "firstName"));
+    const char *ln = json_string_value(json_object_get(u, "lastName"));
+    char display[256];
+    snprintf(display, sizeof display, "%s%s%s", fn ? fn : "", fn && ln ? " " : "", ln ? ln : "");
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:[]}", "userId", p->id, "sessionId", sid, "userName", p->email,
+                     "displayName", *display ? display : p->email, "bearerToken", sid, "roles",
+                     json_object_get(u, "roles"), "permissions");
+}
+
+int op_authenticate(call_t *c)
+{
+    const char *provider = req_str(c, "provider");
+    if (provider && !strcasecmp(provider, "logout")) {
+        if (c->session_in && *c->session_in)
+            store_session_delete(c->st, c->session_in);
+        c->session_end = 1;
+        c->resp = json_object();
+        return 0;
+    }
+    if (provider && *provider && strcasecmp(provider, "credentials") && strcasecmp(provider, "basic"))
+        return fail_field(c, "Provider", "NotSupported", "Authentication provider '%s' is not supported", provider);
+    const char *user = req_str(c, "userName"), *pw = req_str(c, "password");
+    principal_t login = {0};
+    principal_t *p = c->who;
+    if (user || pw) {
+        if (!user || !*user)
+            return fail_field(c, "UserName", "ArgumentException", "UserName is required");
+        if (!pw || !*pw)
+            return fail_field(c, "Password", "ArgumentException", "Password is required");
+        if (auth_login(c->st, user, pw, &login) != AUTH_OK)
+            return fail(c, 401, "Unauthorized", "Invalid Username or Password");
+        p = &login;
+    } else if (!p->user) {
+        return fail(c, 401, "Unauthorized", "Not Authenticated");
+    }
+    char sid[21];
+    token_new(sid, 20);
+    int remember = json_is_true(req_get(c, "rememberMe"));
+    int rc = store_session_put(c->st, sid, p->id, now_ms() + 86400000LL * (remember ? REMEMBER_DAYS : SESSION_DAYS));
+    if (rc) {
+        principal_free(&login);
+        return fail_store(c, rc, "session");
+    }
+    snprintf(c->session_out, sizeof c->session_out, "%s", sid);
+    c->session_remember = remember;
+    c->resp = auth_response(p, sid);
+    principal_free(&login);
+    return 0;
+}
+
+int op_get_auth_status(call_t *c)
+{
+    if (!c->who->user)
+        return 0; /* nobody: no content */
+    c->resp = present_user(c, c->who->user);
+    json_object_set_new(c->resp, "isAuthenticated", json_true());
+    return 0;
+}

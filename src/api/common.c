@@ -1,0 +1,102 @@
+/* common.c — helpers every handler uses: errors, request field access, entity
+ * stamps, PATCH copying, and the per-call document memo. */
+#include "api.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "../util/ids.h"
+
+int fail(call_t *c, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err_msg, sizeof c->err_msg, fmt, ap);
+    va_end(ap);
+    c->status = status;
+    c->err_code = code;
+    return -1;
+}
+
+int fail_field(call_t *c, const char *field, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!c->err_fields)
+        c->err_fields = json_array();
+    json_array_append_new(c->err_fields, json_pack("{s:s,s:s,s:s}", "errorCode", code, "fieldName", field, "message", msg));
+    /* the first field error is repeated at the top, as ServiceStack's validators do */
+    if (!c->err_code) {
+        snprintf(c->err_msg, sizeof c->err_msg, "%s", msg);
+        c->err_code = code;
+        c->status = 400;
+    }
+    return -1;
+}
+
+int fail_store(call_t *c, int rc, const char *what)
+{
+    switch (rc) {
+    case ST_NOTFOUND: return fail(c, 404, "NotFound", "%s not found", what);
+    case ST_CONFLICT: return fail(c, 409, "Conflict", "%s conflicts with an existing one", what);
+    case ST_BUSY: return fail(c, 503, "ServiceUnavailable", "The store is busy; try again");
+    default:
+        fprintf(stderr, "evovoiced: store error on %s: %s\n", what, store_errmsg(c->st));
+        return fail(c, 500, "InternalServerError", "An internal error occurred");
+    }
+}
+
+json_t *req_get(call_t *c, const char *key) { return json_object_get(c->req, key); }
+const char *req_str(call_t *c, const char *key) { return json_string_value(json_object_get(c->req, key)); }
+
+void entity_stamp_new(call_t *c, json_t *doc)
+{
+    char id[25], now[64];
+    id_new(id);
+    now_iso(now);
+    const char *who = c->who->email ? c->who->email : "system";
+    json_object_set_new(doc, "id", json_string(id));
+    json_object_set_new(doc, "dateCreated", json_string(now));
+    json_object_set_new(doc, "dateLastModified", json_string(now));
+    json_object_set_new(doc, "createdBy", json_string(who));
+    json_object_set_new(doc, "lastModifiedBy", json_string(who));
+}
+
+void entity_stamp_mod(call_t *c, json_t *doc)
+{
+    char now[64];
+    now_iso(now);
+    json_object_set_new(doc, "dateLastModified", json_string(now));
+    json_object_set_new(doc, "lastModifiedBy", json_string(c->who->email ? c->who->email : "system"));
+}
+
+void patch_fields(call_t *c, json_t *doc, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        json_t *v = req_get(c, *keys);
+        if (!v)
+            continue;
+        if (json_is_string(v) && json_string_length(v) == 0)
+            json_object_del(doc, *keys);
+        else
+            json_object_set(doc, *keys, v);
+    }
+}
+
+json_t *call_get(call_t *c, coll_t coll, const char *id)
+{
+    if (!id)
+        return NULL;
+    char key[64];
+    snprintf(key, sizeof key, "%d:%s", (int)coll, id);
+    if (!c->memo)
+        c->memo = json_object();
+    json_t *d = json_object_get(c->memo, key);
+    if (d)
+        return json_is_null(d) ? NULL : d;
+    d = store_get(c->st, coll, id);
+    json_object_set_new(c->memo, key, d ? d : json_null());
+    return d;
+}

@@ -1,0 +1,235 @@
+/* customers.c — the customer operations: each account's tree of customers, their
+ * tags, schedule, billing and app settings, and staging mode.
+ *
+ * Stored: the CustomerInfo fields a client sets, plus tagIds.  Derived on every read:
+ * breadcrumb (walked up the tree, so a move shows at once in the whole subtree),
+ * accountName and the resolved tags. */
+#include "api.h"
+#include <string.h>
+#include "validate.h"
+
+enum { MAX_TREE_DEPTH = 1000 };
+
+json_t *present_customer(call_t *c, json_t *doc)
+{
+    json_t *out = json_deep_copy(doc);
+    json_object_del(out, "tagIds");
+    const char *account = json_string_value(json_object_get(doc, "accountId"));
+    json_t *a = call_get(c, C_ACCOUNTS, account);
+    if (a)
+        json_object_set(out, "accountName", json_object_get(a, "name"));
+    json_t *crumbs = json_array();
+    json_t *cur = doc;
+    for (int d = 0; cur && d < MAX_TREE_DEPTH; d++) {
+        json_array_insert_new(crumbs, 0, json_pack("{s:O,s:O}", "id", json_object_get(cur, "id"), "name",
+                                                    json_object_get(cur, "name")));
+        cur = call_get(c, C_CUSTOMERS, json_string_value(json_object_get(cur, "parentCustomerId")));
+    }
+    json_object_set_new(out, "breadcrumb", crumbs);
+    json_object_set_new(out, "tags", resolve_tags(c, account, json_object_get(doc, "tagIds")));
+    return out;
+}
+
+static int is_customer_role(call_t *c) { return !(c->who->roles & (ROLE_SA | ROLE_MANAGER)); }
+
+/* A new parent: exists, same account, reachable, and not the customer itself or below it. */
+static int check_parent(call_t *c, const char *account_id, const char *parent_id, const char *self_id)
+{
+    json_t *p = call_get(c, C_CUSTOMERS, parent_id);
+    if (!p)
+        return fail_field(c, "ParentCustomerId", "ArgumentException", "Customer '%s' does not exist", parent_id);
+    const char *pa = json_string_value(json_object_get(p, "accountId"));
+    if (!pa || strcmp(pa, account_id))
+        return fail_field(c, "ParentCustomerId", "ArgumentException",
+                          "The parent customer must belong to the same account");
+    if (!can_reach_customer(c, p))
+        return fail(c, 403, "Forbidden", "You do not have access to customer '%s'", parent_id);
+    json_t *cur = p;
+    for (int d = 0; self_id && cur && d < MAX_TREE_DEPTH; d++) {
+        const char *id = json_string_value(json_object_get(cur, "id"));
+        if (id && !strcmp(id, self_id))
+            return fail_field(c, "ParentCustomerId", "ArgumentException",
+                              "A customer cannot become its own ancestor");
+        cur = call_get(c, C_CUSTOMERS, json_string_value(json_object_get(cur, "parentCustomerId")));
+    }
+    return 0;
+}
+
+static int put_and_present(call_t *c, json_t *doc)
+{
+    int rc = store_put(c->st, C_CUSTOMERS, doc);
+    if (rc) {
+        json_decref(doc);
+        return fail_store(c, rc, "customer");
+    }
+    /* later reads in this call must see the new version */
+    char key[64];
+    snprintf(key, sizeof key, "%d:%s", (int)C_CUSTOMERS, json_string_value(json_object_get(doc, "id")));
+    if (c->memo)
+        json_object_del(c->memo, key);
+    c->resp = present_customer(c, doc);
+    json_decref(doc);
+    return 0;
+}
+
+int op_list_customers(call_t *c)
+{
+    query_t q = {0};
+    json_t *owned[4] = {0};
+    int no = 0;
+    if (!(c->who->roles & ROLE_SA)) {
+        if (is_customer_role(c))
+            owned[no] = reach_customer_ids(c), q.f[q.nf++] = (qfilter_t){"id", Q_IN, owned[no++]};
+        else
+            owned[no] = reach_account_ids(c), q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, owned[no++]};
+    }
+    json_t *v;
+    if (json_array_size(v = req_get(c, "accountIds")))
+        q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v};
+    const char *nf = req_str(c, "nameFilter");
+    json_t *nfv = json_string(nf ? nf : "");
+    if (nf && *nf)
+        q.f[q.nf++] = (qfilter_t){"name", Q_CONTAINS, nfv};
+    json_t *parents = req_get(c, "parentCustomerIds");
+    if (json_array_size(parents)) {
+        if (json_is_true(req_get(c, "shallowParent"))) {
+            q.f[q.nf++] = (qfilter_t){"parentCustomerId", Q_IN, parents};
+        } else {
+            json_t *sub = store_subtree(c->st, C_CUSTOMERS, parents);
+            size_t i, j;
+            json_t *x, *y;
+            json_t *desc = json_array(); /* descendants, without the given parents themselves */
+            json_array_foreach(sub, i, x)
+            {
+                int root = 0;
+                json_array_foreach(parents, j, y) if (json_equal(x, y)) root = 1;
+                if (!root)
+                    json_array_append(desc, x);
+            }
+            json_decref(sub);
+            owned[no] = desc;
+            q.f[q.nf++] = (qfilter_t){"id", Q_IN, owned[no++]};
+        }
+    }
+    if (json_array_size(v = req_get(c, "tagIds")))
+        q.f[q.nf++] = (qfilter_t){"tagIds", Q_HAS_ALL, v};
+    int rc = list_run(c, C_CUSTOMERS, &T_CustomerInfo, &q, present_customer);
+    for (int i = 0; i < no; i++)
+        json_decref(owned[i]);
+    json_decref(nfv);
+    return rc;
+}
+
+int op_get_customer(call_t *c)
+{
+    json_t *cu;
+    if (reach_customer(c, req_str(c, "customerId"), &cu))
+        return -1;
+    c->resp = present_customer(c, cu);
+    return 0;
+}
+
+int op_new_customer(call_t *c)
+{
+    const char *account = req_str(c, "accountId");
+    const char *parent = req_str(c, "parentCustomerId");
+    if ((!account || !*account) && parent && *parent) { /* the parent's account */
+        json_t *p = call_get(c, C_CUSTOMERS, parent);
+        account = p ? json_string_value(json_object_get(p, "accountId")) : NULL;
+    }
+    if ((!account || !*account) && json_array_size(json_object_get(c->who->user, "accountIds")) == 1)
+        account = json_string_value(json_array_get(json_object_get(c->who->user, "accountIds"), 0));
+    if (!account || !*account)
+        return fail_field(c, "AccountId", "ArgumentException", "AccountId is required");
+    json_t *a = call_get(c, C_ACCOUNTS, account);
+    if (!a)
+        return fail_field(c, "AccountId", "ArgumentException", "Account '%s' does not exist", account);
+    if (!can_reach_account(c, a) && !(is_customer_role(c) && parent && *parent))
+        return fail(c, 403, "Forbidden", "You do not have access to account '%s'", account);
+    const char *name = req_str(c, "name");
+    if (!name || !*name)
+        return fail_field(c, "Name", "ArgumentException", "Name is required");
+    if (parent && *parent) {
+        if (check_parent(c, account, parent, NULL))
+            return -1;
+    } else if (is_customer_role(c)) {
+        return fail(c, 403, "Forbidden", "Customer logins cannot create top-level customers");
+    }
+    json_t *doc = json_pack("{s:s,s:s}", "accountId", account, "name", name);
+    if (parent && *parent)
+        json_object_set_new(doc, "parentCustomerId", json_string(parent));
+    if (req_str(c, "referenceId") && *req_str(c, "referenceId"))
+        json_object_set(doc, "referenceId", req_get(c, "referenceId"));
+    json_t *data = req_get(c, "data");
+    json_object_set_new(doc, "isStaging", json_false());
+    json_object_set_new(doc, "data", data ? json_incref(data) : json_object());
+    json_object_set_new(doc, "tagIds", json_array());
+    json_object_set_new(doc, "schedule", json_pack("{s:b,s:b,s:[]}", "inherit", 1, "forceClosed", 0, "rules"));
+    json_object_set_new(doc, "integrationData", json_object());
+    json_object_set_new(doc, "overrideBillingSettings", json_false());
+    json_object_set_new(doc, "overrideAppSettings", json_false());
+    entity_stamp_new(c, doc);
+    return put_and_present(c, doc);
+}
+
+int op_patch_customer(call_t *c)
+{
+    const char *id = req_str(c, "customerId");
+    json_t *cu;
+    if (reach_customer(c, id, &cu))
+        return -1;
+    const char *account = json_string_value(json_object_get(cu, "accountId"));
+    const char *name = req_str(c, "name");
+    if (name && !*name)
+        return fail_field(c, "Name", "ArgumentException", "Name cannot be empty");
+    const char *parent = req_str(c, "parentCustomerId");
+    if (parent) {
+        if (*parent) {
+            if (check_parent(c, account, parent, id))
+                return -1;
+        } else if (is_customer_role(c)) {
+            return fail(c, 403, "Forbidden", "Customer logins cannot move a customer to the top level");
+        }
+    }
+    json_t *tags = req_get(c, "tagIds");
+    if (tags && validate_tag_ids(c, account, tags))
+        return -1;
+    json_t *sched = req_get(c, "schedule");
+    if (sched && validate_schedule(c, sched, "Schedule"))
+        return -1;
+    json_t *doc = json_deep_copy(cu);
+    static const char *const keys[] = {"name", "parentCustomerId", "referenceId", "data", "tagIds", "schedule",
+                                       "overrideBillingSettings", "billingSettings", "overrideAppSettings",
+                                       "appSettings", NULL};
+    patch_fields(c, doc, keys);
+    entity_stamp_mod(c, doc);
+    return put_and_present(c, doc);
+}
+
+int op_delete_customer(call_t *c)
+{
+    const char *id = req_str(c, "customerId");
+    if (reach_customer(c, id, NULL))
+        return -1;
+    if (store_count(c->st, C_CUSTOMERS, "parentCustomerId", id) > 0)
+        return fail(c, 409, "Conflict", "The customer still has child customers");
+    if (store_count(c->st, C_ENDPOINTS, "customerId", id) > 0)
+        return fail(c, 409, "Conflict", "The customer still has endpoints");
+    int rc = store_delete(c->st, C_CUSTOMERS, id);
+    if (rc)
+        return fail_store(c, rc, "customer");
+    c->status = 204;
+    return 0;
+}
+
+int op_set_customer_staging_mode(call_t *c)
+{
+    const char *id = req_str(c, "customerId");
+    json_t *cu;
+    if (reach_customer(c, id, &cu))
+        return -1;
+    json_t *doc = json_deep_copy(cu);
+    json_object_set_new(doc, "isStaging", json_boolean(json_is_true(req_get(c, "isStaging"))));
+    entity_stamp_mod(c, doc);
+    return put_and_present(c, doc);
+}

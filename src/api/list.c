@@ -1,0 +1,68 @@
+/* list.c — the ListRequest fields every list operation shares: paging, all,
+ * specificIds, sort, simplifiedPaging; and the ListResponse shape. */
+#include "api.h"
+#include <string.h>
+
+enum { DEFAULT_PAGE_SIZE = 25, MAX_PAGE_SIZE = 1000, MAX_ALL = 100000 };
+
+int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *))
+{
+    long page = (long)json_integer_value(req_get(c, "page"));
+    long per = (long)json_integer_value(req_get(c, "countPerPage"));
+    int all = json_is_true(req_get(c, "all"));
+    int simplified = json_is_true(req_get(c, "simplifiedPaging"));
+    if (page < 0)
+        return fail_field(c, "Page", "ArgumentException", "Page must be 0 or more");
+    if (per < 0 || per > MAX_PAGE_SIZE)
+        return fail_field(c, "CountPerPage", "ArgumentException", "CountPerPage must be between 1 and %d", MAX_PAGE_SIZE);
+    if (per == 0)
+        per = DEFAULT_PAGE_SIZE;
+    json_t *ids = req_get(c, "specificIds");
+    if (json_array_size(ids) && q->nf < 16)
+        q->f[q->nf++] = (qfilter_t){"id", Q_IN, ids};
+    const char *sf = req_str(c, "sortField");
+    if (sf && *sf) {
+        const field_t *f = schema_field(item, sf);
+        if (!f || (f->flags & F_LIST) || f->type->kind == K_OBJECT || f->type->kind == K_MAP)
+            return fail_field(c, "SortField", "ArgumentException", "'%s' is not a field this list can be sorted by", sf);
+        q->sort = f->json;
+    }
+    const char *so = req_str(c, "sortOrder");
+    q->desc = so && !strcmp(so, "Descend");
+    if (all) {
+        q->offset = 0;
+        q->limit = MAX_ALL;
+    } else {
+        q->offset = page * per;
+        q->limit = simplified ? per + 1 : per;
+    }
+    q->count = !simplified && !all;
+    long total = 0;
+    json_t *rows;
+    int rc = store_list(c->st, coll, q, &rows, &total);
+    if (rc)
+        return fail_store(c, rc, "list");
+    int more = 0;
+    if (simplified && !all && (long)json_array_size(rows) > per) {
+        json_array_remove(rows, (size_t)per);
+        more = 1;
+    }
+    json_t *items = json_array();
+    size_t i;
+    json_t *d;
+    json_array_foreach(rows, i, d) json_array_append_new(items, present ? present(c, d) : json_incref(d));
+    json_decref(rows);
+    long count = (long)json_array_size(items);
+    if (all) {
+        total = count;
+        c->resp = json_pack("{s:o,s:I,s:I,s:b}", "items", items, "totalCount", (json_int_t)total, "totalPages",
+                            (json_int_t)(count ? 1 : 0), "hasMorePages", 0);
+    } else if (simplified) {
+        c->resp = json_pack("{s:o,s:i,s:i,s:b}", "items", items, "totalCount", 0, "totalPages", 0, "hasMorePages", more);
+    } else {
+        long pages = (total + per - 1) / per;
+        c->resp = json_pack("{s:o,s:I,s:I,s:b}", "items", items, "totalCount", (json_int_t)total, "totalPages",
+                            (json_int_t)pages, "hasMorePages", (page + 1) * per < total);
+    }
+    return 0;
+}

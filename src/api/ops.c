@@ -1,0 +1,74 @@
+/* ops.c — the operation table: every operation the server answers, with its verbs,
+ * routes, roles, Manager access level, request and response types, and handler.
+ * Routing, role checks, pre-defined routes (/api/{Name}) and metadata all read it. */
+#include "api.h"
+#include <strings.h>
+
+int op_authenticate(call_t *), op_get_auth_status(call_t *);
+int op_list_accounts(call_t *), op_get_account(call_t *), op_new_account(call_t *), op_patch_account(call_t *),
+    op_delete_account(call_t *);
+int op_list_customers(call_t *), op_get_customer(call_t *), op_new_customer(call_t *), op_patch_customer(call_t *),
+    op_delete_customer(call_t *), op_set_customer_staging_mode(call_t *);
+int op_list_users(call_t *), op_new_user(call_t *), op_patch_user(call_t *), op_delete_user(call_t *);
+int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
+
+#define SA ROLE_SA
+#define M ROLE_MANAGER
+#define C ROLE_CUSTOMER
+#define R ACCESS_READ
+#define W ACCESS_WRITE
+#define D ACCESS_DELETE
+
+const op_t api_ops[] = {
+    {"Authenticate", "GET,POST", {"/auth", "/auth/{provider}"}, 0, R, OP_ANON | OP_WRITE, &T_Authenticate,
+     &T_AuthenticateResponse, op_authenticate, "Sign in (credentials), or sign out with the provider 'logout'"},
+    {"GetAuthStatus", "GET", {"/auth/status"}, 0, R, OP_ANON, &T_GetAuthStatus, &T_UserInfo, op_get_auth_status,
+     "The signed-in user, or no content"},
+
+    {"ListAccounts", "GET", {"/accounts"}, 0, R, 0, &T_ListAccounts, &T_ListResponse_AccountInfo, op_list_accounts,
+     "Get a list of accounts"},
+    {"GetAccount", "GET", {"/accounts/{accountId}"}, 0, R, 0, &T_GetAccount, &T_AccountInfo, op_get_account,
+     "Get a specific account"},
+    {"NewAccount", "POST", {"/accounts"}, SA, W, OP_WRITE, &T_NewAccount, &T_AccountInfo, op_new_account,
+     "Create a new account"},
+    {"PatchAccount", "PATCH", {"/accounts/{accountId}"}, SA, W, OP_WRITE, &T_PatchAccount, &T_AccountInfo,
+     op_patch_account, "Update the specified account details"},
+    {"DeleteAccount", "DELETE", {"/accounts/{accountId}"}, SA, D, OP_WRITE, &T_DeleteAccount, &T_EmptyResponse,
+     op_delete_account, "Delete an account that has no customers, endpoints or users"},
+
+    {"ListCustomers", "GET", {"/customers"}, SA | M | C, R, 0, &T_ListCustomers, &T_ListResponse_CustomerInfo,
+     op_list_customers, "Get a list of customers"},
+    {"GetCustomer", "GET", {"/customers/{customerId}"}, SA | M | C, R, 0, &T_GetCustomer, &T_CustomerInfo,
+     op_get_customer, "Get a specific customer"},
+    {"NewCustomer", "POST", {"/customers"}, SA | M | C, W, OP_WRITE, &T_NewCustomer, &T_CustomerInfo,
+     op_new_customer, "Create a new customer"},
+    {"PatchCustomer", "PATCH", {"/customers/{customerId}"}, SA | M | C, W, OP_WRITE, &T_PatchCustomer,
+     &T_CustomerInfo, op_patch_customer, "Update a customer"},
+    {"DeleteCustomer", "DELETE", {"/customers/{customerId}"}, SA | M | C, D, OP_WRITE, &T_DeleteCustomer,
+     &T_EmptyResponse, op_delete_customer, "Delete a customer that has no child customers or endpoints"},
+    {"SetCustomerStagingMode", "POST", {"/customers/{customerId}/staging"}, SA | M | C, W, OP_WRITE,
+     &T_SetCustomerStagingMode, &T_CustomerInfo, op_set_customer_staging_mode,
+     "Route this customer's phone numbers to the staging or the production server"},
+
+    {"ListUsers", "GET", {"/users"}, SA | M, R, 0, &T_ListUsers, &T_ListResponse_UserInfo, op_list_users,
+     "Get a list of users"},
+    {"NewUser", "POST", {"/users"}, SA | M, W, OP_WRITE, &T_NewUser, &T_UserInfo, op_new_user, "Create a new user"},
+    {"PatchUser", "PATCH", {"/users/{userId}"}, SA | M, W, OP_WRITE, &T_PatchUser, &T_UserInfo, op_patch_user,
+     "Update a user"},
+    {"DeleteUser", "DELETE", {"/users/{userId}"}, SA | M, D, OP_WRITE, &T_DeleteUser, &T_EmptyResponse,
+     op_delete_user, "Delete a user"},
+
+    {"GetSystemSettings", "GET", {"/system/settings"}, SA | M | C, R, 0, &T_GetSystemSettings,
+     &T_SystemSettingsInfo, op_get_system_settings, "Get an account's system settings"},
+    {"PatchSystemSettings", "PATCH", {"/system/settings"}, SA | M, W, OP_WRITE, &T_PatchSystemSettings,
+     &T_SystemSettingsInfo, op_patch_system_settings, "Update an account's system settings"},
+};
+const int api_nops = (int)(sizeof api_ops / sizeof *api_ops);
+
+const op_t *api_op_by_name(const char *name)
+{
+    for (int i = 0; i < api_nops; i++)
+        if (!strcasecmp(api_ops[i].name, name))
+            return &api_ops[i];
+    return NULL;
+}

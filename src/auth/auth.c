@@ -1,0 +1,191 @@
+/* auth.c — passwords, the Basic-credential cache, sessions.
+ *
+ * argon2id costs tens of milliseconds by design, so a client sending Basic on every
+ * request must not pay it every time: a verified header is remembered for
+ * auth_config.cache_seconds under a keyed BLAKE2b hash of the header (the header itself
+ * is never kept).  An entry also records a hash of the stored password hash, so a
+ * password change invalidates it at once. */
+#include "auth.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+auth_config_t auth_config = {60};
+
+static atomic_ulong argon_runs;
+static unsigned char cache_key[crypto_generichash_KEYBYTES];
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+#define CACHE_SLOTS 4096
+typedef struct {
+    unsigned char key[16];   /* keyed hash of the Authorization header */
+    unsigned char pw[16];    /* hash of the stored password hash at verification */
+    char user_id[25];
+    time_t expires;
+} centry_t;
+static centry_t cache[CACHE_SLOTS];
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int auth_init(void)
+{
+    if (sodium_init() < 0)
+        return -1;
+    randombytes_buf(cache_key, sizeof cache_key);
+    /* verifying unknown e-mails against a dummy hash keeps their timing like a real one */
+    char pw[33];
+    randombytes_buf(pw, 16);
+    for (int i = 0; i < 16; i++)
+        pw[i] = (char)('a' + (pw[i] & 15));
+    pw[16] = 0;
+    return password_hash(pw, dummy_hash);
+}
+
+int password_hash(const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    return crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
+}
+
+int password_verify(const char *hash, const char *pw)
+{
+    atomic_fetch_add(&argon_runs, 1);
+    return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+}
+
+unsigned long auth_argon_runs(void) { return atomic_load(&argon_runs); }
+
+unsigned roles_of(json_t *user)
+{
+    unsigned r = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(user, "roles"), i, v)
+    {
+        const char *s = json_string_value(v);
+        if (!s)
+            continue;
+        if (!strcmp(s, "SystemAdministrator"))
+            r |= ROLE_SA;
+        else if (!strcmp(s, "Manager"))
+            r |= ROLE_MANAGER;
+        else if (!strcmp(s, "Customer"))
+            r |= ROLE_CUSTOMER;
+    }
+    return r;
+}
+
+void principal_set(principal_t *p, json_t *user)
+{
+    p->user = user;
+    p->id = json_string_value(json_object_get(user, "id"));
+    p->email = json_string_value(json_object_get(user, "emailAddress"));
+    p->roles = roles_of(user);
+    const char *a = json_string_value(json_object_get(user, "managerAccess"));
+    p->access = !a || !strcmp(a, "ReadWriteDelete") ? ACCESS_DELETE : !strcmp(a, "ReadWrite") ? ACCESS_WRITE : ACCESS_READ;
+}
+
+void principal_free(principal_t *p)
+{
+    json_decref(p->user);
+    memset(p, 0, sizeof *p);
+}
+
+int auth_login(store_t *st, const char *email, const char *password, principal_t *p)
+{
+    char *hash = NULL;
+    json_t *user = store_user_by_email(st, email, &hash);
+    int ok = password_verify(user && hash ? hash : dummy_hash, password) && user && hash;
+    free(hash);
+    if (!ok) {
+        json_decref(user);
+        return AUTH_BAD;
+    }
+    principal_set(p, user);
+    return AUTH_OK;
+}
+
+static void hash16(unsigned char out[16], const char *s)
+{
+    crypto_generichash(out, 16, (const unsigned char *)s, strlen(s), cache_key, sizeof cache_key);
+}
+
+static int basic(store_t *st, const char *b64, const char *header, principal_t *p)
+{
+    unsigned char raw[1024];
+    size_t n;
+    if (sodium_base642bin(raw, sizeof raw - 1, b64, strlen(b64), " ", &n, NULL, sodium_base64_VARIANT_ORIGINAL))
+        return AUTH_BAD;
+    raw[n] = 0;
+    char *colon = memchr(raw, ':', n);
+    if (!colon || memchr(raw, 0, n))
+        return AUTH_BAD;
+    *colon = 0;
+    const char *email = (const char *)raw, *password = colon + 1;
+
+    char *hash = NULL;
+    json_t *user = store_user_by_email(st, email, &hash);
+    unsigned char key[16], pw[16];
+    hash16(key, header);
+    if (user && hash) {
+        hash16(pw, hash);
+        const char *uid = json_string_value(json_object_get(user, "id"));
+        centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
+        pthread_mutex_lock(&cache_mu);
+        int hit = sodium_memcmp(e->key, key, 16) == 0 && sodium_memcmp(e->pw, pw, 16) == 0 &&
+                  e->expires > time(NULL) && !strcmp(e->user_id, uid);
+        pthread_mutex_unlock(&cache_mu);
+        if (hit) {
+            free(hash);
+            principal_set(p, user);
+            return AUTH_OK;
+        }
+    }
+    int ok = password_verify(user && hash ? hash : dummy_hash, password) && user && hash;
+    free(hash);
+    if (!ok) {
+        json_decref(user);
+        sodium_memzero(raw, sizeof raw);
+        return AUTH_BAD;
+    }
+    centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
+    pthread_mutex_lock(&cache_mu);
+    memcpy(e->key, key, 16);
+    memcpy(e->pw, pw, 16);
+    strncpy(e->user_id, json_string_value(json_object_get(user, "id")), sizeof e->user_id - 1);
+    e->expires = time(NULL) + auth_config.cache_seconds;
+    pthread_mutex_unlock(&cache_mu);
+    sodium_memzero(raw, sizeof raw);
+    principal_set(p, user);
+    return AUTH_OK;
+}
+
+static int session(store_t *st, const char *sid, principal_t *p)
+{
+    char *uid = store_session_user(st, sid);
+    if (!uid)
+        return AUTH_BAD;
+    json_t *user = store_get(st, C_USERS, uid);
+    free(uid);
+    if (!user)
+        return AUTH_BAD;
+    principal_set(p, user);
+    return AUTH_OK;
+}
+
+int auth_resolve(store_t *st, const char *authorization, const char *session_id, principal_t *p)
+{
+    memset(p, 0, sizeof *p);
+    if (authorization && *authorization) {
+        if (!strncasecmp(authorization, "Basic ", 6))
+            return basic(st, authorization + 6, authorization, p);
+        if (!strncasecmp(authorization, "Bearer ", 7))
+            return session(st, authorization + 7, p);
+        return AUTH_BAD;
+    }
+    if (session_id && *session_id)
+        return session(st, session_id, p);
+    return AUTH_NONE;
+}

@@ -1,0 +1,41 @@
+/* auth.h — who is calling: passwords (argon2id), Basic credentials with a short-lived
+ * cache of verified headers, sessions and bearer tokens, and the caller's roles. */
+#ifndef AUTH_H
+#define AUTH_H
+#include <jansson.h>
+#include <sodium.h>
+#include "../store/store.h"
+
+enum { ROLE_SA = 1, ROLE_MANAGER = 2, ROLE_CUSTOMER = 4 };
+enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_DELETE = 2 }; /* managerAccess */
+
+typedef struct principal {
+    json_t *user;       /* the user's document (UserInfo fields) */
+    const char *id;     /* borrowed from user */
+    const char *email;  /* borrowed from user */
+    unsigned roles;
+    int access;         /* a Manager's managerAccess */
+} principal_t;
+
+enum { AUTH_NONE = 0, AUTH_OK = 1, AUTH_BAD = 2 };
+
+typedef struct auth_config {
+    int cache_seconds;  /* how long a verified Basic header is trusted (default 60) */
+} auth_config_t;
+extern auth_config_t auth_config;
+
+int auth_init(void);
+int password_hash(const char *pw, char out[crypto_pwhash_STRBYTES]);
+int password_verify(const char *hash, const char *pw);
+unsigned long auth_argon_runs(void); /* how many argon2 verifications ran */
+
+/* Resolve the caller from an Authorization header ("Basic ...", "Bearer <session>")
+ * and/or a session id (ss-id cookie or X-ss-id).  Fills p on AUTH_OK. */
+int auth_resolve(store_t *st, const char *authorization, const char *session_id, principal_t *p);
+/* Check e-mail and password (a login); fills p on AUTH_OK. */
+int auth_login(store_t *st, const char *email, const char *password, principal_t *p);
+void principal_set(principal_t *p, json_t *user); /* takes the reference */
+void principal_free(principal_t *p);
+unsigned roles_of(json_t *user);
+
+#endif

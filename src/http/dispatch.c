@@ -1,0 +1,445 @@
+/* dispatch.c — one request through the pipeline:
+ *   route -> authenticate -> role check -> bind request DTO (query, body, path)
+ *   -> handler in one store transaction -> encode the response DTO or the error.
+ * Driven by the operation table (api_ops) and the schema; it knows formats and HTTP
+ * status codes, and nothing of the domain. */
+#define _GNU_SOURCE
+#include "http.h"
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "../api/api.h"
+#include "../codec/codec.h"
+#include "../store/store.h"
+#include "../util/ids.h"
+
+server_config_t server_config = {"data/evovoiced.db", 1 << 20};
+
+/* ---- per-thread store connections ---- */
+static __thread store_t *tl_store;
+static store_t *all_stores[256];
+static int nstores;
+static pthread_mutex_t stores_mu = PTHREAD_MUTEX_INITIALIZER;
+
+store_t *thread_store(void)
+{
+    if (tl_store)
+        return tl_store;
+    char err[256];
+    tl_store = store_open(server_config.db_path, err, sizeof err);
+    if (!tl_store) {
+        fprintf(stderr, "evovoiced: %s\n", err);
+        return NULL;
+    }
+    pthread_mutex_lock(&stores_mu);
+    if (nstores < 256)
+        all_stores[nstores++] = tl_store;
+    pthread_mutex_unlock(&stores_mu);
+    return tl_store;
+}
+
+void close_thread_stores(void)
+{
+    pthread_mutex_lock(&stores_mu);
+    for (int i = 0; i < nstores; i++)
+        store_close(all_stores[i]);
+    nstores = 0;
+    pthread_mutex_unlock(&stores_mu);
+}
+
+void http_resp_header(http_resp_t *out, const char *fmt, ...)
+{
+    if (out->nheaders >= 6)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->headers[out->nheaders++], sizeof out->headers[0], fmt, ap);
+    va_end(ap);
+}
+
+/* ---- formats ---- */
+static const char *const fmt_names[] = {"json", "jsv", "xml", "csv"};
+static const char *const fmt_types[] = {"application/json; charset=utf-8", "application/jsv; charset=utf-8",
+                                        "application/xml", "text/csv"};
+
+static int fmt_by_name(const char *s, size_t n)
+{
+    for (int i = 0; i < 4; i++)
+        if (strlen(fmt_names[i]) == n && !strncasecmp(s, fmt_names[i], n))
+            return i;
+    return -1;
+}
+
+static int fmt_of_type(const char *ct)
+{
+    if (!ct)
+        return -1;
+    if (strcasestr(ct, "application/json"))
+        return FMT_JSON;
+    if (strcasestr(ct, "jsv"))
+        return FMT_JSV;
+    if (strcasestr(ct, "xml"))
+        return FMT_XML;
+    if (strcasestr(ct, "text/csv"))
+        return FMT_CSV;
+    return -1;
+}
+
+/* ---- errors ---- */
+static void encode_error(http_resp_t *out, fmt_t fmt, int status, const char *code, const char *msg, json_t *fields)
+{
+    json_t *rs = json_pack("{s:s,s:s,s:O}", "errorCode", code, "message", msg, "errors",
+                           fields ? fields : json_array());
+    if (!fields)
+        json_decref(json_object_get(rs, "errors")), json_object_set_new(rs, "errors", json_array());
+    json_t *body = json_pack("{s:o}", "responseStatus", rs);
+    out->status = status;
+    out->content_type = fmt_types[fmt];
+    out->body.len = 0;
+    write_dto(&out->body, fmt, &T_ErrorResponse, body, 0);
+    json_decref(body);
+    if (status == 401)
+        http_resp_header(out, "WWW-Authenticate: Basic realm=\"/auth/basic\"");
+}
+
+void dispatch_error(http_resp_t *out, int status, const char *code, const char *msg)
+{
+    encode_error(out, FMT_JSON, status, code, msg, NULL);
+}
+
+/* ---- routing ---- */
+typedef struct {
+    const op_t *op;
+    json_t *params; /* path parameters {name: value} */
+} match_t;
+
+/* Does path match template tpl?  Fills params; returns the number of literal segments
+ * matched + 1, or 0 for no match. */
+static int match_route(const char *tpl, const char *path, json_t *params)
+{
+    int literals = 1;
+    while (*tpl == '/' && *path == '/') {
+        tpl++;
+        path++;
+        const char *te = strchr(tpl, '/'), *pe = strchr(path, '/');
+        size_t tl = te ? (size_t)(te - tpl) : strlen(tpl), pl = pe ? (size_t)(pe - path) : strlen(path);
+        if (tl > 2 && tpl[0] == '{' && tpl[tl - 1] == '}') {
+            if (pl == 0)
+                return 0;
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
+            json_object_set_new(params, name, json_stringn(path, pl));
+        } else {
+            if (tl != pl || strncasecmp(tpl, path, tl))
+                return 0;
+            literals++;
+        }
+        tpl += tl;
+        path += pl;
+    }
+    return (*tpl == 0 && (*path == 0 || (path[0] == '/' && path[1] == 0))) ? literals : 0;
+}
+
+static int verb_allowed(const op_t *op, const char *method)
+{
+    size_t n = strlen(method);
+    for (const char *v = op->verbs; *v;) {
+        const char *e = strchr(v, ',');
+        size_t l = e ? (size_t)(e - v) : strlen(v);
+        if (l == n && !strncasecmp(v, method, n))
+            return 1;
+        v += l + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+/* 0 found; 404 no route; 405 route without that verb */
+static int route(const char *method, const char *path, match_t *m)
+{
+    int best = 0, seen = 0;
+    for (int i = 0; i < api_nops; i++) {
+        const op_t *op = &api_ops[i];
+        for (int r = 0; r < 3 && op->routes[r]; r++) {
+            json_t *params = json_object();
+            int score = match_route(op->routes[r], path, params);
+            if (score && !verb_allowed(op, method)) {
+                seen = 1;
+                score = 0;
+            }
+            if (score > best) {
+                best = score;
+                json_decref(m->params);
+                m->params = params;
+                m->op = op;
+            } else {
+                json_decref(params);
+            }
+        }
+    }
+    return best ? 0 : seen ? 405 : 404;
+}
+
+/* ---- the pipeline ---- */
+static int merge(json_t *dst, json_t *src)
+{
+    if (src)
+        json_object_update(dst, src);
+    json_decref(src);
+    return 0;
+}
+
+static json_t *parse_form(const char *s, size_t n)
+{
+    json_t *o = json_object();
+    char *copy = strndup(s, n), *save = NULL;
+    for (char *kv = strtok_r(copy, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(kv, '=');
+        if (eq)
+            *eq = 0;
+        char *k = kv, *v = eq ? eq + 1 : "";
+        for (char *x = k; *x; x++) if (*x == '+') *x = ' ';
+        for (char *x = v; *x; x++) if (*x == '+') *x = ' ';
+        /* percent-decode in place */
+        char *vals[2] = {k, v};
+        for (int j = 0; j < 2; j++) {
+            char *r = vals[j], *w = vals[j];
+            while (*r) {
+                if (r[0] == '%' && r[1] && r[2]) {
+                    char hx[3] = {r[1], r[2], 0};
+                    *w++ = (char)strtol(hx, NULL, 16);
+                    r += 3;
+                } else
+                    *w++ = *r++;
+            }
+            *w = 0;
+        }
+        json_t *prev = json_object_get(o, k);
+        if (json_is_string(prev)) {
+            buf_t b = {0};
+            buf_printf(&b, "%s,%s", json_string_value(prev), v);
+            json_object_set_new(o, k, json_string(b.p));
+            buf_free(&b);
+        } else {
+            json_object_set_new(o, k, json_string(v));
+        }
+    }
+    free(copy);
+    return o;
+}
+
+static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *params, fmt_t fmt)
+{
+    store_t *st = thread_store();
+    if (!st) {
+        encode_error(out, fmt, 500, "InternalServerError", "The store is not available", NULL);
+        return;
+    }
+    principal_t who = {0};
+    int a = auth_resolve(st, r->authorization, r->session_id, &who);
+    if (!(op->flags & OP_ANON)) {
+        if (a != AUTH_OK) {
+            encode_error(out, fmt, 401, "Unauthorized", a == AUTH_NONE ? "Not Authenticated" : "Invalid Username or Password", NULL);
+            return;
+        }
+        if (op->roles && !(who.roles & op->roles)) {
+            principal_free(&who);
+            encode_error(out, fmt, 403, "Forbidden", "Invalid Role", NULL);
+            return;
+        }
+        if (!(who.roles & ROLE_SA) && (who.roles & ROLE_MANAGER) && op->access > who.access) {
+            principal_free(&who);
+            encode_error(out, fmt, 403, "Forbidden", "Your manager access does not allow this operation", NULL);
+            return;
+        }
+    } else if (a != AUTH_OK) {
+        principal_free(&who);
+    }
+
+    /* bind: query string, then body, then path (path wins) */
+    json_t *errors = json_array();
+    json_t *dto = json_object();
+    merge(dto, bind_dto(op->req, r->query, 1, errors));
+    if (r->body_len) {
+        int bf = fmt_of_type(r->content_type);
+        char err[256] = "";
+        json_t *raw = NULL;
+        int text = 1;
+        if (r->content_type && strcasestr(r->content_type, "application/x-www-form-urlencoded")) {
+            raw = parse_form(r->body, r->body_len);
+        } else if (bf == FMT_JSV) {
+            raw = jsv_parse(r->body, r->body_len, err, sizeof err);
+        } else if (bf == FMT_JSON || bf < 0) {
+            raw = json_parse_body(r->body, r->body_len, err, sizeof err);
+            text = 0;
+        } else {
+            json_decref(errors);
+            json_decref(dto);
+            json_decref(params);
+            principal_free(&who);
+            encode_error(out, fmt, 415, "NotSupported", "This request content type is not supported", NULL);
+            return;
+        }
+        if (!raw || !json_is_object(raw)) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "Could not parse the request body: %s", raw ? "it is not an object" : err);
+            json_decref(raw);
+            json_decref(errors);
+            json_decref(dto);
+            json_decref(params);
+            principal_free(&who);
+            encode_error(out, fmt, 400, "SerializationException", msg, NULL);
+            return;
+        }
+        merge(dto, bind_dto(op->req, raw, text, errors));
+        json_decref(raw);
+    }
+    merge(dto, bind_dto(op->req, params, 1, errors));
+    json_decref(params);
+    if (json_array_size(errors)) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Unable to bind to request '%s'", op->name);
+        encode_error(out, fmt, 400, "SerializationException", msg, errors);
+        json_decref(errors);
+        json_decref(dto);
+        principal_free(&who);
+        return;
+    }
+    json_decref(errors);
+
+    call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id};
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        rc = store_begin(st, op->flags & OP_WRITE);
+        if (rc == ST_OK) {
+            rc = op->handler(&c) ? -1 : store_commit(st);
+            if (rc == -1)
+                store_rollback(st);
+        }
+        if (rc != ST_BUSY || attempt >= 3)
+            break;
+        json_decref(c.resp);
+        c.resp = NULL;
+    }
+    if (rc > 0 && !c.err_code)
+        fail_store(&c, rc, "transaction");
+    if (c.err_code) {
+        encode_error(out, fmt, c.status, c.err_code, c.err_msg, c.err_fields);
+        if (c.err_code[0] == 'I' && c.status == 500)
+            fprintf(stderr, "evovoiced: %s: %s\n", op->name, c.err_msg);
+    } else {
+        out->status = c.status;
+        if (c.resp) {
+            out->content_type = fmt_types[fmt];
+            write_dto(&out->body, fmt, op->resp, c.resp, (who.roles & ROLE_SA) ? W_SECRETS : 0);
+        } else if (out->status == 200) {
+            out->status = 204;
+        }
+        const char *secure = r->tls ? "; Secure" : "";
+        if (c.session_out[0]) {
+            http_resp_header(out, "Set-Cookie: ss-id=%s; Path=/; HttpOnly%s", c.session_out, secure);
+            http_resp_header(out, "Set-Cookie: ss-pid=%s; Path=/; Expires=%s; HttpOnly%s", c.session_out,
+                             "Fri, 01 Jan 2046 00:00:00 GMT", secure);
+            if (c.session_remember)
+                http_resp_header(out, "Set-Cookie: ss-opt=perm; Path=/; Expires=%s; HttpOnly%s",
+                                 "Fri, 01 Jan 2046 00:00:00 GMT", secure);
+        } else if (c.session_end) {
+            http_resp_header(out, "Set-Cookie: ss-id=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly%s", secure);
+            http_resp_header(out, "Set-Cookie: ss-pid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly%s", secure);
+        }
+    }
+    json_decref(c.resp);
+    json_decref(c.err_fields);
+    json_decref(dto);
+    principal_free(&who);
+}
+
+void dispatch(const http_req_t *r, http_resp_t *out)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s", r->path);
+    int fmt = -1;
+    /* 2. ?format= (the part before a '.') */
+    const char *qf = json_string_value(json_object_get(r->query, "format"));
+    if (qf)
+        fmt = fmt_by_name(qf, strcspn(qf, "."));
+    /* 3. pre-defined routes: /api/{Op}, /{fmt}/reply/{Op} */
+    const op_t *op = NULL;
+    json_t *params = NULL;
+    int predefined = 0;
+    char *seg1 = path + 1, *slash = strchr(seg1, '/');
+    if (slash) {
+        int pf = fmt_by_name(seg1, (size_t)(slash - seg1));
+        const char *name = NULL;
+        if (!strncasecmp(path, "/api/", 5))
+            name = path + 5;
+        else if (pf >= 0 && !strncasecmp(slash, "/reply/", 7)) {
+            name = slash + 7;
+            if (fmt < 0)
+                fmt = pf;
+        }
+        if (name && *name && !strchr(name, '/')) {
+            predefined = 1;
+            op = api_op_by_name(name);
+            if (!op) {
+                dispatch_error(out, 405, "NotImplementedException", "The operation does not exist for this service");
+                goto done;
+            }
+            params = json_object();
+        }
+    }
+    if (!predefined) {
+        /* 4. a format suffix on the last segment */
+        char *dot = strrchr(path, '.');
+        if (dot && !strchr(dot, '/')) {
+            int sf = fmt_by_name(dot + 1, strlen(dot + 1));
+            if (sf >= 0) {
+                *dot = 0;
+                if (fmt < 0)
+                    fmt = sf;
+            }
+        }
+    }
+    /* 5. Accept, in the server's order of preference; 6. JSON */
+    if (fmt < 0 && r->accept) {
+        if (strcasestr(r->accept, "application/json"))
+            fmt = FMT_JSON;
+        else if (strcasestr(r->accept, "application/xml") || strcasestr(r->accept, "text/xml"))
+            fmt = FMT_XML;
+        else if (strcasestr(r->accept, "jsv"))
+            fmt = FMT_JSV;
+        else if (strcasestr(r->accept, "text/csv"))
+            fmt = FMT_CSV;
+        else if (strstr(r->accept, "*/*"))
+            fmt = fmt_of_type(r->content_type);
+    }
+    if (fmt < 0)
+        fmt = FMT_JSON;
+    if (fmt == FMT_XML || fmt == FMT_CSV) {
+        /* written by the XML and CSV codecs once they exist; until then JSON is honest */
+        if (qf || predefined || strcmp(path, r->path)) {
+            encode_error(out, FMT_JSON, 406, "NotAcceptable", "This response format is not supported", NULL);
+            goto done;
+        }
+        fmt = FMT_JSON;
+    }
+    if (!predefined) {
+        match_t m = {0};
+        int rc = route(r->method, path, &m);
+        if (rc) {
+            json_decref(m.params);
+            if (rc == 405)
+                encode_error(out, fmt, 405, "MethodNotAllowed", "This route does not allow that HTTP method", NULL);
+            else
+                encode_error(out, fmt, 404, "NotFound", "No operation at this path", NULL);
+            goto done;
+        }
+        op = m.op;
+        params = m.params;
+    }
+    run(r, out, op, params, (fmt_t)fmt);
+done:
+    http_resp_header(out, "Vary: Accept");
+}

@@ -1,0 +1,43 @@
+/* http.h — a request as the dispatcher sees it, independent of the HTTP library, and
+ * the response it produces.  server.c fills and sends these with libmicrohttpd. */
+#ifndef HTTP_H
+#define HTTP_H
+#include <jansson.h>
+#include <stddef.h>
+#include "../util/buf.h"
+
+typedef struct http_req {
+    const char *method;
+    const char *path;          /* URL-decoded path, no query */
+    json_t *query;             /* {name: "value"}; repeated names joined with ',' */
+    const char *body;
+    size_t body_len;
+    const char *content_type;
+    const char *accept;
+    const char *authorization;
+    const char *session_id;    /* ss-id cookie or X-ss-id header */
+    int tls;
+} http_req_t;
+
+typedef struct http_resp {
+    int status;
+    const char *content_type;
+    buf_t body;
+    char headers[6][512];      /* extra "Name: value" header lines */
+    int nheaders;
+} http_resp_t;
+
+typedef struct server_config {
+    const char *db_path;
+    size_t max_body;           /* bytes (default 1 MiB) */
+} server_config_t;
+extern server_config_t server_config;
+
+void dispatch(const http_req_t *r, http_resp_t *out);
+void http_resp_header(http_resp_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dispatch_error(http_resp_t *out, int status, const char *code, const char *msg);
+/* The calling thread's store connection (opened on first use). */
+struct store *thread_store(void);
+void close_thread_stores(void);
+
+#endif

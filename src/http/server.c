@@ -1,0 +1,162 @@
+/* server.c — libmicrohttpd adapter: collects a request (with the body-size limit),
+ * hands it to dispatch(), and sends the response.  Shuts down cleanly on SIGTERM. */
+#include "server.h"
+#include "http.h"
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct conn_state {
+    buf_t body;
+    int too_large;
+} conn_state_t;
+
+static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    json_t *q = cls;
+    if (!key)
+        return MHD_YES;
+    json_t *prev = json_object_get(q, key);
+    if (json_is_string(prev) && value) {
+        buf_t b = {0};
+        buf_printf(&b, "%s,%s", json_string_value(prev), value);
+        json_t *s = json_string(b.p);
+        if (s)
+            json_object_set_new(q, key, s);
+        buf_free(&b);
+    } else {
+        json_t *s = json_string(value ? value : "");
+        if (s) /* invalid UTF-8 in a query value is dropped, never crashes */
+            json_object_set_new(q, key, s);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *out)
+{
+    size_t len = out->body.len;
+    char *body = len ? buf_take(&out->body) : NULL;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (out->content_type && len)
+        MHD_add_response_header(resp, "Content-Type", out->content_type);
+    for (int i = 0; i < out->nheaders; i++) {
+        char *colon = strchr(out->headers[i], ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        MHD_add_response_header(resp, out->headers[i], colon + 2);
+    }
+    enum MHD_Result r = MHD_queue_response(conn, (unsigned)out->status, resp);
+    MHD_destroy_response(resp);
+    buf_free(&out->body);
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    (void)cls;
+    (void)version;
+    conn_state_t *cs = *state;
+    if (!cs) {
+        cs = calloc(1, sizeof *cs);
+        *state = cs;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > server_config.max_body) {
+            http_resp_t out = {0};
+            char msg[128];
+            snprintf(msg, sizeof msg, "The request body is larger than %zu bytes", server_config.max_body);
+            dispatch_error(&out, 413, "RequestEntityTooLarge", msg);
+            http_resp_header(&out, "Connection: close");
+            return send_resp(conn, &out);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!cs->too_large && cs->body.len + *upload_size <= server_config.max_body)
+            buf_put(&cs->body, upload, *upload_size);
+        else
+            cs->too_large = 1;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    http_resp_t out = {0};
+    if (cs->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "The request body is larger than %zu bytes", server_config.max_body);
+        dispatch_error(&out, 413, "RequestEntityTooLarge", msg);
+        return send_resp(conn, &out);
+    }
+    http_req_t r = {0};
+    r.method = method;
+    r.path = url;
+    r.query = json_object();
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_query, r.query);
+    r.body = cs->body.p;
+    r.body_len = cs->body.len;
+    r.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    r.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+    r.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    r.session_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ss-id");
+    if (!r.session_id)
+        r.session_id = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "ss-id");
+    dispatch(&r, &out);
+    json_decref(r.query);
+    return send_resp(conn, &out);
+}
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode tc)
+{
+    (void)cls;
+    (void)conn;
+    (void)tc;
+    conn_state_t *cs = *state;
+    if (cs) {
+        buf_free(&cs->body);
+        free(cs);
+        *state = NULL;
+    }
+}
+
+int server_run(const listen_config_t *lc)
+{
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)lc->port);
+    if (inet_pton(AF_INET, lc->host, &addr.sin_addr) != 1) {
+        fprintf(stderr, "evovoiced: --listen: '%s' is not an IPv4 address\n", lc->host);
+        return 2;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
+    signal(SIGPIPE, SIG_IGN);
+
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)lc->port, NULL, NULL,
+        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(lc->threads < 2 ? 2 : lc->threads), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
+        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "evovoiced: cannot listen on %s:%d\n", lc->host, lc->port);
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    fprintf(stderr, "evovoiced: listening on http://%s:%u\n", lc->host, info ? info->port : (unsigned)lc->port);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "evovoiced: %s received, finishing requests under way\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    MHD_quiesce_daemon(d);
+    MHD_stop_daemon(d);
+    close_thread_stores();
+    fprintf(stderr, "evovoiced: stopped\n");
+    return 0;
+}

@@ -1,0 +1,16 @@
+/* server.h — the HTTP listener (libmicrohttpd, epoll, a pool of threads). */
+#ifndef SERVER_H
+#define SERVER_H
+
+typedef struct listen_config {
+    const char *host;       /* e.g. "127.0.0.1" */
+    int port;
+    int threads;            /* size of the thread pool (at least 2) */
+    int timeout_seconds;    /* idle connection timeout */
+} listen_config_t;
+
+/* Serve until SIGTERM or SIGINT; then stop taking connections, finish the requests
+ * under way and return 0. */
+int server_run(const listen_config_t *lc);
+
+#endif

@@ -1,0 +1,247 @@
+/* main.c — the evovoiced command line: `serve` runs the API server; `user add` adds a
+ * login to a database offline. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#include "auth/auth.h"
+#include "codec/codec.h"
+#include "http/http.h"
+#include "http/server.h"
+#include "schema/schema.h"
+#include "store/store.h"
+#include "util/ids.h"
+
+static const char usage[] =
+    "usage: evovoiced serve [options]\n"
+    "       evovoiced user add --email E --role R [--account ID] [--password P] --db PATH\n"
+    "\n"
+    "serve options (each has an environment twin):\n"
+    "  --listen HOST:PORT     address to listen on (EVOVOICED_LISTEN; default 127.0.0.1:8080;\n"
+    "                         port 0 picks a free one, printed at start-up)\n"
+    "  --db PATH              SQLite database file (EVOVOICED_DB; default data/evovoiced.db)\n"
+    "  --threads N            HTTP worker threads, at least 2 (EVOVOICED_THREADS; default 4)\n"
+    "  --max-body BYTES       largest request body accepted (EVOVOICED_MAX_BODY; default 1048576)\n"
+    "  --max-depth N          deepest nesting of a request body (EVOVOICED_MAX_DEPTH; default 64)\n"
+    "  --auth-cache-seconds N how long a verified Basic credential is trusted\n"
+    "                         (EVOVOICED_AUTH_CACHE_SECONDS; default 60)\n"
+    "  --timeout SECONDS      idle connection timeout (EVOVOICED_TIMEOUT; default 60)\n"
+    "On an empty database, serve creates a SystemAdministrator from EVOVOICED_ADMIN_EMAIL and\n"
+    "EVOVOICED_ADMIN_PASSWORD, or, when they are unset, admin@evovoiced.local with a generated\n"
+    "password printed once.\n"
+    "\n"
+    "user add options:\n"
+    "  --email E              the login's e-mail address\n"
+    "  --role R               SystemAdministrator, Manager or Customer\n"
+    "  --account ID           the account the login belongs to (Manager, Customer)\n"
+    "  --password P           the password (default: generated and printed; or EVOVOICED_PASSWORD)\n"
+    "  --db PATH              the database file\n";
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+static void mkparent(const char *path)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        for (char *p = dir + 1; *p; p++)
+            if (*p == '/') {
+                *p = 0;
+                mkdir(dir, 0755);
+                *p = '/';
+            }
+        mkdir(dir, 0755);
+    }
+}
+
+/* Insert a user document with a password; returns 0 or prints why not. */
+static int add_user(store_t *st, const char *email, const char *role, const char *account, const char *pw)
+{
+    char id[25], now[64], hash[crypto_pwhash_STRBYTES];
+    id_new(id);
+    now_iso(now);
+    if (password_hash(pw, hash)) {
+        fprintf(stderr, "evovoiced: out of memory hashing the password\n");
+        return 1;
+    }
+    json_t *doc = json_pack("{s:s,s:s,s:s,s:[s],s:[],s:[],s:s,s:[],s:s,s:s,s:s,s:s}", "id", id, "emailAddress", email,
+                            "firstName", "", "roles", role, "accountIds", "customerIds", "managerAccess",
+                            "ReadWriteDelete", "dashboardPermissions", "dateCreated", now, "dateLastModified", now,
+                            "createdBy", "evovoiced", "lastModifiedBy", "evovoiced");
+    json_object_del(doc, "firstName");
+    if (account)
+        json_array_append_new(json_object_get(doc, "accountIds"), json_string(account));
+    int rc = store_begin(st, 1);
+    if (!rc)
+        rc = store_put(st, C_USERS, doc);
+    if (!rc)
+        rc = store_set_password(st, id, hash);
+    if (!rc)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    json_decref(doc);
+    if (rc == ST_CONFLICT)
+        fprintf(stderr, "evovoiced: a user with e-mail %s already exists\n", email);
+    else if (rc)
+        fprintf(stderr, "evovoiced: cannot add the user: %s\n", store_errmsg(st));
+    return rc ? 1 : 0;
+}
+
+static int bootstrap_admin(store_t *st)
+{
+    query_t q = {0};
+    q.limit = 1;
+    json_t *rows = NULL;
+    if (store_list(st, C_USERS, &q, &rows, NULL))
+        return 1;
+    size_t n = json_array_size(rows);
+    json_decref(rows);
+    if (n)
+        return 0;
+    const char *email = env_or("EVOVOICED_ADMIN_EMAIL", "admin@evovoiced.local");
+    const char *pw = getenv("EVOVOICED_ADMIN_PASSWORD");
+    char gen[25];
+    if (!pw || !*pw) {
+        token_new(gen, 24);
+        pw = gen;
+        if (add_user(st, email, "SystemAdministrator", NULL, pw))
+            return 1;
+        fprintf(stderr, "evovoiced: bootstrap administrator: %s password: %s (shown once)\n", email, pw);
+        return 0;
+    }
+    if (add_user(st, email, "SystemAdministrator", NULL, pw))
+        return 1;
+    fprintf(stderr, "evovoiced: bootstrap administrator: %s (password from EVOVOICED_ADMIN_PASSWORD)\n", email);
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    const char *listen = env_or("EVOVOICED_LISTEN", "127.0.0.1:8080");
+    listen_config_t lc = {0};
+    lc.threads = atoi(env_or("EVOVOICED_THREADS", "4"));
+    lc.timeout_seconds = atoi(env_or("EVOVOICED_TIMEOUT", "60"));
+    server_config.db_path = env_or("EVOVOICED_DB", "data/evovoiced.db");
+    server_config.max_body = strtoul(env_or("EVOVOICED_MAX_BODY", "1048576"), NULL, 10);
+    codec_limits.max_depth = atoi(env_or("EVOVOICED_MAX_DEPTH", "64"));
+    auth_config.cache_seconds = atoi(env_or("EVOVOICED_AUTH_CACHE_SECONDS", "60"));
+    static const struct option opts[] = {{"listen", 1, 0, 'l'},  {"db", 1, 0, 'd'},      {"threads", 1, 0, 't'},
+                                         {"max-body", 1, 0, 'b'}, {"max-depth", 1, 0, 'p'}, {"auth-cache-seconds", 1, 0, 'a'},
+                                         {"timeout", 1, 0, 'T'},  {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+    int o;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'l': listen = optarg; break;
+        case 'd': server_config.db_path = optarg; break;
+        case 't': lc.threads = atoi(optarg); break;
+        case 'b': server_config.max_body = strtoul(optarg, NULL, 10); break;
+        case 'p': codec_limits.max_depth = atoi(optarg); break;
+        case 'a': auth_config.cache_seconds = atoi(optarg); break;
+        case 'T': lc.timeout_seconds = atoi(optarg); break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (lc.threads < 2 || lc.threads > 256 || server_config.max_body == 0 || codec_limits.max_depth < 2 ||
+        auth_config.cache_seconds < 0 || lc.timeout_seconds < 1) {
+        fprintf(stderr, "evovoiced: a numeric option is out of range\n%s", usage);
+        return 2;
+    }
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon - listen >= (long)sizeof host) {
+        fprintf(stderr, "evovoiced: --listen wants HOST:PORT\n");
+        return 2;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+    lc.host = host;
+    lc.port = atoi(colon + 1);
+    mkparent(server_config.db_path);
+    store_t *st = thread_store();
+    if (!st)
+        return 1;
+    if (bootstrap_admin(st))
+        return 1;
+    return server_run(&lc);
+}
+
+static int cmd_user_add(int argc, char **argv)
+{
+    const char *email = NULL, *role = NULL, *account = NULL, *db = env_or("EVOVOICED_DB", "data/evovoiced.db");
+    const char *pw = getenv("EVOVOICED_PASSWORD");
+    static const struct option opts[] = {{"email", 1, 0, 'e'}, {"role", 1, 0, 'r'}, {"account", 1, 0, 'a'},
+                                         {"password", 1, 0, 'p'}, {"db", 1, 0, 'd'}, {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int o;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'e': email = optarg; break;
+        case 'r': role = optarg; break;
+        case 'a': account = optarg; break;
+        case 'p': pw = optarg; break;
+        case 'd': db = optarg; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (!email || !strchr(email, '@') || !role ||
+        (strcmp(role, "SystemAdministrator") && strcmp(role, "Manager") && strcmp(role, "Customer"))) {
+        fprintf(stderr, "evovoiced: user add needs --email and --role SystemAdministrator|Manager|Customer\n");
+        return 2;
+    }
+    if (strcmp(role, "SystemAdministrator") && !account) {
+        fprintf(stderr, "evovoiced: a %s needs --account\n", role);
+        return 2;
+    }
+    mkparent(db);
+    char err[256];
+    store_t *st = store_open(db, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "evovoiced: %s\n", err);
+        return 1;
+    }
+    if (account && !store_get(st, C_ACCOUNTS, account)) {
+        fprintf(stderr, "evovoiced: no account %s in %s\n", account, db);
+        store_close(st);
+        return 1;
+    }
+    char gen[25];
+    int generated = !pw || !*pw;
+    if (generated) {
+        token_new(gen, 24);
+        pw = gen;
+    }
+    int rc = add_user(st, email, role, account, pw);
+    if (!rc)
+        printf("added %s (%s)%s%s\n", email, role, generated ? " password: " : "", generated ? pw : "");
+    store_close(st);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    schema_init();
+    if (auth_init()) {
+        fprintf(stderr, "evovoiced: libsodium failed to start\n");
+        return 1;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+    if (argc >= 3 && !strcmp(argv[1], "user") && !strcmp(argv[2], "add"))
+        return cmd_user_add(argc - 2, argv + 2);
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    fputs(usage, stderr);
+    return 2;
+}

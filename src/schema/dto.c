@@ -1,0 +1,927 @@
+/* dto.c — static descriptors of every DTO, enum and map of the API (see dto.h).
+ *
+ * Field order is the wire (JSON/JSV) order of the seeds' samples: own fields only; the
+ * base type's (EntityInfo, ListRequest) come from `base`.  Descriptions are copied from the
+ * seeds where they give one.  The scalar types and schema.h's functions live in schema.c. */
+#include "dto.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define FLD(name, type, flags, desc) { name, &type, flags, desc, NULL }
+
+/* object with own fields Sym_f[] */
+#define OBJ(sym, name, ns, base, desc) \
+    const type_t T_##sym = { name, K_OBJECT, ns, base, sym##_f, N(sym##_f), NULL, 0, NULL, desc }
+/* object without own fields */
+#define OBJ0(sym, ns, base, desc) \
+    const type_t T_##sym = { #sym, K_OBJECT, ns, base, NULL, 0, NULL, 0, NULL, desc }
+/* enum with members Sym_v[] */
+#define ENUM(sym, ns) \
+    const type_t T_##sym = { #sym, K_ENUM, ns, NULL, NULL, 0, sym##_v, N(sym##_v), NULL, NULL }
+/* Dictionary<string, vt> */
+#define MAP(sym, ns, vt) \
+    const type_t T_##sym = { #sym, K_MAP, ns, NULL, NULL, 0, NULL, 0, &vt, NULL }
+/* concrete ListResponse<Item> */
+#define LISTRESP(item)                                                                     \
+    static field_t ListResponse_##item##_f[] = {                                           \
+        FLD("Items", T_##item, F_LIST, NULL), FLD("TotalCount", T_int, 0, NULL),           \
+        FLD("TotalPages", T_int, 0, NULL), FLD("HasMorePages", T_bool, 0, NULL),           \
+    };                                                                                     \
+    OBJ(ListResponse_##item, "ListResponse<" #item ">", NS_API, NULL, NULL)
+
+#define NS_API          "Voice.Api"
+#define NS_ACCOUNTS     "Voice.Api.Accounts"
+#define NS_CUSTOMERS    "Voice.Api.Customers"
+#define NS_ENDPOINTS    "Voice.Api.Endpoints"
+#define NS_AUTH         "Voice.Api.Authentication"
+#define NS_SETTINGS     "Voice.Api.Settings"
+#define NS_SCHEDULING   "Voice.Api.Scheduling"
+#define NS_INTEGRATIONS "Voice.Api.Integrations"
+#define NS_DATA         "Voice.Api.Flows.Data"
+#define NS_SS           "ServiceStack"
+#define NS_SYSTEM       "System"
+
+/* ===================================================================== Voice.Api */
+
+static field_t EntityInfo_f[] = {
+    FLD("Id", T_string, 0, "The ID of the object"),
+    FLD("DateCreated", T_string, 0, "The date the object was created"),
+    FLD("DateLastModified", T_string, 0, "The date the object was last modified"),
+    FLD("CreatedBy", T_string, 0, "The user that created this object"),
+    FLD("LastModifiedBy", T_string, 0, "The user that last modified this object"),
+};
+OBJ(EntityInfo, "EntityInfo", NS_API, NULL, NULL);
+
+static const char *const SortOrders_v[] = { "Ascend", "Descend" };
+ENUM(SortOrders, NS_API);
+
+static field_t ListRequest_f[] = {
+    FLD("Page", T_int, 0, NULL),
+    FLD("CountPerPage", T_int, 0, NULL),
+    FLD("SortField", T_string, 0, NULL),
+    FLD("SortOrder", T_SortOrders, 0, NULL),
+    FLD("All", T_bool, 0, NULL),
+    FLD("SpecificIds", T_string, F_LIST, NULL),
+    FLD("SimplifiedPaging", T_bool, 0, NULL),
+};
+OBJ(ListRequest, "ListRequest", NS_API, NULL, NULL);
+
+OBJ0(EmptyResponse, NS_API, NULL, NULL);
+
+/* ===================================================================== Flows.Data */
+
+MAP(Struct, NS_DATA, T_Value);
+
+static field_t Value_f[] = {
+    FLD("BoolValue", T_bool, F_NULLABLE, NULL),
+    FLD("StringValue", T_string, 0, NULL),
+    FLD("NumberValue", T_double, F_NULLABLE, NULL),
+    FLD("ListValue", T_Struct, F_LIST, NULL),
+    FLD("StructValue", T_Struct, 0, NULL),
+};
+OBJ(Value, "Value", NS_DATA, NULL, NULL);
+
+/* ===================================================================== Integrations */
+
+static field_t IntegrationData_f[] = {
+    FLD("ThirdPartyId", T_string, 0, NULL),
+};
+OBJ(IntegrationData, "IntegrationData", NS_INTEGRATIONS, NULL, NULL);
+MAP(EntityIntegrationData, NS_INTEGRATIONS, T_IntegrationData);
+
+/* ===================================================================== ServiceStack */
+
+static field_t ResponseError_f[] = {
+    FLD("ErrorCode", T_string, 0, NULL),
+    FLD("FieldName", T_string, 0, NULL),
+    FLD("Message", T_string, 0, NULL),
+};
+OBJ(ResponseError, "ResponseError", NS_SS, NULL, NULL);
+
+static field_t ResponseStatus_f[] = {
+    FLD("ErrorCode", T_string, 0, NULL),
+    FLD("Message", T_string, 0, NULL),
+    FLD("StackTrace", T_string, 0, NULL),
+    FLD("Errors", T_ResponseError, F_LIST, NULL),
+};
+OBJ(ResponseStatus, "ResponseStatus", NS_SS, NULL, NULL);
+
+static field_t ErrorResponse_f[] = {
+    FLD("ResponseStatus", T_ResponseStatus, 0, NULL),
+};
+OBJ(ErrorResponse, "ErrorResponse", NS_SS, NULL, NULL);
+
+static field_t Authenticate_f[] = {
+    FLD("Provider", T_string, 0, NULL),
+    FLD("UserName", T_string, 0, NULL),
+    FLD("Password", T_string, 0, NULL),
+    FLD("RememberMe", T_bool, F_NULLABLE, NULL),
+};
+OBJ(Authenticate, "Authenticate", NS_SS, NULL, NULL);
+
+static field_t AuthenticateResponse_f[] = {
+    FLD("UserId", T_string, 0, NULL),
+    FLD("SessionId", T_string, 0, NULL),
+    FLD("UserName", T_string, 0, NULL),
+    FLD("DisplayName", T_string, 0, NULL),
+    FLD("ReferrerUrl", T_string, 0, NULL),
+    FLD("BearerToken", T_string, 0, NULL),
+    FLD("RefreshToken", T_string, 0, NULL),
+    FLD("Roles", T_string, F_LIST, NULL),
+    FLD("Permissions", T_string, F_LIST, NULL),
+    FLD("ResponseStatus", T_ResponseStatus, 0, NULL),
+};
+OBJ(AuthenticateResponse, "AuthenticateResponse", NS_SS, NULL, NULL);
+
+/* ===================================================================== Scheduling */
+
+static const char *const DayOfWeek_v[] = {
+    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+};
+ENUM(DayOfWeek, NS_SYSTEM);
+
+static const char *const SimpleSchedulingRuleTypes_v[] = { "Always", "CustomerState", "Time" };
+ENUM(SimpleSchedulingRuleTypes, NS_SCHEDULING);
+
+static const char *const SchedulingRuleFrequency_v[] = {
+    "None", "Secondly", "Minutely", "Hourly", "Daily", "Weekly", "Monthly", "Yearly",
+};
+ENUM(SchedulingRuleFrequency, NS_SCHEDULING);
+
+static field_t ScheduleDay_f[] = {
+    FLD("Offset", T_int, 0, NULL),
+    FLD("DayOfWeek", T_DayOfWeek, 0, NULL),
+};
+OBJ(ScheduleDay, "ScheduleDay", NS_SCHEDULING, NULL, NULL);
+
+static field_t SchedulingRule_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+    FLD("Priority", T_int, 0, NULL),
+    FLD("State", T_string, 0, NULL),
+    FLD("Source", T_string, 0, NULL),
+    FLD("Condition", T_string, 0, NULL),
+    FLD("SimpleRuleType", T_SimpleSchedulingRuleTypes, 0, NULL),
+    FLD("CustomerState", T_string, 0, NULL),
+    FLD("FlowId", T_string, 0, NULL),
+    FLD("FlowParams", T_Struct, 0, NULL),
+    FLD("IsAllDay", T_bool, 0, NULL),
+    FLD("StartDate", T_string, 0, NULL),
+    FLD("StartTime", T_string, 0, NULL),
+    FLD("EndTime", T_string, 0, NULL),
+    FLD("BySetPosition", T_int, F_LIST, NULL),
+    FLD("ByMonth", T_int, F_LIST, NULL),
+    FLD("ByWeekNo", T_int, F_LIST, NULL),
+    FLD("ByYearDay", T_int, F_LIST, NULL),
+    FLD("ByMonthDay", T_int, F_LIST, NULL),
+    FLD("ByDay", T_ScheduleDay, F_LIST, NULL),
+    FLD("ByHour", T_int, F_LIST, NULL),
+    FLD("ByMinute", T_int, F_LIST, NULL),
+    FLD("Interval", T_int, 0, NULL),
+    FLD("Count", T_int, 0, NULL),
+    FLD("UntilDate", T_string, 0, NULL),
+    FLD("Frequency", T_SchedulingRuleFrequency, 0, NULL),
+};
+OBJ(SchedulingRule, "SchedulingRule", NS_SCHEDULING, NULL, NULL);
+
+static field_t Schedule_f[] = {
+    FLD("TimeZoneId", T_string, 0, NULL),
+    FLD("Inherit", T_bool, 0, NULL),
+    FLD("ForceClosed", T_bool, 0, NULL),
+    FLD("Rules", T_SchedulingRule, F_LIST, NULL),
+    FLD("DefaultState", T_string, 0, NULL),
+};
+OBJ(Schedule, "Schedule", NS_SCHEDULING, NULL, NULL);
+
+static field_t ScheduledFlow_f[] = {
+    FLD("StateName", T_string, 0, NULL),
+    FLD("FlowId", T_string, 0, NULL),
+    FLD("FlowParams", T_Struct, 0, NULL),
+};
+OBJ(ScheduledFlow, "ScheduledFlow", NS_SCHEDULING, NULL, NULL);
+
+/* ===================================================================== Settings */
+
+static const char *const TagColors_v[] = {
+    "Magenta", "Red", "Volcano", "Orange", "Gold", "Lime",
+    "Green", "Cyan", "Blue", "GeekBlue", "Purple",
+};
+ENUM(TagColors, NS_SETTINGS);
+
+static field_t Tag_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+    FLD("Color", T_TagColors, 0, NULL),
+};
+OBJ(Tag, "Tag", NS_SETTINGS, NULL, NULL);
+
+static field_t AppSettings_f[] = {
+    FLD("EnablePhoneNumberManagement", T_bool, 0, NULL),
+    FLD("EnableDeviceManagement", T_bool, 0, NULL),
+    FLD("EnableDialer", T_bool, 0, NULL),
+    FLD("EnableCallHistory", T_bool, 0, NULL),
+    FLD("EnableAssistants", T_bool, 0, NULL),
+    FLD("ShowFileNameInMessageCenter", T_bool, 0, NULL),
+    FLD("ChakraTheme", T_string, 0, NULL),
+    FLD("CustomCss", T_string, 0, NULL),
+    FLD("PageTitle", T_string, 0, NULL),
+    FLD("StringMappings", T_string, 0, NULL),
+    FLD("LogoutUrl", T_string, 0, NULL),
+    FLD("PortMyNumberUrl", T_string, 0, NULL),
+};
+OBJ(AppSettings, "AppSettings", NS_SETTINGS, NULL, NULL);
+
+static const char *const DataFieldTypes_v[] = {
+    "String", "Boolean", "Number", "Date", "List", "Struct",
+};
+ENUM(DataFieldTypes, NS_SETTINGS);
+
+static field_t DataField_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+    FLD("Type", T_DataFieldTypes, 0, NULL),
+    FLD("Description", T_string, 0, NULL),
+    FLD("ShowInSearch", T_bool, 0, NULL),
+    FLD("IsRequired", T_bool, 0, NULL),
+    FLD("DefaultValue", T_Value, 0, NULL),
+};
+OBJ(DataField, "DataField", NS_SETTINGS, NULL, NULL);
+
+static field_t SystemSettingsInfo_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("Tags", T_Tag, F_LIST, NULL),
+    FLD("CustomerFields", T_DataField, F_LIST, NULL),
+    FLD("EndpointFields", T_DataField, F_LIST, NULL),
+    FLD("Documentation", T_string, 0, NULL),
+    FLD("RecordingRetentionDays", T_int, 0, NULL),
+    FLD("EnableSipRefer", T_bool, 0, NULL),
+    FLD("AutoAgentLogoffSeconds", T_int, 0, NULL),
+    FLD("DefaultSipRegion", T_TwilioSipRegions, 0, NULL),
+};
+OBJ(SystemSettingsInfo, "SystemSettingsInfo", NS_SETTINGS, &T_EntityInfo, NULL);
+
+static field_t GetSystemSettings_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+};
+OBJ(GetSystemSettings, "GetSystemSettings", NS_SETTINGS, NULL, NULL);
+
+static field_t PatchSystemSettings_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("Tags", T_Tag, F_LIST, NULL),
+    FLD("CustomerFields", T_DataField, F_LIST, NULL),
+    FLD("EndpointFields", T_DataField, F_LIST, NULL),
+    FLD("Documentation", T_string, 0, NULL),
+    FLD("RecordingRetentionDays", T_int, F_NULLABLE, NULL),
+    FLD("EnableSipRefer", T_bool, F_NULLABLE, NULL),
+    FLD("AutoAgentLogoffSeconds", T_int, F_NULLABLE, NULL),
+    FLD("DefaultSipRegion", T_TwilioSipRegions, F_NULLABLE, NULL),
+};
+OBJ(PatchSystemSettings, "PatchSystemSettings", NS_SETTINGS, NULL, NULL);
+
+/* ===================================================================== Accounts */
+
+static field_t BillingItem_f[] = {
+    FLD("BaseCost", T_double, 0, NULL),
+    FLD("RawUnitMultiplier", T_double, 0, NULL),
+    FLD("UnitCost", T_double, 0, NULL),
+    FLD("Allowance", T_int, 0, NULL),
+};
+OBJ(BillingItem, "BillingItem", NS_ACCOUNTS, NULL, NULL);
+
+static field_t BillingSettings_f[] = {
+    FLD("Base", T_BillingItem, 0, NULL),
+    FLD("LocalNumbers", T_BillingItem, 0, NULL),
+    FLD("TollFreeNumbers", T_BillingItem, 0, NULL),
+    FLD("InboundVoiceCalls", T_BillingItem, 0, NULL),
+    FLD("OutboundVoiceCalls", T_BillingItem, 0, NULL),
+    FLD("InboundFaxes", T_BillingItem, 0, NULL),
+    FLD("OutboundFaxes", T_BillingItem, 0, NULL),
+    FLD("InboundSmsMessages", T_BillingItem, 0, NULL),
+    FLD("OutboundSmsMessages", T_BillingItem, 0, NULL),
+    FLD("AIInsights", T_BillingItem, 0, NULL),
+    FLD("AILiveMinutes", T_BillingItem, 0, NULL),
+    FLD("AIMessages", T_BillingItem, 0, NULL),
+};
+OBJ(BillingSettings, "BillingSettings", NS_ACCOUNTS, NULL, NULL);
+
+static field_t AccountInfo_f[] = {
+    FLD("Name", T_string, 0, "The name of this account"),
+    FLD("ParentAccountId", T_string, 0, "The ID of this account's parent"),
+    FLD("TwilioAccountSid", T_string, 0, "The twilio account SID"),
+    FLD("AncestorIds", T_string, F_LIST, "The ancestors of this account. Useful for breadcrumbs"),
+    FLD("MaxPhoneNumbers", T_int, 0, "The max number of phone numbers this account can have"),
+    FLD("IsBYOA", T_bool, 0, "This account is BYOA"),
+    FLD("TrustHubProfileSid", T_string, 0, "TrustHub Profile Sid"),
+    FLD("LogoId", T_string, 0, "The ID of the logo file"),
+    FLD("LogoUri", T_string, 0, "The URI of the logo file"),
+    FLD("BillingSettings", T_BillingSettings, 0, "The billing settings for this account"),
+};
+OBJ(AccountInfo, "AccountInfo", NS_ACCOUNTS, &T_EntityInfo, NULL);
+
+static field_t ListAccounts_f[] = {
+    FLD("NameFilter", T_string, 0, NULL),
+};
+OBJ(ListAccounts, "ListAccounts", NS_ACCOUNTS, &T_ListRequest, NULL);
+
+static field_t GetAccount_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+};
+OBJ(GetAccount, "GetAccount", NS_ACCOUNTS, NULL, NULL);
+
+static field_t NewAccount_f[] = {
+    FLD("Name", T_string, 0, NULL),
+    FLD("TwilioAccountSid", T_string, 0, NULL),
+    FLD("TwilioAuthToken", T_string, 0, NULL),
+    FLD("ParentAccountId", T_string, 0, NULL),
+};
+OBJ(NewAccount, "NewAccount", NS_ACCOUNTS, NULL, NULL);
+
+static field_t PatchAccount_f[] = {
+    FLD("AccountId", T_string, 0, "The ID of the account you want to update"),
+    FLD("Name", T_string, 0, "The new name for the account"),
+    FLD("MaxPhoneNumbers", T_int, F_NULLABLE, "The max number of phone numbers this account can have"),
+    FLD("LogoId", T_string, 0, "The ID of the file to use for a logo on the dashboard"),
+    FLD("BillingSettings", T_BillingSettings, 0, "Updated billing settings for this account"),
+};
+OBJ(PatchAccount, "PatchAccount", NS_ACCOUNTS, NULL, "Update the specified account details");
+
+static field_t DeleteAccount_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+};
+OBJ(DeleteAccount, "DeleteAccount", NS_ACCOUNTS, NULL, NULL);
+
+/* ===================================================================== Customers */
+
+static field_t CustomerBreadcrumb_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+};
+OBJ(CustomerBreadcrumb, "CustomerBreadcrumb", NS_CUSTOMERS, NULL, NULL);
+
+static field_t CustomerInfo_f[] = {
+    FLD("AccountId", T_string, 0, "The ID of the account associated with this customer"),
+    FLD("ParentCustomerId", T_string, 0, "The parent customer ID for this customer"),
+    FLD("Breadcrumb", T_CustomerBreadcrumb, F_LIST, "The breadcrumb to this customer"),
+    FLD("AccountName", T_string, 0, "The name of the account associated with this customer"),
+    FLD("IsStaging", T_bool, 0, "Is this customer staging or production?"),
+    FLD("Name", T_string, 0, "The name of the company"),
+    FLD("ReferenceId", T_string, 0, "The reference ID for this company"),
+    FLD("Data", T_Struct, 0, "This customer's data values"),
+    FLD("Tags", T_Tag, F_LIST, "The list of tags for this customer"),
+    FLD("Schedule", T_Schedule, 0, "This customer's schedule"),
+    FLD("IntegrationData", T_EntityIntegrationData, 0, "Integration data for this customer"),
+    FLD("OverrideBillingSettings", T_bool, 0,
+        "Override this customer's billing settings? Otherwise inherits from parent"),
+    FLD("BillingSettings", T_BillingSettings, 0, "Billing settings for this customer"),
+    FLD("OverrideAppSettings", T_bool, 0,
+        "Should this customer override the parent customer's app settings"),
+    FLD("AppSettings", T_AppSettings, 0, "App / Portal settings for this customer"),
+};
+OBJ(CustomerInfo, "CustomerInfo", NS_CUSTOMERS, &T_EntityInfo, NULL);
+
+static field_t ListCustomers_f[] = {
+    FLD("AccountIds", T_string, F_LIST, NULL),
+    FLD("NameFilter", T_string, 0, NULL),
+    FLD("ParentCustomerIds", T_string, F_LIST, NULL),
+    FLD("ShallowParent", T_bool, 0, NULL),
+    FLD("TagIds", T_string, F_LIST, NULL),
+};
+OBJ(ListCustomers, "ListCustomers", NS_CUSTOMERS, &T_ListRequest, NULL);
+
+static field_t GetCustomer_f[] = {
+    FLD("CustomerId", T_string, 0, NULL),
+};
+OBJ(GetCustomer, "GetCustomer", NS_CUSTOMERS, NULL, NULL);
+
+static field_t NewCustomer_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+    FLD("ParentCustomerId", T_string, 0, NULL),
+    FLD("ReferenceId", T_string, 0, NULL),
+    FLD("Data", T_Struct, 0, NULL),
+};
+OBJ(NewCustomer, "NewCustomer", NS_CUSTOMERS, NULL, NULL);
+
+static field_t PatchCustomer_f[] = {
+    FLD("CustomerId", T_string, 0, "The ID of the customer you want to update"),
+    FLD("Name", T_string, 0, "The name for the customer"),
+    FLD("ParentCustomerId", T_string, 0, "The parent customer for this customer"),
+    FLD("ReferenceId", T_string, 0,
+        "The reference ID for this customer (e.g. in a third party system)"),
+    FLD("Data", T_Struct, 0, "Data values for this customer"),
+    FLD("TagIds", T_string, F_LIST, "The list of tag IDs for this customer"),
+    FLD("Schedule", T_Schedule, 0, "This customer's schedule"),
+    FLD("OverrideBillingSettings", T_bool, F_NULLABLE,
+        "Override this customer's billing settings? Otherwise inherits from parent"),
+    FLD("BillingSettings", T_BillingSettings, 0, "Updated billing settings for this customer"),
+    FLD("OverrideAppSettings", T_bool, F_NULLABLE,
+        "Should this customer override the parent customer's app settings"),
+    FLD("AppSettings", T_AppSettings, 0, "App / Portal settings for this customer"),
+};
+OBJ(PatchCustomer, "PatchCustomer", NS_CUSTOMERS, NULL, NULL);
+
+static field_t DeleteCustomer_f[] = {
+    FLD("CustomerId", T_string, 0, NULL),
+};
+OBJ(DeleteCustomer, "DeleteCustomer", NS_CUSTOMERS, NULL, NULL);
+
+static field_t SetCustomerStagingMode_f[] = {
+    FLD("CustomerId", T_string, 0, "The ID of the customer you want to update"),
+    FLD("IsStaging", T_bool, 0,
+        "Should this customer's phone numbers route to the staging server"),
+};
+OBJ(SetCustomerStagingMode, "SetCustomerStagingMode", NS_CUSTOMERS, NULL, NULL);
+
+static field_t GetInheritedSchedule_f[] = {
+    FLD("CustomerId", T_string, 0, NULL),
+    FLD("EndpointId", T_string, 0, NULL),
+};
+OBJ(GetInheritedSchedule, "GetInheritedSchedule", NS_CUSTOMERS, NULL, NULL);
+
+static field_t TestSchedule_f[] = {
+    FLD("CustomerId", T_string, 0, NULL),
+    FLD("EndpointId", T_string, 0, NULL),
+    FLD("Schedule", T_Schedule, 0, NULL),
+    FLD("DateTime", T_string, 0, NULL),
+};
+OBJ(TestSchedule, "TestSchedule", NS_CUSTOMERS, NULL, NULL);
+
+static field_t TestScheduleResponse_f[] = {
+    FLD("StateName", T_string, 0, NULL),
+    FLD("TimeZoneId", T_string, 0, NULL),
+};
+OBJ(TestScheduleResponse, "TestScheduleResponse", NS_CUSTOMERS, NULL, NULL);
+
+/* ===================================================================== Endpoints: enums */
+
+static const char *const EndpointTypes_v[] = {
+    "PhoneNumber", "User", "FaxNumber", "EmailAddress", "Unused_1", "Unused_2",
+    "Unused_3", "Unused_4", "Unused_5", "Team", "Assistant",
+};
+ENUM(EndpointTypes, NS_ENDPOINTS);
+
+static const char *const EndpointFlowSchedules_v[] = { "Always", "Scheduled", "Simple" };
+ENUM(EndpointFlowSchedules, NS_ENDPOINTS);
+
+static const char *const TwilioSipRegions_v[] = {
+    "NorthAmericaVirginia", "NorthAmericaOregon", "EuropeIreland", "EuropeFrankfurt",
+    "AsiaPacificSingapore", "AsiaPacificTokyo", "AsiaPacificSydney", "SouthAmericaSanPaolo",
+};
+ENUM(TwilioSipRegions, NS_ENDPOINTS);
+
+static const char *const AgentStates_v[] = {
+    "Unknown", "Ready", "NotReady", "LoggedOut", "WrapUp", "Outgoing", "Other",
+};
+ENUM(AgentStates, NS_ENDPOINTS);
+
+static const char *const AgentStateReasons_v[] = {
+    "Unknown", "SetByUser", "MissedCall", "SetBySystem",
+};
+ENUM(AgentStateReasons, NS_ENDPOINTS);
+
+static const char *const UserModes_v[] = { "SoftPhone", "Sip", "Flow", "DataOnly", "ThirdParty" };
+ENUM(UserModes, NS_ENDPOINTS);
+
+static const char *const UserManagerRoles_v[] = {
+    "None", "Manager", "VoicemailAndCallHistory", "Custom",
+};
+ENUM(UserManagerRoles, NS_ENDPOINTS);
+
+static const char *const UserManagerAccess_v[] = { "ReadOnly", "ReadWrite", "ReadWriteDelete" };
+ENUM(UserManagerAccess, NS_ENDPOINTS);
+
+static const char *const DashboardPermissions_v[] = {
+    "ViewFiles", "ViewNotifications", "ViewSessions", "ViewEndpoints",
+    "ViewReports", "ViewCustomers", "ViewFlows", "ViewCallCenter",
+};
+ENUM(DashboardPermissions, NS_ENDPOINTS);
+
+static const char *const UserDataFieldModes_v[] = { "Hidden", "ReadOnly", "ReadWrite" };
+ENUM(UserDataFieldModes, NS_ENDPOINTS);
+
+static const char *const ActionUrlHttpMethods_v[] = { "GET", "POST" };
+ENUM(ActionUrlHttpMethods, NS_ENDPOINTS);
+
+static const char *const CustomerVisibility_v[] = {
+    "None", "CurrentCustomer", "CurrentAndChildCustomers",
+};
+ENUM(CustomerVisibility, NS_ENDPOINTS);
+
+static const char *const ThirdPartyPhoneSystemTypes_v[] = { "Demo", "Sip" };
+ENUM(ThirdPartyPhoneSystemTypes, NS_ENDPOINTS);
+
+static const char *const TransportTypes_v[] = { "UDP", "TLS", "TCP", "PERS" };
+ENUM(TransportTypes, NS_ENDPOINTS);
+
+/* The .NET enum has explicit values (PCMU=0, GSM=3, PCMA=8, G722=9, G729=18, ILBC=97,
+ * AMR=98, AMRWB=99, SPEEX=100, DTMF=101, SPEEXWB=102, ISACWB=103, ISACSWB=104, OPUS=105,
+ * G7221=121, NONE=-1); on the wire it is written by name. */
+static const char *const AudioCodecTypes_v[] = {
+    "PCMU", "GSM", "PCMA", "G722", "G729", "ILBC", "AMR", "AMRWB",
+    "SPEEX", "DTMF", "SPEEXWB", "ISACWB", "ISACSWB", "OPUS", "G7221", "NONE",
+};
+ENUM(AudioCodecTypes, NS_ENDPOINTS);
+
+static const char *const DtmfMethods_v[] = { "RFC2833", "INFO" };
+ENUM(DtmfMethods, NS_ENDPOINTS);
+
+static const char *const AssistantTunings_v[] = { "Accuracy", "Speed" };
+ENUM(AssistantTunings, NS_ENDPOINTS);
+
+static const char *const AssistantTransferTypes_v[] = { "Blind", "Supervised", "MessagesOnly" };
+ENUM(AssistantTransferTypes, NS_ENDPOINTS);
+
+/* ===================================================================== Endpoints: objects */
+
+static field_t EndpointActionUrl_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Url", T_string, 0, NULL),
+    FLD("Method", T_ActionUrlHttpMethods, 0, NULL),
+};
+OBJ(EndpointActionUrl, "EndpointActionUrl", NS_ENDPOINTS, NULL, NULL);
+
+static field_t EndpointContact_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("DisplayName", T_string, 0, NULL),
+    FLD("Address", T_string, 0, NULL),
+};
+OBJ(EndpointContact, "EndpointContact", NS_ENDPOINTS, NULL, NULL);
+
+static field_t ThirdPartySipAccountSettings_f[] = {
+    FLD("Number", T_string, 0, NULL),
+    FLD("Agent", T_string, 0, NULL),
+    FLD("AuthName", T_string, 0, NULL),
+    FLD("UserName", T_string, 0, NULL),
+    FLD("DisplayName", T_string, 0, NULL),
+    FLD("Password", T_string, 0, NULL),
+    FLD("UserDomain", T_string, 0, NULL),
+    FLD("RegistrationExpires", T_int, 0, NULL),
+    FLD("TransportType", T_TransportTypes, 0, NULL),
+    FLD("LocalIP", T_string, 0, NULL),
+    FLD("LocalPort", T_int, 0, NULL),
+    FLD("SipServer", T_string, 0, NULL),
+    FLD("SipServerPort", T_int, 0, NULL),
+    FLD("OutboundServer", T_string, 0, NULL),
+    FLD("OutboundServerPort", T_int, 0, NULL),
+    FLD("StunServer", T_string, 0, NULL),
+    FLD("StunPort", T_int, 0, NULL),
+    FLD("AudioPlaybackDeviceName", T_string, 0, NULL),
+    FLD("AudioRecordingDeviceName", T_string, 0, NULL),
+    FLD("AudioCodecs", T_AudioCodecTypes, F_LIST, NULL),
+    FLD("DTMFMethod", T_DtmfMethods, 0, NULL),
+};
+OBJ(ThirdPartySipAccountSettings, "ThirdPartySipAccountSettings", NS_ENDPOINTS, NULL, NULL);
+
+static field_t ThirdPartySipSettings_f[] = {
+    FLD("Accounts", T_ThirdPartySipAccountSettings, F_LIST, NULL),
+};
+OBJ(ThirdPartySipSettings, "ThirdPartySipSettings", NS_ENDPOINTS, NULL, NULL);
+
+static field_t ThirdPartyDemoSettings_f[] = {
+    FLD("Extension", T_string, 0, NULL),
+};
+OBJ(ThirdPartyDemoSettings, "ThirdPartyDemoSettings", NS_ENDPOINTS, NULL, NULL);
+
+static field_t ThirdPartyPhoneSystemSettings_f[] = {
+    FLD("Type", T_ThirdPartyPhoneSystemTypes, 0, NULL),
+    FLD("SipSettings", T_ThirdPartySipSettings, 0, NULL),
+    FLD("DemoSettings", T_ThirdPartyDemoSettings, 0, NULL),
+};
+OBJ(ThirdPartyPhoneSystemSettings, "ThirdPartyPhoneSystemSettings", NS_ENDPOINTS, NULL, NULL);
+
+static field_t AssistantWord_f[] = {
+    FLD("Word", T_string, 0, NULL),
+    FLD("Pronounced", T_string, 0, NULL),
+};
+OBJ(AssistantWord, "AssistantWord", NS_ENDPOINTS, NULL, NULL);
+
+static field_t AssistantLink_f[] = {
+    FLD("Url", T_string, 0, NULL),
+    FLD("Description", T_string, 0, NULL),
+};
+OBJ(AssistantLink, "AssistantLink", NS_ENDPOINTS, NULL, NULL);
+
+static field_t AssistantTakeMessageField_f[] = {
+    FLD("Name", T_string, 0, NULL),
+    FLD("Description", T_string, 0, NULL),
+    FLD("Required", T_bool, 0, NULL),
+};
+OBJ(AssistantTakeMessageField, "AssistantTakeMessageField", NS_ENDPOINTS, NULL, NULL);
+
+static field_t AssistantContact_f[] = {
+    FLD("Name", T_string, 0, NULL),
+    FLD("PhoneNumber", T_string, 0, NULL),
+    FLD("TransferType", T_AssistantTransferTypes, 0, NULL),
+    FLD("About", T_string, 0, NULL),
+    FLD("EmailAddress", T_string, 0, NULL),
+    FLD("TakeMessageFields", T_AssistantTakeMessageField, F_LIST, NULL),
+};
+OBJ(AssistantContact, "AssistantContact", NS_ENDPOINTS, NULL, NULL);
+
+static field_t AssistantIntegration_f[] = {
+    FLD("Uri", T_string, 0, NULL),
+    FLD("HttpMethod", T_string, 0, NULL),
+    FLD("AuthToken", T_string, 0, NULL),
+};
+OBJ(AssistantIntegration, "AssistantIntegration", NS_ENDPOINTS, NULL, NULL);
+
+static field_t AssistantSettings_f[] = {
+    FLD("CompanyName", T_string, 0, NULL),
+    FLD("Greeting", T_string, 0, NULL),
+    FLD("CompanyInformation", T_string, 0, NULL),
+    FLD("CustomPrompt", T_string, 0, NULL),
+    FLD("Voice", T_string, 0, NULL),
+    FLD("VoiceStyle", T_string, 0, NULL),
+    FLD("Tuning", T_AssistantTunings, 0, NULL),
+    FLD("Words", T_AssistantWord, F_LIST, NULL),
+    FLD("Links", T_AssistantLink, F_LIST, NULL),
+    FLD("Contacts", T_AssistantContact, F_LIST, NULL),
+    FLD("Integrations", T_AssistantIntegration, F_LIST, NULL),
+};
+OBJ(AssistantSettings, "AssistantSettings", NS_ENDPOINTS, NULL, NULL);
+
+static field_t EmbedSettings_f[] = {
+    FLD("Enabled", T_bool, 0, NULL),
+    FLD("AllowedHosts", T_string, 0, NULL),
+};
+OBJ(EmbedSettings, "EmbedSettings", NS_ENDPOINTS, NULL, NULL);
+
+static field_t EndpointInfo_f[] = {
+    FLD("AccountId", T_string, 0, "The account ID this endpoint is associated with"),
+    FLD("AccountName", T_string, 0, "The name of the account this endpoint is associated with"),
+    FLD("CustomerId", T_string, 0, "The ID of the customer this endpoint is associated with"),
+    FLD("CustomerName", T_string, 0, "The name of the customer this endpoint is associated with"),
+    FLD("ReferenceId", T_string, 0, "The third party reference ID for the endpoint"),
+    FLD("CustomerBreadcrumb", T_CustomerBreadcrumb, F_LIST,
+        "The breadcrumb to the customer for this endpoint"),
+    FLD("DisplayName", T_string, 0, "The display name of the endpoint"),
+    FLD("Type", T_EndpointTypes, 0, "The type of endpoint"),
+    FLD("ExtraInformation", T_string, 0, "Extra info for this endpoint (typically to show in grid)"),
+    FLD("FlowId", T_string, 0, "The ID of the flow to use for voice"),
+    FLD("FlowName", T_string, 0, "The name of the flow to use for voice"),
+    FLD("FlowParams", T_Struct, 0, "The params for the voice flow"),
+    FLD("FlowSchedule", T_EndpointFlowSchedules, 0,
+        "Whether to use a single flow always or use scheduled flow system"),
+    FLD("Schedule", T_Schedule, 0, "This endpoint's schedule"),
+    FLD("ScheduledFlows", T_ScheduledFlow, F_LIST,
+        "The list of scheduled flows when using scheduling"),
+    FLD("DisableSms", T_bool, 0, "Disable SMS"),
+    FLD("UseExternal10DlcCampaign", T_bool, 0,
+        "Set this to true to prevent Evo Voice from overriding the 10DLC / SMS settings for this number"),
+    FLD("IsVirtualPhoneNumber", T_bool, 0, "Is this a virtual phone number?"),
+    FLD("IsCallerIdVerified", T_bool, 0, "Is caller ID verified for this virtual number?"),
+    FLD("CallerIdVerificationCode", T_string, 0, "The verification code for this number"),
+    FLD("PhoneNumber", T_string, 0, "The phone number"),
+    FLD("PhoneNumberSid", T_string, 0, "The Sid of the phone number"),
+    FLD("CallerIdName", T_string, 0, "The caller ID Name (CNAM) for the phone number"),
+    FLD("AddressSid", T_string, 0, "The address SID associated with the phone number"),
+    FLD("DoNotTouchPhoneNumber", T_bool, 0, "Do not touch this phone number - for BYOA accounts"),
+    FLD("IsEnrolledIn10DlcService", T_bool, 0,
+        "Is this number enrolled in a 10DLC messaging service campaign"),
+    FLD("EnableCallerIdLookup", T_bool, 0, "Whether we look up caller ID or not"),
+    FLD("UserEmailAddress", T_string, 0, "The email address of the user"),
+    FLD("SipRegion", T_TwilioSipRegions, 0, "The Twilio Region for the SIP endpoint"),
+    FLD("SipCredentialSid", T_string, 0, "The Twilio Sid of the credentials for Sip"),
+    FLD("SipUserName", T_string, 0, "The Twilio SIP user name"),
+    FLD("SipPassword", T_string, F_SECRET, "The Twilio SIP password"),
+    FLD("SipDomain", T_string, 0, "The SIP domain"),
+    FLD("EnableEmergencyCalling", T_bool, 0, "Is emergency calling enabled on this number?"),
+    FLD("EmergencyAddressSid", T_string, 0, "The SID of the emergency address for this number"),
+    FLD("EmergencyPhoneNumberId", T_string, 0,
+        "The ID of the phone number to use for emergency dialing"),
+    FLD("AgentState", T_AgentStates, 0, "The current agent state of this user endpoint"),
+    FLD("AgentStateReason", T_AgentStateReasons, 0,
+        "The current agent state reason of this user endpoint"),
+    FLD("UserMode", T_UserModes, 0, "The mode for this user"),
+    FLD("VoicemailGreetingId", T_string, 0, "The ID of the file to use for voicemail greeting"),
+    FLD("Data", T_Struct, 0, "The endpoint's data"),
+    FLD("EmailAddress", T_string, 0, "The email address for email endpoints"),
+    FLD("UserFirstName", T_string, 0, "The first name of the user (for user endpoints)"),
+    FLD("UserLastName", T_string, 0, "The last name of the user (for user endpoints)"),
+    FLD("AvatarUrl", T_string, 0, "The URL of an image for this user's avatar"),
+    FLD("ManagerRole", T_UserManagerRoles, 0, "Does this user have manager role?"),
+    FLD("ManagerAccess", T_UserManagerAccess, 0,
+        "The read/write/delete access that the user has in the dashboard"),
+    FLD("DashboardPermissions", T_DashboardPermissions, F_LIST,
+        "The list of dashboard permissions for when the manager role is custom"),
+    FLD("MyFieldPermissions", T_UserDataFieldModes, 0,
+        "The type of visibility this user has to their own fields"),
+    FLD("CustomerFieldPermissions", T_UserDataFieldModes, 0,
+        "The type of visibility this user has to customer fields"),
+    FLD("OtherUserFieldPermissions", T_UserDataFieldModes, 0,
+        "The type of visibility this user has to other user fields"),
+    FLD("OtherEndpointFieldPermissions", T_UserDataFieldModes, 0,
+        "The type of visibility this user has to other endpoint fields"),
+    FLD("Name", T_string, 0, "The name of this endpoint (for bots etc.)"),
+    FLD("Tags", T_Tag, F_LIST, "The list of tags for this endpoint"),
+    FLD("ActionUrls", T_EndpointActionUrl, F_LIST, "The list of action URLs"),
+    FLD("TeamMemberIds", T_string, F_LIST, "The list of members in this team"),
+    FLD("ContactListVisibility", T_CustomerVisibility, 0,
+        "Visibility of this user/team in contact lists"),
+    FLD("Contacts", T_EndpointContact, F_LIST, "The list of contacts personal to this user"),
+    FLD("DocumoId", T_string, 0, "The documo ID for this number"),
+    FLD("IntegrationData", T_EntityIntegrationData, 0, "Integration data for this endpoint"),
+    FLD("ThirdPartyPhoneSystemSettings", T_ThirdPartyPhoneSystemSettings, 0,
+        "Settings for third party phone system"),
+    FLD("OverrideAppSettings", T_bool, 0,
+        "Should this user override the parent customer's app settings"),
+    FLD("AppSettings", T_AppSettings, 0, "App / Portal settings for this user"),
+    FLD("AssistantSettings", T_AssistantSettings, 0, "Configuration for the AI assistant"),
+    FLD("EmbedSettings", T_EmbedSettings, 0, "Configuration for the embed"),
+};
+OBJ(EndpointInfo, "EndpointInfo", NS_ENDPOINTS, &T_EntityInfo, NULL);
+
+static field_t PhoneNumberInfo_f[] = {
+    FLD("PhoneNumber", T_string, 0, NULL),
+    FLD("FriendlyName", T_string, 0, NULL),
+    FLD("Locality", T_string, 0, NULL),
+    FLD("Region", T_string, 0, NULL),
+    FLD("PostalCode", T_string, 0, NULL),
+    FLD("IsoCountry", T_string, 0, NULL),
+};
+OBJ(PhoneNumberInfo, "PhoneNumberInfo", NS_ENDPOINTS, NULL, NULL);
+
+static field_t ListEndpoints_f[] = {
+    FLD("AccountIds", T_string, F_LIST, NULL),
+    FLD("CustomerIds", T_string, F_LIST, NULL),
+    FLD("ReferenceIds", T_string, F_LIST, NULL),
+    FLD("ShallowParent", T_bool, 0, NULL),
+    FLD("FlowIds", T_string, F_LIST, NULL),
+    FLD("TagIds", T_string, F_LIST, NULL),
+    FLD("NameFilter", T_string, 0, NULL),
+    FLD("PhoneNumberFilter", T_string, 0, NULL),
+    FLD("Type", T_EndpointTypes, F_NULLABLE, NULL),
+    FLD("Types", T_EndpointTypes, F_LIST, NULL),
+    FLD("DataFilters", T_string, F_LIST, NULL),
+};
+OBJ(ListEndpoints, "ListEndpoints", NS_ENDPOINTS, &T_ListRequest, NULL);
+
+static field_t GetEndpoint_f[] = {
+    FLD("EndpointId", T_string, 0, NULL),
+};
+OBJ(GetEndpoint, "GetEndpoint", NS_ENDPOINTS, NULL, NULL);
+
+static field_t PatchEndpoint_f[] = {
+    FLD("EndpointId", T_string, 0, NULL),
+    FLD("DisplayName", T_string, 0, NULL),
+    FLD("ReferenceId", T_string, 0, NULL),
+    FLD("ExtraInformation", T_string, 0, NULL),
+    FLD("FlowId", T_string, 0, NULL),
+    FLD("FlowParams", T_Struct, 0, NULL),
+    FLD("FlowSchedule", T_EndpointFlowSchedules, F_NULLABLE, NULL),
+    FLD("Schedule", T_Schedule, 0, NULL),
+    FLD("ScheduledFlows", T_ScheduledFlow, F_LIST, NULL),
+    FLD("DisableSms", T_bool, F_NULLABLE, NULL),
+    FLD("UseExternal10DlcCampaign", T_bool, F_NULLABLE, NULL),
+    FLD("CallerIdName", T_string, 0, NULL),
+    FLD("EnableCallerIdLookup", T_bool, F_NULLABLE, NULL),
+    FLD("Data", T_Struct, 0, NULL),
+    FLD("TagIds", T_string, F_LIST, NULL),
+    FLD("CustomerId", T_string, 0, NULL),
+};
+OBJ(PatchEndpoint, "PatchEndpoint", NS_ENDPOINTS, NULL, NULL);
+
+static field_t DeleteEndpoint_f[] = {
+    FLD("EndpointId", T_string, 0, NULL),
+};
+OBJ(DeleteEndpoint, "DeleteEndpoint", NS_ENDPOINTS, NULL, NULL);
+
+static field_t SearchPhoneNumbers_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("CountryCode", T_string, 0, NULL),
+    FLD("AreaCode", T_string, 0, NULL),
+    FLD("PostalCode", T_string, 0, NULL),
+    FLD("Region", T_string, 0, NULL),
+    FLD("Distance", T_int, F_NULLABLE, NULL),
+    FLD("Contains", T_string, 0, NULL),
+    FLD("IsFaxNumber", T_bool, 0, NULL),
+};
+OBJ(SearchPhoneNumbers, "SearchPhoneNumbers", NS_ENDPOINTS, NULL, NULL);
+
+static field_t BuyPhoneNumber_f[] = {
+    FLD("AccountId", T_string, 0, "The ID of the account to associate the number with"),
+    FLD("CustomerId", T_string, 0, "The ID of the customer to associate this number with"),
+    FLD("Number", T_string, 0, "The number to buy/create"),
+    FLD("IsVirtualPhoneNumber", T_bool, 0,
+        "Is this number virtual? If so we will not buy but just create an entry"),
+    FLD("IsFaxNumber", T_bool, 0, "Is this a fax number?"),
+    FLD("AddressSid", T_string, 0, "The address SID to associate with the phone number"),
+    FLD("TagIds", T_string, F_LIST, "The list of tags to associate with the new endpoint"),
+    FLD("Data", T_Struct, 0, "Data values for this endpoint"),
+    FLD("FlowId", T_string, 0, "Specify the flow to use"),
+    FLD("FlowParams", T_Struct, 0, "The flow params"),
+};
+OBJ(BuyPhoneNumber, "BuyPhoneNumber", NS_ENDPOINTS, NULL, NULL);
+
+static field_t SetPhoneNumberIsFax_f[] = {
+    FLD("EndpointId", T_string, 0, "The ID of the endpoint"),
+    FLD("IsFax", T_bool, 0, "Whether it's a fax or not?"),
+};
+OBJ(SetPhoneNumberIsFax, "SetPhoneNumberIsFax", NS_ENDPOINTS, NULL, NULL);
+
+/* ===================================================================== Authentication */
+
+static field_t UserInfo_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("IsAuthenticated", T_bool, 0, NULL),
+    FLD("FirstName", T_string, 0, NULL),
+    FLD("LastName", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+    FLD("AvatarUrl", T_string, 0, NULL),
+    FLD("EmailAddress", T_string, 0, NULL),
+    FLD("Roles", T_string, F_LIST, NULL),
+    FLD("AccountIds", T_string, F_LIST, NULL),
+    FLD("AccountNames", T_string, F_LIST, NULL),
+    FLD("ManagerAccess", T_UserManagerAccess, 0, NULL),
+    FLD("DashboardPermissions", T_DashboardPermissions, F_LIST, NULL),
+    FLD("CustomerIds", T_string, F_LIST, NULL),
+};
+OBJ(UserInfo, "UserInfo", NS_AUTH, NULL, NULL);
+
+OBJ0(GetAuthStatus, NS_AUTH, NULL, NULL);
+
+static field_t ListUsers_f[] = {
+    FLD("AccountIds", T_string, F_LIST, NULL),
+    FLD("EmailFilter", T_string, 0, NULL),
+};
+OBJ(ListUsers, "ListUsers", NS_AUTH, &T_ListRequest, NULL);
+
+static field_t NewUser_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("EmailAddress", T_string, 0, NULL),
+    FLD("FirstName", T_string, 0, NULL),
+    FLD("LastName", T_string, 0, NULL),
+    FLD("Password", T_string, 0, NULL),
+    FLD("Roles", T_string, F_LIST, NULL),
+    FLD("CustomerIds", T_string, F_LIST, NULL),
+    FLD("ManagerAccess", T_UserManagerAccess, F_NULLABLE, NULL),
+};
+OBJ(NewUser, "NewUser", NS_AUTH, NULL, NULL);
+
+static field_t PatchUser_f[] = {
+    FLD("UserId", T_string, 0, NULL),
+    FLD("AccountIds", T_string, F_LIST, NULL),
+    FLD("FirstName", T_string, 0, NULL),
+    FLD("LastName", T_string, 0, NULL),
+    FLD("NewPassword", T_string, 0, NULL),
+    FLD("Roles", T_string, F_LIST, NULL),
+    FLD("CustomerIds", T_string, F_LIST, NULL),
+    FLD("ManagerAccess", T_UserManagerAccess, F_NULLABLE, NULL),
+    FLD("DashboardPermissions", T_DashboardPermissions, F_LIST, NULL),
+};
+OBJ(PatchUser, "PatchUser", NS_AUTH, NULL, NULL);
+
+static field_t DeleteUser_f[] = {
+    FLD("UserId", T_string, 0, NULL),
+};
+OBJ(DeleteUser, "DeleteUser", NS_AUTH, NULL, NULL);
+
+/* ===================================================================== list responses */
+
+LISTRESP(AccountInfo);
+LISTRESP(CustomerInfo);
+LISTRESP(EndpointInfo);
+LISTRESP(UserInfo);
+LISTRESP(PhoneNumberInfo);
+
+/* ===================================================================== registry */
+
+const type_t *const schema_types[] = {
+    /* Voice.Api */
+    &T_EntityInfo, &T_SortOrders, &T_ListRequest, &T_EmptyResponse,
+    &T_ListResponse_AccountInfo, &T_ListResponse_CustomerInfo, &T_ListResponse_EndpointInfo,
+    &T_ListResponse_UserInfo, &T_ListResponse_PhoneNumberInfo,
+    /* Voice.Api.Flows.Data, Voice.Api.Integrations */
+    &T_Struct, &T_Value, &T_EntityIntegrationData, &T_IntegrationData,
+    /* ServiceStack, System */
+    &T_ResponseError, &T_ResponseStatus, &T_ErrorResponse, &T_Authenticate,
+    &T_AuthenticateResponse, &T_DayOfWeek,
+    /* Voice.Api.Scheduling */
+    &T_Schedule, &T_SchedulingRule, &T_ScheduleDay, &T_ScheduledFlow,
+    &T_SimpleSchedulingRuleTypes, &T_SchedulingRuleFrequency,
+    /* Voice.Api.Settings */
+    &T_Tag, &T_TagColors, &T_AppSettings, &T_DataField, &T_DataFieldTypes,
+    &T_SystemSettingsInfo, &T_GetSystemSettings, &T_PatchSystemSettings,
+    /* Voice.Api.Accounts */
+    &T_BillingItem, &T_BillingSettings, &T_AccountInfo, &T_ListAccounts, &T_GetAccount,
+    &T_NewAccount, &T_PatchAccount, &T_DeleteAccount,
+    /* Voice.Api.Customers */
+    &T_CustomerBreadcrumb, &T_CustomerInfo, &T_ListCustomers, &T_GetCustomer, &T_NewCustomer,
+    &T_PatchCustomer, &T_DeleteCustomer, &T_SetCustomerStagingMode, &T_GetInheritedSchedule,
+    &T_TestSchedule, &T_TestScheduleResponse,
+    /* Voice.Api.Endpoints: enums */
+    &T_EndpointTypes, &T_EndpointFlowSchedules, &T_TwilioSipRegions, &T_AgentStates,
+    &T_AgentStateReasons, &T_UserModes, &T_UserManagerRoles, &T_UserManagerAccess,
+    &T_DashboardPermissions, &T_UserDataFieldModes, &T_ActionUrlHttpMethods,
+    &T_CustomerVisibility, &T_ThirdPartyPhoneSystemTypes, &T_TransportTypes,
+    &T_AudioCodecTypes, &T_DtmfMethods, &T_AssistantTunings, &T_AssistantTransferTypes,
+    /* Voice.Api.Endpoints: objects */
+    &T_EndpointActionUrl, &T_EndpointContact, &T_ThirdPartyPhoneSystemSettings,
+    &T_ThirdPartySipSettings, &T_ThirdPartySipAccountSettings, &T_ThirdPartyDemoSettings,
+    &T_AssistantSettings, &T_AssistantWord, &T_AssistantLink, &T_AssistantContact,
+    &T_AssistantTakeMessageField, &T_AssistantIntegration, &T_EmbedSettings, &T_EndpointInfo,
+    &T_PhoneNumberInfo, &T_ListEndpoints, &T_GetEndpoint, &T_PatchEndpoint, &T_DeleteEndpoint,
+    &T_SearchPhoneNumbers, &T_BuyPhoneNumber, &T_SetPhoneNumberIsFax,
+    /* Voice.Api.Authentication */
+    &T_UserInfo, &T_GetAuthStatus, &T_ListUsers, &T_NewUser, &T_PatchUser, &T_DeleteUser,
+};
+const int schema_ntypes = N(schema_types);

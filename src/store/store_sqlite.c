@@ -1,0 +1,467 @@
+/* store_sqlite.c — the SQLite back end of store.h.
+ *
+ * WAL journal, synchronous=NORMAL (a committed transaction survives a crash of the
+ * process; only a power loss can take the last ones), busy_timeout so that writers
+ * queue, and BEGIN IMMEDIATE for writes so a read-then-write never fails half-way
+ * with SQLITE_BUSY.  Migrations are numbered; PRAGMA user_version holds the last one
+ * applied. */
+#include "store.h"
+#include <sqlite3.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../util/buf.h"
+#include "../util/ids.h"
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *get[C__COUNT], *put[C__COUNT];
+};
+
+/* A collection: its table, and which document fields live in columns. */
+typedef struct {
+    const char *table;
+    const char *fields[5]; /* camelCase document field */
+    const char *cols[5];   /* column */
+    const char *parent;    /* field naming the parent in a tree, or NULL */
+    const char *sort;      /* default order */
+} coll_def_t;
+
+static const coll_def_t colls[C__COUNT] = {
+    [C_ACCOUNTS] = {"accounts", {"parentAccountId", "name"}, {"parent_id", "name"}, "parentAccountId", "name"},
+    [C_CUSTOMERS] = {"customers", {"accountId", "parentCustomerId", "name"}, {"account_id", "parent_id", "name"},
+                     "parentCustomerId", "name"},
+    [C_ENDPOINTS] = {"endpoints", {"accountId", "customerId", "phoneNumber", "displayName", "type"},
+                     {"account_id", "customer_id", "phone_number", "display_name", "type"}, NULL, "displayName"},
+    [C_USERS] = {"users", {"emailAddress"}, {"email"}, NULL, "emailAddress"},
+    [C_SETTINGS] = {"settings", {"accountId"}, {"account_id"}, NULL, "accountId"},
+};
+
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE accounts(id TEXT PRIMARY KEY, parent_id TEXT, name TEXT, doc TEXT NOT NULL);"
+    "CREATE INDEX accounts_parent ON accounts(parent_id);"
+    "CREATE INDEX accounts_name ON accounts(name, id);"
+    "CREATE TABLE customers(id TEXT PRIMARY KEY, account_id TEXT NOT NULL, parent_id TEXT, name TEXT,"
+    " doc TEXT NOT NULL);"
+    "CREATE INDEX customers_account_name ON customers(account_id, name, id);"
+    "CREATE INDEX customers_parent ON customers(parent_id);"
+    "CREATE TABLE endpoints(id TEXT PRIMARY KEY, account_id TEXT NOT NULL, customer_id TEXT,"
+    " phone_number TEXT UNIQUE, display_name TEXT, type TEXT, doc TEXT NOT NULL);"
+    "CREATE INDEX endpoints_account ON endpoints(account_id, display_name, id);"
+    "CREATE INDEX endpoints_customer ON endpoints(customer_id);"
+    "CREATE TABLE users(id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE COLLATE NOCASE, password_hash TEXT,"
+    " doc TEXT NOT NULL);"
+    "CREATE TABLE settings(id TEXT PRIMARY KEY, account_id TEXT UNIQUE, doc TEXT NOT NULL);"
+    "CREATE TABLE sessions(id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires INTEGER NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);",
+};
+
+static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
+
+const char *store_errmsg(store_t *st) { return sqlite3_errmsg(st->db); }
+
+static int code(int rc)
+{
+    switch (rc) {
+    case SQLITE_OK: case SQLITE_DONE: case SQLITE_ROW: return ST_OK;
+    case SQLITE_BUSY: case SQLITE_LOCKED: return ST_BUSY;
+    case SQLITE_CONSTRAINT: return ST_CONFLICT;
+    default: return ST_ERROR;
+    }
+}
+
+static int exec(store_t *st, const char *sql) { return code(sqlite3_exec(st->db, sql, NULL, NULL, NULL)); }
+
+static int migrate(store_t *st, char *err, size_t errsz)
+{
+    sqlite3_stmt *s;
+    int version = 0;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            version = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    if (version > nmigrations()) {
+        snprintf(err, errsz, "database schema version %d is newer than this program (%d)", version, nmigrations());
+        return -1;
+    }
+    for (int v = version; v < nmigrations(); v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
+        if (exec(st, "BEGIN IMMEDIATE") || exec(st, migrations[v]) || exec(st, pragma) || exec(st, "COMMIT")) {
+            snprintf(err, errsz, "migration %d failed: %s", v + 1, sqlite3_errmsg(st->db));
+            exec(st, "ROLLBACK");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+store_t *store_open(const char *path, char *err, size_t errsz)
+{
+    store_t *st = calloc(1, sizeof *st);
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errsz, "cannot open %s: %s", path, sqlite3_errmsg(st->db));
+        sqlite3_close(st->db);
+        free(st);
+        return NULL;
+    }
+    sqlite3_busy_timeout(st->db, 10000);
+    exec(st, "PRAGMA journal_mode=WAL");
+    exec(st, "PRAGMA synchronous=NORMAL");
+    exec(st, "PRAGMA foreign_keys=ON");
+    if (migrate(st, err, errsz)) {
+        store_close(st);
+        return NULL;
+    }
+    for (int c = 0; c < C__COUNT; c++) {
+        char sql[512];
+        snprintf(sql, sizeof sql, "SELECT doc FROM %s WHERE id=?", colls[c].table);
+        sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->get[c], NULL);
+        buf_t b = {0}, v = {0};
+        buf_printf(&b, "INSERT INTO %s(id,doc", colls[c].table);
+        buf_puts(&v, "?,?");
+        for (int i = 0; i < 5 && colls[c].fields[i]; i++) {
+            buf_printf(&b, ",%s", colls[c].cols[i]);
+            buf_puts(&v, ",?");
+        }
+        buf_printf(&b, ") VALUES(%s) ON CONFLICT(id) DO UPDATE SET doc=excluded.doc", v.p);
+        for (int i = 0; i < 5 && colls[c].fields[i]; i++)
+            buf_printf(&b, ",%s=excluded.%s", colls[c].cols[i], colls[c].cols[i]);
+        sqlite3_prepare_v3(st->db, b.p, -1, SQLITE_PREPARE_PERSISTENT, &st->put[c], NULL);
+        buf_free(&b);
+        buf_free(&v);
+    }
+    return st;
+}
+
+void store_close(store_t *st)
+{
+    if (!st)
+        return;
+    for (int c = 0; c < C__COUNT; c++) {
+        sqlite3_finalize(st->get[c]);
+        sqlite3_finalize(st->put[c]);
+    }
+    sqlite3_close(st->db);
+    free(st);
+}
+
+int store_begin(store_t *st, int write) { return exec(st, write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+int store_commit(store_t *st)
+{
+    int rc = exec(st, "COMMIT");
+    if (rc)
+        exec(st, "ROLLBACK");
+    return rc;
+}
+void store_rollback(store_t *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        exec(st, "ROLLBACK");
+}
+
+static json_t *doc_of(sqlite3_stmt *s, int col)
+{
+    const char *txt = (const char *)sqlite3_column_text(s, col);
+    return txt ? json_loads(txt, 0, NULL) : NULL;
+}
+
+json_t *store_get(store_t *st, coll_t c, const char *id)
+{
+    sqlite3_stmt *s = st->get[c];
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    json_t *doc = sqlite3_step(s) == SQLITE_ROW ? doc_of(s, 0) : NULL;
+    sqlite3_reset(s);
+    return doc;
+}
+
+static void bind_json(sqlite3_stmt *s, int i, json_t *v)
+{
+    if (json_is_string(v))
+        sqlite3_bind_text(s, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+    else if (json_is_integer(v))
+        sqlite3_bind_int64(s, i, json_integer_value(v));
+    else if (json_is_real(v))
+        sqlite3_bind_double(s, i, json_real_value(v));
+    else if (json_is_boolean(v))
+        sqlite3_bind_int(s, i, json_is_true(v));
+    else
+        sqlite3_bind_null(s, i);
+}
+
+int store_put(store_t *st, coll_t c, json_t *doc)
+{
+    sqlite3_stmt *s = st->put[c];
+    char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    bind_json(s, 1, json_object_get(doc, "id"));
+    sqlite3_bind_text(s, 2, txt, -1, free);
+    for (int i = 0; i < 5 && colls[c].fields[i]; i++) {
+        json_t *v = json_object_get(doc, colls[c].fields[i]);
+        if (json_is_string(v) && json_string_length(v) == 0)
+            v = NULL; /* "" stores as NULL: an empty parent is no parent */
+        bind_json(s, 3 + i, v);
+    }
+    int rc = code(sqlite3_step(s));
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc;
+}
+
+static int run1(store_t *st, const char *sql, const char *a, const char *b, long long n, int use_n)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return ST_ERROR;
+    sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
+    if (b)
+        sqlite3_bind_text(s, 2, b, -1, SQLITE_TRANSIENT);
+    if (use_n)
+        sqlite3_bind_int64(s, 3, n);
+    int rc = code(sqlite3_step(s));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_delete(store_t *st, coll_t c, const char *id)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id=?", colls[c].table);
+    int rc = run1(st, sql, id, NULL, 0, 0);
+    if (rc == ST_OK && sqlite3_changes(st->db) == 0)
+        return ST_NOTFOUND;
+    return rc;
+}
+
+/* column or json_extract() expression for a document field; NULL if the name is unsafe */
+static int field_expr(buf_t *b, coll_t c, const char *field)
+{
+    if (!field || !*field)
+        return -1;
+    for (const char *p = field; *p; p++)
+        if (!isalnum((unsigned char)*p))
+            return -1;
+    if (strcmp(field, "id") == 0) {
+        buf_puts(b, "id");
+        return 0;
+    }
+    for (int i = 0; i < 5 && colls[c].fields[i]; i++)
+        if (strcmp(colls[c].fields[i], field) == 0) {
+            buf_puts(b, colls[c].cols[i]);
+            return 0;
+        }
+    buf_printf(b, "json_extract(doc,'$.%s')", field);
+    return 0;
+}
+
+long store_count(store_t *st, coll_t c, const char *field, const char *value)
+{
+    buf_t b = {0};
+    buf_printf(&b, "SELECT count(*) FROM %s WHERE ", colls[c].table);
+    if (field_expr(&b, c, field)) {
+        buf_free(&b);
+        return -1;
+    }
+    buf_puts(&b, "=?");
+    sqlite3_stmt *s;
+    long n = -1;
+    if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, value, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    buf_free(&b);
+    return n;
+}
+
+static int where(buf_t *b, coll_t c, const query_t *q)
+{
+    buf_puts(b, " WHERE 1");
+    for (int i = 0; i < q->nf; i++) {
+        const qfilter_t *f = &q->f[i];
+        buf_puts(b, " AND ");
+        switch (f->op) {
+        case Q_IN: {
+            if (field_expr(b, c, f->field))
+                return -1;
+            buf_puts(b, " IN (SELECT value FROM json_each(?))");
+            break;
+        }
+        case Q_CONTAINS:
+            buf_puts(b, "instr(lower(");
+            if (field_expr(b, c, f->field))
+                return -1;
+            buf_puts(b, "),lower(?))>0");
+            break;
+        case Q_HAS_ALL:
+            buf_puts(b, "NOT EXISTS (SELECT 1 FROM json_each(?) w WHERE w.value NOT IN (SELECT value FROM json_each(");
+            if (field_expr(b, c, f->field))
+                return -1;
+            buf_puts(b, ")))");
+            break;
+        case Q_EQ:
+            if (field_expr(b, c, f->field))
+                return -1;
+            buf_puts(b, "=?");
+            break;
+        case Q_HAS_ANY:
+        case Q_LACKS:
+            buf_puts(b, f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
+            buf_puts(b, " (SELECT 1 FROM json_each(");
+            if (field_expr(b, c, f->field))
+                return -1;
+            buf_puts(b, ") h WHERE h.value IN (SELECT value FROM json_each(?)))");
+            break;
+        }
+    }
+    return 0;
+}
+
+static void bind_filters(sqlite3_stmt *s, const query_t *q)
+{
+    for (int i = 0; i < q->nf; i++) {
+        const qfilter_t *f = &q->f[i];
+        if (f->op == Q_IN || f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS) {
+            sqlite3_bind_text(s, i + 1, json_dumps(f->values, JSON_COMPACT), -1, free);
+        } else {
+            json_t *v = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;
+            bind_json(s, i + 1, v);
+        }
+    }
+}
+
+int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total)
+{
+    buf_t w = {0}, b = {0};
+    *items = NULL;
+    if (where(&w, c, q)) {
+        buf_free(&w);
+        return ST_ERROR;
+    }
+    if (q->count && total) {
+        buf_printf(&b, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) != SQLITE_OK) {
+            buf_free(&w);
+            buf_free(&b);
+            return ST_ERROR;
+        }
+        bind_filters(s, q);
+        *total = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_finalize(s);
+        b.len = 0;
+    }
+    buf_printf(&b, "SELECT doc FROM %s%s ORDER BY ", colls[c].table, w.p);
+    if (field_expr(&b, c, q->sort ? q->sort : colls[c].sort)) {
+        buf_free(&w);
+        buf_free(&b);
+        return ST_ERROR;
+    }
+    buf_printf(&b, " COLLATE NOCASE %s, id %s LIMIT %ld OFFSET %ld", q->desc ? "DESC" : "ASC", q->desc ? "DESC" : "ASC",
+               q->limit, q->offset);
+    sqlite3_stmt *s;
+    int rc = ST_ERROR;
+    if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) == SQLITE_OK) {
+        bind_filters(s, q);
+        json_t *arr = json_array();
+        int r;
+        while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+            json_t *d = doc_of(s, 0);
+            if (d)
+                json_array_append_new(arr, d);
+        }
+        rc = code(r);
+        sqlite3_finalize(s);
+        if (rc == ST_OK)
+            *items = arr;
+        else
+            json_decref(arr);
+    }
+    buf_free(&w);
+    buf_free(&b);
+    return rc;
+}
+
+json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
+{
+    buf_t b = {0};
+    buf_printf(&b,
+               "WITH RECURSIVE t(id) AS (SELECT value FROM json_each(?) UNION SELECT x.id FROM %s x JOIN t ON "
+               "x.parent_id=t.id) SELECT id FROM t",
+               colls[c].table);
+    sqlite3_stmt *s;
+    json_t *out = json_array();
+    if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, json_dumps(root_ids, JSON_COMPACT), -1, free);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(out, json_string((const char *)sqlite3_column_text(s, 0)));
+        sqlite3_finalize(s);
+    }
+    buf_free(&b);
+    return out;
+}
+
+json_t *store_user_by_email(store_t *st, const char *email, char **hash)
+{
+    sqlite3_stmt *s;
+    json_t *doc = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT doc, password_hash FROM users WHERE email=?", -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        doc = doc_of(s, 0);
+        if (hash) {
+            const char *h = (const char *)sqlite3_column_text(s, 1);
+            *hash = h ? strdup(h) : NULL;
+        }
+    }
+    sqlite3_finalize(s);
+    return doc;
+}
+
+char *store_user_hash(store_t *st, const char *user_id)
+{
+    sqlite3_stmt *s;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT password_hash FROM users WHERE id=?", -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        out = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return out;
+}
+
+int store_set_password(store_t *st, const char *user_id, const char *hash)
+{
+    return run1(st, "UPDATE users SET password_hash=?2 WHERE id=?1", user_id, hash, 0, 0);
+}
+
+int store_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms)
+{
+    return run1(st, "INSERT OR REPLACE INTO sessions(id,user_id,expires) VALUES(?1,?2,?3)", sid, user_id, expires_ms, 1);
+}
+
+char *store_session_user(store_t *st, const char *sid)
+{
+    sqlite3_stmt *s;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT user_id FROM sessions WHERE id=? AND expires>?", -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(s, 1, sid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, now_ms());
+    if (sqlite3_step(s) == SQLITE_ROW)
+        out = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return out;
+}
+
+int store_session_delete(store_t *st, const char *sid) { return run1(st, "DELETE FROM sessions WHERE id=?", sid, NULL, 0, 0); }
+int store_session_delete_user(store_t *st, const char *uid)
+{
+    return run1(st, "DELETE FROM sessions WHERE user_id=?", uid, NULL, 0, 0);
+}

@@ -1,0 +1,19 @@
+/* buf.h — a growable byte buffer, the output target of every writer. */
+#ifndef BUF_H
+#define BUF_H
+#include <stddef.h>
+#include <stdarg.h>
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+void buf_put(buf_t *b, const char *s, size_t n);
+void buf_puts(buf_t *b, const char *s);
+void buf_putc(buf_t *b, char c);
+void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *buf_cstr(buf_t *b);            /* NUL-terminated view (not counted in len) */
+char *buf_take(buf_t *b);            /* hand the storage over; b becomes empty */
+void buf_free(buf_t *b);
+#endif

@@ -1,0 +1,14 @@
+/* ids.h — entity ids, timestamps and random tokens. */
+#ifndef IDS_H
+#define IDS_H
+#include <stddef.h>
+
+/* 24 lowercase hex: 4 bytes of creation time (big-endian seconds), 8 random bytes. */
+void id_new(char out[25]);
+int id_valid(const char *s);
+/* ISO 8601 UTC with milliseconds: 2026-11-22T13:46:30.123Z */
+void now_iso(char out[64]);
+long long now_ms(void);
+/* URL-safe random token of len characters (A-Z a-z 0-9 - _). */
+void token_new(char *out, size_t len);
+#endif
