@@ -142,7 +142,9 @@ int op_new_user(call_t *c)
         json_decref(accounts);
         return -1;
     }
-    if (json_object_get(store_user_by_email(c->st, email, NULL), "id")) {
+    json_t *existing = store_user_by_email(c->st, email, NULL);
+    if (existing) {
+        json_decref(existing);
         json_decref(accounts);
         return fail(c, 409, "Conflict", "A user with e-mail '%s' already exists", email);
     }

@@ -138,11 +138,13 @@ static json_t *parse_list(jr_t *r, int depth)
 {
     json_t *a = json_array();
     r->i++;
+    size_t item = r->i; /* an item keeps its leading whitespace, like every later one */
     skip_ws(r);
     if (r->i < r->n && r->s[r->i] == ']') {
         r->i++;
         return a;
     }
+    r->i = item;
     for (;;) {
         if (json_array_size(a) >= codec_limits.max_list) {
             json_decref(a);

@@ -1,0 +1,65 @@
+/* test_auth.c — a Basic credential verified a moment ago is served from the cache
+ * without running argon2 again; a password change or a wrong password is not. */
+#include "check.h"
+#include <stdlib.h>
+#include <unistd.h>
+#include "auth/auth.h"
+#include "schema/schema.h"
+
+static int basic(store_t *st, const char *user_pw)
+{
+    char hdr[256] = "Basic ";
+    sodium_bin2base64(hdr + 6, sizeof hdr - 6, (const unsigned char *)user_pw, strlen(user_pw),
+                      sodium_base64_VARIANT_ORIGINAL);
+    principal_t p;
+    int r = auth_resolve(st, hdr, NULL, &p);
+    if (r == AUTH_OK)
+        principal_free(&p);
+    return r;
+}
+
+int main(void)
+{
+    schema_init();
+    CHECK(auth_init() == 0);
+    char dir[] = "/tmp/evotest.XXXXXX", path[64], err[128];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    store_t *st = store_open(path, err, sizeof err);
+    CHECK(st != NULL);
+    json_t *u = json_pack("{s:s,s:s,s:[s]}", "id", "0123456789abcdef01234567", "emailAddress", "u@x.io", "roles", "Manager");
+    char hash[crypto_pwhash_STRBYTES];
+    CHECK(password_hash("correct horse", hash) == 0);
+    CHECK(store_put(st, C_USERS, u) == ST_OK);
+    CHECK(store_set_password(st, "0123456789abcdef01234567", hash) == ST_OK);
+
+    unsigned long before = auth_argon_runs();
+    CHECK(basic(st, "u@x.io:correct horse") == AUTH_OK);
+    CHECK(auth_argon_runs() == before + 1);
+    CHECK(basic(st, "u@x.io:correct horse") == AUTH_OK);
+    CHECK(basic(st, "u@x.io:correct horse") == AUTH_OK);
+    CHECK(auth_argon_runs() == before + 1); /* served from the cache */
+    CHECK(basic(st, "u@x.io:wrong") == AUTH_BAD);
+    CHECK(auth_argon_runs() == before + 2); /* a different header is verified */
+    CHECK(basic(st, "nobody@x.io:whatever") == AUTH_BAD);
+    CHECK(auth_argon_runs() == before + 3); /* unknown users cost the same */
+    /* a new password invalidates the cached header at once */
+    CHECK(password_hash("battery staple", hash) == 0);
+    CHECK(store_set_password(st, "0123456789abcdef01234567", hash) == ST_OK);
+    CHECK(basic(st, "u@x.io:correct horse") == AUTH_BAD);
+    CHECK(basic(st, "u@x.io:battery staple") == AUTH_OK);
+    /* expiry */
+    auth_config.cache_seconds = 0;
+    CHECK(password_hash("third one", hash) == 0);
+    CHECK(store_set_password(st, "0123456789abcdef01234567", hash) == ST_OK);
+    unsigned long n = auth_argon_runs();
+    CHECK(basic(st, "u@x.io:third one") == AUTH_OK);
+    CHECK(basic(st, "u@x.io:third one") == AUTH_OK);
+    CHECK(auth_argon_runs() == n + 2); /* with no cache time, every request verifies */
+    json_decref(u);
+    store_close(st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    return CHECK_DONE();
+}
