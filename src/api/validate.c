@@ -132,11 +132,9 @@ int validate_tag_ids(call_t *c, const char *account_id, json_t *tag_ids)
     int bad = 0;
     json_array_foreach(tag_ids, i, v)
     {
-        if (!find_tag(s, json_string_value(v))) {
-            char path[64];
-            snprintf(path, sizeof path, "TagIds[%zu]", i);
-            bad |= fail_field(c, path, "ArgumentException", "'%s' is not a tag of this account", json_string_value(v));
-        }
+        if (!find_tag(s, json_string_value(v)))
+            bad |= fail_field(c, "TagIds", "ArgumentException", "TagIds[%zu]: '%s' is not a tag of this account", i,
+                              json_string_value(v));
     }
     return bad ? -1 : 0;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+enum { DRAIN_FACTOR = 16 };
+
 typedef struct conn_state {
     buf_t body;
     int too_large;
@@ -66,8 +68,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!cs) {
         cs = calloc(1, sizeof *cs);
         *state = cs;
+        /* A body over the limit is read and dropped, then answered 413, so the client
+         * sees the answer rather than a broken pipe; one far over it is answered at
+         * once and the connection closed. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > server_config.max_body) {
+        if (cl && strtoull(cl, NULL, 10) > DRAIN_FACTOR * server_config.max_body) {
             http_resp_t out = {0};
             char msg[128];
             snprintf(msg, sizeof msg, "The request body is larger than %zu bytes", server_config.max_body);
