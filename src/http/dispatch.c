@@ -320,8 +320,9 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         }
         if (rc != ST_BUSY || attempt >= 3)
             break;
-        json_decref(c.resp);
-        c.resp = NULL;
+        json_decref(c.resp); /* start again from nothing: what was read is stale */
+        json_decref(c.memo);
+        c.resp = c.memo = NULL;
     }
     if (rc > 0 && !c.err_code)
         fail_store(&c, rc, "transaction");
@@ -352,6 +353,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     }
     json_decref(c.resp);
     json_decref(c.err_fields);
+    json_decref(c.memo);
     json_decref(dto);
     principal_free(&who);
 }
@@ -440,6 +442,5 @@ void dispatch(const http_req_t *r, http_resp_t *out)
         params = m.params;
     }
     run(r, out, op, params, (fmt_t)fmt);
-done:
-    http_resp_header(out, "Vary: Accept");
+done:;
 }

@@ -46,6 +46,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *out)
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (out->content_type && len)
         MHD_add_response_header(resp, "Content-Type", out->content_type);
+    MHD_add_response_header(resp, "Vary", "Accept"); /* every answer depends on Accept */
     for (int i = 0; i < out->nheaders; i++) {
         char *colon = strchr(out->headers[i], ':');
         if (!colon)
