@@ -191,6 +191,27 @@ static int merge(json_t *dst, json_t *src)
     return 0;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+size_t http_unescape(char *s)
+{
+    char *r = s, *w = s;
+    while (*r) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi << 4 | lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 static json_t *parse_form(const char *s, size_t n)
 {
     json_t *o = json_object();
@@ -202,20 +223,8 @@ static json_t *parse_form(const char *s, size_t n)
         char *k = kv, *v = eq ? eq + 1 : "";
         for (char *x = k; *x; x++) if (*x == '+') *x = ' ';
         for (char *x = v; *x; x++) if (*x == '+') *x = ' ';
-        /* percent-decode in place */
-        char *vals[2] = {k, v};
-        for (int j = 0; j < 2; j++) {
-            char *r = vals[j], *w = vals[j];
-            while (*r) {
-                if (r[0] == '%' && r[1] && r[2]) {
-                    char hx[3] = {r[1], r[2], 0};
-                    *w++ = (char)strtol(hx, NULL, 16);
-                    r += 3;
-                } else
-                    *w++ = *r++;
-            }
-            *w = 0;
-        }
+        http_unescape(k);
+        http_unescape(v);
         json_t *prev = json_object_get(o, k);
         if (json_is_string(prev)) {
             buf_t b = {0};

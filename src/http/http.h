@@ -34,6 +34,9 @@ typedef struct server_config {
 extern server_config_t server_config;
 
 void dispatch(const http_req_t *r, http_resp_t *out);
+/* Percent-decode s in place, except %00: a NUL would cut the string short and let
+ * "/accounts/ID%00junk" name account ID.  Returns the new length. */
+size_t http_unescape(char *s);
 void http_resp_header(http_resp_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dispatch_error(http_resp_t *out, int status, const char *code, const char *msg);
 /* The calling thread's store connection (opened on first use). */

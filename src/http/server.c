@@ -116,6 +116,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return send_resp(conn, &out);
 }
 
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return http_unescape(s);
+}
+
 static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode tc)
 {
     (void)cls;
@@ -149,7 +156,7 @@ int server_run(const listen_config_t *lc)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)lc->port, NULL, NULL,
         on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(lc->threads < 2 ? 2 : lc->threads), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
-        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "evovoiced: cannot listen on %s:%d\n", lc->host, lc->port);

@@ -14,10 +14,42 @@
 #include "../util/buf.h"
 #include "../util/ids.h"
 
+enum { STMT_CACHE = 64 };
+
 struct store {
     sqlite3 *db;
     sqlite3_stmt *get[C__COUNT], *put[C__COUNT];
+    struct {
+        char *sql;
+        sqlite3_stmt *stmt;
+    } cache[STMT_CACHE]; /* prepared statements by SQL text, reused across requests */
+    int next;            /* the slot to evict next */
 };
+
+/* A prepared statement for sql, from the cache when it was prepared before.  Give it
+ * back with done(). */
+static sqlite3_stmt *prep(store_t *st, const char *sql)
+{
+    for (int i = 0; i < STMT_CACHE; i++)
+        if (st->cache[i].sql && !strcmp(st->cache[i].sql, sql))
+            return st->cache[i].stmt;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        return NULL;
+    int i = st->next;
+    st->next = (st->next + 1) % STMT_CACHE;
+    free(st->cache[i].sql);
+    sqlite3_finalize(st->cache[i].stmt);
+    st->cache[i].sql = strdup(sql);
+    st->cache[i].stmt = s;
+    return s;
+}
+
+static void done(sqlite3_stmt *s)
+{
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
 
 /* A collection: its table, and which document fields live in columns. */
 typedef struct {
@@ -146,6 +178,10 @@ void store_close(store_t *st)
         sqlite3_finalize(st->get[c]);
         sqlite3_finalize(st->put[c]);
     }
+    for (int i = 0; i < STMT_CACHE; i++) {
+        free(st->cache[i].sql);
+        sqlite3_finalize(st->cache[i].stmt);
+    }
     sqlite3_close(st->db);
     free(st);
 }
@@ -214,7 +250,7 @@ int store_put(store_t *st, coll_t c, json_t *doc)
 static int run1(store_t *st, const char *sql, const char *a, const char *b, long long n, int use_n)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (!(s = prep(st, sql)))
         return ST_ERROR;
     sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
     if (b)
@@ -222,7 +258,7 @@ static int run1(store_t *st, const char *sql, const char *a, const char *b, long
     if (use_n)
         sqlite3_bind_int64(s, 3, n);
     int rc = code(sqlite3_step(s));
-    sqlite3_finalize(s);
+    done(s);
     return rc;
 }
 
@@ -268,11 +304,11 @@ long store_count(store_t *st, coll_t c, const char *field, const char *value)
     buf_puts(&b, "=?");
     sqlite3_stmt *s;
     long n = -1;
-    if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) == SQLITE_OK) {
+    if ((s = prep(st, b.p))) {
         sqlite3_bind_text(s, 1, value, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(s) == SQLITE_ROW)
             n = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
+        done(s);
     }
     buf_free(&b);
     return n;
@@ -345,14 +381,14 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
     if (q->count && total) {
         buf_printf(&b, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
         sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) != SQLITE_OK) {
+        if (!(s = prep(st, b.p))) {
             buf_free(&w);
             buf_free(&b);
             return ST_ERROR;
         }
         bind_filters(s, q);
         *total = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        sqlite3_finalize(s);
+        done(s);
         b.len = 0;
     }
     buf_printf(&b, "SELECT doc FROM %s%s ORDER BY ", colls[c].table, w.p);
@@ -365,7 +401,7 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
                q->limit, q->offset);
     sqlite3_stmt *s;
     int rc = ST_ERROR;
-    if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) == SQLITE_OK) {
+    if ((s = prep(st, b.p))) {
         bind_filters(s, q);
         json_t *arr = json_array();
         int r;
@@ -375,7 +411,7 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
                 json_array_append_new(arr, d);
         }
         rc = code(r);
-        sqlite3_finalize(s);
+        done(s);
         if (rc == ST_OK)
             *items = arr;
         else
@@ -395,11 +431,11 @@ json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
                colls[c].table);
     sqlite3_stmt *s;
     json_t *out = json_array();
-    if (sqlite3_prepare_v2(st->db, b.p, -1, &s, NULL) == SQLITE_OK) {
+    if ((s = prep(st, b.p))) {
         sqlite3_bind_text(s, 1, json_dumps(root_ids, JSON_COMPACT), -1, free);
         while (sqlite3_step(s) == SQLITE_ROW)
             json_array_append_new(out, json_string((const char *)sqlite3_column_text(s, 0)));
-        sqlite3_finalize(s);
+        done(s);
     }
     buf_free(&b);
     return out;
@@ -409,7 +445,7 @@ json_t *store_user_by_email(store_t *st, const char *email, char **hash)
 {
     sqlite3_stmt *s;
     json_t *doc = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT doc, password_hash FROM users WHERE email=?", -1, &s, NULL) != SQLITE_OK)
+    if (!(s = prep(st, "SELECT doc, password_hash FROM users WHERE email=?")))
         return NULL;
     sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -419,7 +455,7 @@ json_t *store_user_by_email(store_t *st, const char *email, char **hash)
             *hash = h ? strdup(h) : NULL;
         }
     }
-    sqlite3_finalize(s);
+    done(s);
     return doc;
 }
 
@@ -427,12 +463,12 @@ char *store_user_hash(store_t *st, const char *user_id)
 {
     sqlite3_stmt *s;
     char *out = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT password_hash FROM users WHERE id=?", -1, &s, NULL) != SQLITE_OK)
+    if (!(s = prep(st, "SELECT password_hash FROM users WHERE id=?")))
         return NULL;
     sqlite3_bind_text(s, 1, user_id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
         out = strdup((const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+    done(s);
     return out;
 }
 
@@ -450,13 +486,13 @@ char *store_session_user(store_t *st, const char *sid)
 {
     sqlite3_stmt *s;
     char *out = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT user_id FROM sessions WHERE id=? AND expires>?", -1, &s, NULL) != SQLITE_OK)
+    if (!(s = prep(st, "SELECT user_id FROM sessions WHERE id=? AND expires>?")))
         return NULL;
     sqlite3_bind_text(s, 1, sid, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, now_ms());
     if (sqlite3_step(s) == SQLITE_ROW)
         out = strdup((const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+    done(s);
     return out;
 }
 
