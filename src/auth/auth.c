@@ -22,8 +22,8 @@ static char dummy_hash[crypto_pwhash_STRBYTES];
 #define CACHE_SLOTS 4096
 typedef struct {
     unsigned char key[16];   /* keyed hash of the Authorization header */
-    unsigned char pw[16];    /* hash of the stored password hash at verification */
-    char user_id[25];
+    json_t *user;            /* the user as it was at verification */
+    unsigned long version;   /* store_users_version() before it was read */
     time_t expires;
 } centry_t;
 static centry_t cache[CACHE_SLOTS];
@@ -112,8 +112,43 @@ static void hash16(unsigned char out[16], const char *s)
     crypto_generichash(out, 16, (const unsigned char *)s, strlen(s), cache_key, sizeof cache_key);
 }
 
+/* A hit needs the same header, unexpired, and no committed change to any user since
+ * the entry was made (a password change, a new role, a deletion all bump the version). */
+static json_t *cache_lookup(const unsigned char key[16])
+{
+    centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
+    json_t *user = NULL;
+    pthread_mutex_lock(&cache_mu);
+    if (e->user && sodium_memcmp(e->key, key, 16) == 0 && e->expires > time(NULL) &&
+        e->version == store_users_version())
+        user = json_incref(e->user);
+    pthread_mutex_unlock(&cache_mu);
+    return user;
+}
+
+static void cache_store(const unsigned char key[16], json_t *user, unsigned long version)
+{
+    centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
+    pthread_mutex_lock(&cache_mu);
+    json_t *old = e->user;
+    memcpy(e->key, key, 16);
+    e->user = json_incref(user);
+    e->version = version;
+    e->expires = time(NULL) + auth_config.cache_seconds;
+    pthread_mutex_unlock(&cache_mu);
+    json_decref(old);
+}
+
 static int basic(store_t *st, const char *b64, const char *header, principal_t *p)
 {
+    unsigned char key[16];
+    hash16(key, header);
+    json_t *cached = cache_lookup(key);
+    if (cached) {
+        principal_set(p, cached);
+        return AUTH_OK;
+    }
+    unsigned long version = store_users_version(); /* before reading: see cache_lookup */
     unsigned char raw[1024];
     size_t n;
     if (sodium_base642bin(raw, sizeof raw - 1, b64, strlen(b64), " ", &n, NULL, sodium_base64_VARIANT_ORIGINAL))
@@ -124,40 +159,16 @@ static int basic(store_t *st, const char *b64, const char *header, principal_t *
         return AUTH_BAD;
     *colon = 0;
     const char *email = (const char *)raw, *password = colon + 1;
-
     char *hash = NULL;
     json_t *user = store_user_by_email(st, email, &hash);
-    unsigned char key[16], pw[16];
-    hash16(key, header);
-    if (user && hash) {
-        hash16(pw, hash);
-        const char *uid = json_string_value(json_object_get(user, "id"));
-        centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
-        pthread_mutex_lock(&cache_mu);
-        int hit = sodium_memcmp(e->key, key, 16) == 0 && sodium_memcmp(e->pw, pw, 16) == 0 &&
-                  e->expires > time(NULL) && !strcmp(e->user_id, uid);
-        pthread_mutex_unlock(&cache_mu);
-        if (hit) {
-            free(hash);
-            principal_set(p, user);
-            return AUTH_OK;
-        }
-    }
     int ok = password_verify(user && hash ? hash : dummy_hash, password) && user && hash;
     free(hash);
+    sodium_memzero(raw, sizeof raw);
     if (!ok) {
         json_decref(user);
-        sodium_memzero(raw, sizeof raw);
         return AUTH_BAD;
     }
-    centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
-    pthread_mutex_lock(&cache_mu);
-    memcpy(e->key, key, 16);
-    memcpy(e->pw, pw, 16);
-    strncpy(e->user_id, json_string_value(json_object_get(user, "id")), sizeof e->user_id - 1);
-    e->expires = time(NULL) + auth_config.cache_seconds;
-    pthread_mutex_unlock(&cache_mu);
-    sodium_memzero(raw, sizeof raw);
+    cache_store(key, user, version);
     principal_set(p, user);
     return AUTH_OK;
 }

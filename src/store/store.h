@@ -18,6 +18,9 @@ void store_close(store_t *st);
 const char *store_errmsg(store_t *st);
 
 int store_begin(store_t *st, int write); /* write: BEGIN IMMEDIATE */
+/* Grows after every committed change to users (documents, passwords); caches of users
+ * compare it. */
+unsigned long store_users_version(void);
 int store_commit(store_t *st);
 void store_rollback(store_t *st);
 
@@ -51,6 +54,10 @@ typedef struct {
     int count;          /* also compute the total */
 } query_t;
 int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total);
+
+/* Root-first [{id, name}] from the top of id's tree down to id itself (empty if id is
+ * missing); at most max_depth entries. */
+json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth);
 
 /* Ids of the given roots and all their descendants (by parentCustomerId/parentAccountId). */
 json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids);

@@ -8,6 +8,8 @@
 #include "store.h"
 #include <sqlite3.h>
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,15 @@
 
 enum { STMT_CACHE = 64 };
 
+static atomic_ulong users_version;
+/* Writers of this process queue here rather than in SQLite's busy handler, which
+ * sleeps and polls and lets an unlucky writer starve for seconds under load. */
+static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
+
 struct store {
     sqlite3 *db;
+    int users_touched;   /* this transaction wrote users: bump users_version on commit */
+    int writing;         /* holds write_mu */
     sqlite3_stmt *get[C__COUNT], *put[C__COUNT];
     struct {
         char *sql;
@@ -88,6 +97,12 @@ static const char *const migrations[] = {
     "CREATE TABLE settings(id TEXT PRIMARY KEY, account_id TEXT UNIQUE, doc TEXT NOT NULL);"
     "CREATE TABLE sessions(id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires INTEGER NOT NULL);"
     "CREATE INDEX sessions_user ON sessions(user_id);",
+    /* 2: lists sort case-insensitively; let the indexes give that order */
+    "DROP INDEX accounts_name; CREATE INDEX accounts_name ON accounts(name COLLATE NOCASE, id);"
+    "DROP INDEX customers_account_name;"
+    "CREATE INDEX customers_account_name ON customers(account_id, name COLLATE NOCASE, id);"
+    "DROP INDEX endpoints_account;"
+    "CREATE INDEX endpoints_account ON endpoints(account_id, display_name COLLATE NOCASE, id);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
@@ -186,18 +201,56 @@ void store_close(store_t *st)
     free(st);
 }
 
-int store_begin(store_t *st, int write) { return exec(st, write ? "BEGIN IMMEDIATE" : "BEGIN"); }
+unsigned long store_users_version(void) { return atomic_load(&users_version); }
+
+/* Outside an explicit transaction a write commits at once. */
+static void users_written(store_t *st)
+{
+    if (sqlite3_get_autocommit(st->db))
+        atomic_fetch_add(&users_version, 1);
+    else
+        st->users_touched = 1;
+}
+
+static void end_write(store_t *st)
+{
+    if (st->writing) {
+        st->writing = 0;
+        pthread_mutex_unlock(&write_mu);
+    }
+}
+
+int store_begin(store_t *st, int write)
+{
+    st->users_touched = 0;
+    if (write) {
+        pthread_mutex_lock(&write_mu);
+        st->writing = 1;
+    }
+    int rc = exec(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (rc)
+        end_write(st);
+    return rc;
+}
+
 int store_commit(store_t *st)
 {
     int rc = exec(st, "COMMIT");
     if (rc)
         exec(st, "ROLLBACK");
+    end_write(st);
+    /* after the commit, so a reader that saw the old version read the old rows */
+    if (st->users_touched)
+        atomic_fetch_add(&users_version, 1);
+    st->users_touched = 0;
     return rc;
 }
+
 void store_rollback(store_t *st)
 {
     if (!sqlite3_get_autocommit(st->db))
         exec(st, "ROLLBACK");
+    end_write(st);
 }
 
 static json_t *doc_of(sqlite3_stmt *s, int col)
@@ -244,6 +297,8 @@ int store_put(store_t *st, coll_t c, json_t *doc)
     int rc = code(sqlite3_step(s));
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    if (c == C_USERS)
+        users_written(st);
     return rc;
 }
 
@@ -269,6 +324,8 @@ int store_delete(store_t *st, coll_t c, const char *id)
     int rc = run1(st, sql, id, NULL, 0, 0);
     if (rc == ST_OK && sqlite3_changes(st->db) == 0)
         return ST_NOTFOUND;
+    if (c == C_USERS)
+        users_written(st);
     return rc;
 }
 
@@ -324,7 +381,8 @@ static int where(buf_t *b, coll_t c, const query_t *q)
         case Q_IN: {
             if (field_expr(b, c, f->field))
                 return -1;
-            buf_puts(b, " IN (SELECT value FROM json_each(?))");
+            /* one value: "=" lets an index give the order too */
+            buf_puts(b, json_array_size(f->values) == 1 ? "=?" : " IN (SELECT value FROM json_each(?))");
             break;
         }
         case Q_CONTAINS:
@@ -361,7 +419,9 @@ static void bind_filters(sqlite3_stmt *s, const query_t *q)
 {
     for (int i = 0; i < q->nf; i++) {
         const qfilter_t *f = &q->f[i];
-        if (f->op == Q_IN || f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS) {
+        if (f->op == Q_IN && json_array_size(f->values) == 1) {
+            bind_json(s, i + 1, json_array_get(f->values, 0));
+        } else if (f->op == Q_IN || f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS) {
             sqlite3_bind_text(s, i + 1, json_dumps(f->values, JSON_COMPACT), -1, free);
         } else {
             json_t *v = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;
@@ -422,6 +482,28 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
     return rc;
 }
 
+json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth)
+{
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE p(id,parent_id,name,depth) AS (SELECT id,parent_id,name,0 FROM %s WHERE id=?1 UNION ALL "
+             "SELECT x.id,x.parent_id,x.name,p.depth+1 FROM %s x JOIN p ON x.id=p.parent_id WHERE p.depth<?2) "
+             "SELECT id,name FROM p ORDER BY depth DESC",
+             colls[c].table, colls[c].table);
+    json_t *out = json_array();
+    sqlite3_stmt *s = prep(st, sql);
+    if (!s)
+        return out;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 2, max_depth - 1);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 1);
+        json_array_append_new(out, json_pack("{s:s,s:s?}", "id", (const char *)sqlite3_column_text(s, 0), "name", name));
+    }
+    done(s);
+    return out;
+}
+
 json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
 {
     buf_t b = {0};
@@ -474,7 +556,9 @@ char *store_user_hash(store_t *st, const char *user_id)
 
 int store_set_password(store_t *st, const char *user_id, const char *hash)
 {
-    return run1(st, "UPDATE users SET password_hash=?2 WHERE id=?1", user_id, hash, 0, 0);
+    int rc = run1(st, "UPDATE users SET password_hash=?2 WHERE id=?1", user_id, hash, 0, 0);
+    users_written(st);
+    return rc;
 }
 
 int store_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms)
