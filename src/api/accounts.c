@@ -7,7 +7,7 @@
 static json_t *present_account(call_t *c, json_t *doc)
 {
     (void)c;
-    json_t *out = json_deep_copy(doc);
+    json_t *out = json_copy(doc) /* shallow: only top-level keys change */;
     const char *logo = json_string_value(json_object_get(doc, "logoId"));
     if (logo) {
         char uri[128];
@@ -101,7 +101,7 @@ int op_patch_account(call_t *c)
     json_t *max = req_get(c, "maxPhoneNumbers");
     if (max && json_integer_value(max) < 0)
         return fail_field(c, "MaxPhoneNumbers", "ArgumentException", "MaxPhoneNumbers must be 0 (no cap) or more");
-    json_t *doc = json_deep_copy(a);
+    json_t *doc = json_copy(a);
     static const char *const keys[] = {"name", "maxPhoneNumbers", "logoId", "billingSettings", NULL};
     patch_fields(c, doc, keys);
     entity_stamp_mod(c, doc);

@@ -12,20 +12,14 @@ enum { MAX_TREE_DEPTH = 1000 };
 
 json_t *present_customer(call_t *c, json_t *doc)
 {
-    json_t *out = json_deep_copy(doc);
+    json_t *out = json_copy(doc) /* shallow: only top-level keys change */;
     json_object_del(out, "tagIds");
     const char *account = json_string_value(json_object_get(doc, "accountId"));
     json_t *a = call_get(c, C_ACCOUNTS, account);
     if (a)
         json_object_set(out, "accountName", json_object_get(a, "name"));
-    json_t *crumbs = json_array();
-    json_t *cur = doc;
-    for (int d = 0; cur && d < MAX_TREE_DEPTH; d++) {
-        json_array_insert_new(crumbs, 0, json_pack("{s:O,s:O}", "id", json_object_get(cur, "id"), "name",
-                                                    json_object_get(cur, "name")));
-        cur = call_get(c, C_CUSTOMERS, json_string_value(json_object_get(cur, "parentCustomerId")));
-    }
-    json_object_set_new(out, "breadcrumb", crumbs);
+    json_object_set_new(out, "breadcrumb", store_path(c->st, C_CUSTOMERS, json_string_value(json_object_get(doc, "id")),
+                                                      MAX_TREE_DEPTH));
     json_object_set_new(out, "tags", resolve_tags(c, account, json_object_get(doc, "tagIds")));
     return out;
 }
@@ -197,7 +191,7 @@ int op_patch_customer(call_t *c)
     json_t *sched = req_get(c, "schedule");
     if (sched && validate_schedule(c, sched, "Schedule"))
         return -1;
-    json_t *doc = json_deep_copy(cu);
+    json_t *doc = json_copy(cu);
     static const char *const keys[] = {"name", "parentCustomerId", "referenceId", "data", "tagIds", "schedule",
                                        "overrideBillingSettings", "billingSettings", "overrideAppSettings",
                                        "appSettings", NULL};
@@ -228,7 +222,7 @@ int op_set_customer_staging_mode(call_t *c)
     json_t *cu;
     if (reach_customer(c, id, &cu))
         return -1;
-    json_t *doc = json_deep_copy(cu);
+    json_t *doc = json_copy(cu);
     json_object_set_new(doc, "isStaging", json_boolean(json_is_true(req_get(c, "isStaging"))));
     entity_stamp_mod(c, doc);
     return put_and_present(c, doc);

@@ -13,7 +13,7 @@ static int in_list(json_t *list, const char *s)
 
 json_t *present_user(call_t *c, json_t *doc)
 {
-    json_t *out = json_deep_copy(doc);
+    json_t *out = json_copy(doc) /* shallow: only top-level keys change */;
     const char *fn = json_string_value(json_object_get(doc, "firstName"));
     const char *ln = json_string_value(json_object_get(doc, "lastName"));
     char name[512];
@@ -203,7 +203,7 @@ int op_patch_user(call_t *c)
     const char *pw = req_str(c, "newPassword");
     if (pw && check_password(c, pw, "NewPassword"))
         return -1;
-    json_t *doc = json_deep_copy(u);
+    json_t *doc = json_copy(u);
     static const char *const keys[] = {"accountIds", "firstName", "lastName", "roles", "customerIds",
                                        "managerAccess", "dashboardPermissions", NULL};
     patch_fields(c, doc, keys);

@@ -350,7 +350,9 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         const char *secure = r->tls ? "; Secure" : "";
         if (c.session_out[0]) {
             http_resp_header(out, "Set-Cookie: ss-id=%s; Path=/; HttpOnly%s", c.session_out, secure);
-            http_resp_header(out, "Set-Cookie: ss-pid=%s; Path=/; Expires=%s; HttpOnly%s", c.session_out,
+            char pid[21]; /* the permanent id is its own random value, as ServiceStack's */
+            token_new(pid, 20);
+            http_resp_header(out, "Set-Cookie: ss-pid=%s; Path=/; Expires=%s; HttpOnly%s", pid,
                              "Fri, 01 Jan 2046 00:00:00 GMT", secure);
             if (c.session_remember)
                 http_resp_header(out, "Set-Cookie: ss-opt=perm; Path=/; Expires=%s; HttpOnly%s",
