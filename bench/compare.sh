@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# Side-by-side throughput of evovoiced and the Node.js peer (shared/peers/fastify-sqlite) in one
+# run: fresh databases, both seeded by the peer's seed.mjs, then for each case wrk against the
+# peer and then against evovoiced (never both at once), a table of req/s, ratios, p99 and
+# non-2xx counts, each server's peak RSS, and optionally nginx serving the GET body statically.
+# Loopback only; every process started here is stopped by its pid on exit. See bench/README.md.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+MAIN=$(cd "$HERE/.." && pwd)
+PEER_SRC=${PEER_SRC:-$(cd "$MAIN/.." && pwd)/shared/peers/fastify-sqlite}
+[ -d "$PEER_SRC" ] || PEER_SRC=/work/shared/peers/fastify-sqlite
+EVO_BIN=${EVO_BIN:-$MAIN/build/evovoiced}
+
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+CONNS=${CONNS:-64}
+EVO_THREADS=${EVO_THREADS:-4}
+PEER_WORKERS=${PEER_WORKERS:-$(nproc)}
+SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000}
+NGINX=${NGINX:-1}
+KEEP=${KEEP:-0}
+EMAIL=admin@bench.test
+PASSWORD=bench-pass
+AUTH="Basic $(printf '%s:%s' "$EMAIL" "$PASSWORD" | base64 -w0)"
+
+log() { printf '[compare] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ------------------------------------------------------------------ tools
+need_apt=()
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+if [ "$NGINX" = 1 ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  need_apt+=(nginx-light)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing ${need_apt[*]}; install them (apt-get install -y ${need_apt[*]})"
+  log "installing ${need_apt[*]}"
+  timeout 300 apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+NGINX_BIN=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+for t in node npm curl wrk; do command -v "$t" >/dev/null 2>&1 || die "$t not found"; done
+[ -x "$EVO_BIN" ] || die "$EVO_BIN not built (run make in $MAIN)"
+[ -f "$PEER_SRC/seed.mjs" ] || die "peer not found at $PEER_SRC"
+
+# ------------------------------------------------------------------ process bookkeeping
+WORK=$(mktemp -d /tmp/evo-compare.XXXXXX)
+chmod 755 "$WORK"   # nginx workers run as nobody
+PEER_PID='' EVO_PID='' NGINX_PID=''
+PEER_CHILDREN=''
+
+stop_pid() { # pid: SIGTERM, wait up to 5 s, then SIGKILL
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then log "pid $pid ignored SIGTERM; SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+}
+peer_children() { # pids of the peer's cluster workers (children of its primary, by parent pid)
+  [ -n "$PEER_PID" ] || return 0
+  cat /proc/"$PEER_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
+}
+cleanup() {
+  local rc=$? p
+  [ -n "$PEER_PID" ] && PEER_CHILDREN="$PEER_CHILDREN $(peer_children | tr '\n' ' ')"
+  stop_pid "$NGINX_PID"; NGINX_PID=''
+  stop_pid "$EVO_PID"; EVO_PID=''
+  stop_pid "$PEER_PID"; PEER_PID=''
+  for p in $PEER_CHILDREN; do   # workers the primary may have left behind
+    if kill -0 "$p" 2>/dev/null; then kill -KILL "$p" 2>/dev/null || true; fi
+  done
+  if [ "$KEEP" = 1 ] || [ "$rc" != 0 ]; then log "work files kept in $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+wait_for() { # file, pattern, pid, what
+  for _ in $(seq 300); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { cat "$1" >&2; die "$4 exited during start-up"; }
+    sleep 0.1
+  done
+  cat "$1" >&2; die "$4 did not start within 30 s"
+}
+
+# ------------------------------------------------------------------ peer install
+log "work dir $WORK"
+log "copying peer and running npm ci"
+mkdir -p "$WORK/peer"
+cp -R "$PEER_SRC"/. "$WORK/peer/"
+chmod -R u+w "$WORK/peer"
+rm -rf "$WORK/peer/node_modules"
+(cd "$WORK/peer" && timeout 600 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1) \
+  || { cat "$WORK/npm.log" >&2; die "npm ci failed"; }
+
+# ------------------------------------------------------------------ start both servers
+PEER_PORT=$(free_port)
+(cd "$WORK/peer" && PEER_PORT=$PEER_PORT PEER_DB="$WORK/peer.db" PEER_WORKERS=$PEER_WORKERS \
+  PEER_ADMIN_EMAIL=$EMAIL PEER_ADMIN_PASSWORD=$PASSWORD exec node server.mjs) >"$WORK/peer.log" 2>&1 &
+PEER_PID=$!
+wait_for "$WORK/peer.log" 'listening on' "$PEER_PID" peer
+PEER_URL=http://127.0.0.1:$PEER_PORT
+log "peer: $PEER_URL ($PEER_WORKERS workers, pid $PEER_PID)"
+
+EVOVOICED_ADMIN_EMAIL=$EMAIL EVOVOICED_ADMIN_PASSWORD=$PASSWORD \
+  "$EVO_BIN" serve --listen 127.0.0.1:0 --db "$WORK/evo.db" --threads "$EVO_THREADS" >"$WORK/evo.log" 2>&1 &
+EVO_PID=$!
+wait_for "$WORK/evo.log" 'listening on http://' "$EVO_PID" evovoiced
+EVO_URL=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/evo.log" | head -1 | sed 's/^listening on //')
+[ -n "$EVO_URL" ] || die "could not read evovoiced's address from its log"
+log "evovoiced: $EVO_URL ($EVO_THREADS threads, pid $EVO_PID)"
+
+# ------------------------------------------------------------------ seed both through HTTP
+seed() { # url, name -> writes $WORK/seed-NAME.json
+  log "seeding $2 with $SEED_CUSTOMERS customers"
+  (cd "$WORK/peer" && PEER_URL=$1 PEER_ADMIN_EMAIL=$EMAIL PEER_ADMIN_PASSWORD=$PASSWORD \
+    SEED_CUSTOMERS=$SEED_CUSTOMERS timeout 600 node seed.mjs) >"$WORK/seed-$2.json" 2>"$WORK/seed-$2.err" \
+    || { cat "$WORK/seed-$2.err" >&2; die "seeding $2 failed"; }
+}
+seed "$PEER_URL" peer
+seed "$EVO_URL" evo
+jget() { node -e 'const o=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(eval("o."+process.argv[2]))' "$1" "$2"; }
+PEER_ACC=$(jget "$WORK/seed-peer.json" accountId)
+PEER_CID=$(jget "$WORK/seed-peer.json" 'customerIds[50]')
+EVO_ACC=$(jget "$WORK/seed-evo.json" accountId)
+EVO_CID=$(jget "$WORK/seed-evo.json" 'customerIds[50]')
+for v in "$PEER_ACC" "$PEER_CID" "$EVO_ACC" "$EVO_CID"; do
+  [[ $v =~ ^[0-9A-Za-z_-]+$ ]] || die "unexpected id from seed.mjs: '$v'"
+done
+
+# ------------------------------------------------------------------ key-set check and static body
+fetch() { curl -sS --max-time 10 -H "Authorization: $AUTH" "$@"; }
+fetch -o "$WORK/get-peer.json" "$PEER_URL/customers/$PEER_CID"
+fetch -o "$WORK/get-evo.json" "$EVO_URL/customers/$EVO_CID"
+fetch -o "$WORK/list-peer.json" "$PEER_URL/customers?accountIds=$PEER_ACC&page=0&countPerPage=25"
+fetch -o "$WORK/list-evo.json" "$EVO_URL/customers?accountIds=$EVO_ACC&page=0&countPerPage=25"
+# shellcheck disable=SC2016  # JavaScript, not shell
+KEYCHECK=$(node -e '
+  const fs = require("fs");
+  const keys = (f) => { try { return Object.keys(JSON.parse(fs.readFileSync(f, "utf8"))); }
+                        catch (e) { return null; } };
+  const out = [];
+  for (const [what, a, b] of [["GET /customers/{id}", process.argv[1], process.argv[2]],
+                              ["GET /customers?accountIds (top level)", process.argv[3], process.argv[4]]]) {
+    const p = keys(a), e = keys(b);
+    if (!p || !e) { out.push(`WARNING: ${what}: body is not JSON (peer ${!!p}, evovoiced ${!!e})`); continue; }
+    const onlyP = p.filter((k) => !e.includes(k)), onlyE = e.filter((k) => !p.includes(k));
+    if (onlyP.length || onlyE.length) {
+      out.push(`WARNING: ${what}: top-level keys differ; only peer: [${onlyP.join(", ")}]; only evovoiced: [${onlyE.join(", ")}]`);
+    } else out.push(`${what}: same ${p.length} top-level keys`);
+  }
+  console.log(out.join("\n"));
+' "$WORK/get-peer.json" "$WORK/get-evo.json" "$WORK/list-peer.json" "$WORK/list-evo.json")
+mkdir -p "$WORK/www"
+cp "$WORK/get-evo.json" "$WORK/www/customer.json"   # the ceiling's body: evovoiced's GET, before any PATCH
+chmod 644 "$WORK/www/customer.json"; chmod 755 "$WORK/www"
+
+# ------------------------------------------------------------------ wrk scripts
+cat >"$WORK/get.lua" <<EOF
+wrk.headers["Authorization"] = "$AUTH"
+EOF
+cat >"$WORK/patch.lua" <<EOF
+wrk.method = "PATCH"
+wrk.body = '{"referenceId":"x"}'
+wrk.headers["Authorization"] = "$AUTH"
+wrk.headers["Content-Type"] = "application/json"
+EOF
+# ------------------------------------------------------------------ running cases
+to_ms() { # wrk duration (e.g. 812.00us, 3.21ms, 1.02s) -> ms
+  awk -v v="$1" 'BEGIN { if (v == "") { print "-"; exit }
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+    else print v }'
+}
+RUN_SEQ=0
+bench() { # server-label, lua, url -> sets R_RPS R_P99 R_BAD R_ERR; output kept in $WORK
+  local label=$1 lua=$2 url=$3 out
+  RUN_SEQ=$((RUN_SEQ + 1))
+  out="$WORK/wrk-$RUN_SEQ-$label.txt"
+  timeout 60 wrk -t1 -c"$CONNS" -d"$WARMUP" -s "$lua" "$url" >"$WORK/warm-$RUN_SEQ-$label.txt" 2>&1 || true
+  timeout 600 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$lua" "$url" >"$out" 2>&1 \
+    || { cat "$out" >&2; log "wrk failed for $label $url"; }
+  R_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  R_P99=$(to_ms "$(awk '$1 == "99%" { print $2; exit }' "$out")")
+  R_BAD=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out"); R_BAD=${R_BAD:-0}
+  R_ERR=$(awk '/Socket errors:/ { e = 0; for (i = 3; i <= NF; i++) { gsub(/,/, "", $i); if ($i ~ /^[0-9]+$/) e += $i } print e }' "$out")
+  R_ERR=${R_ERR:-0}
+  R_RPS=${R_RPS:-0}
+}
+
+ROWS=()
+PROBLEMS=()
+run_case() { # name, peer-lua, peer-url, evo-lua, evo-url
+  local name=$1 prps pp99 pbad perr erps ep99 ebad eerr ratio
+  log "case: $name (peer)"
+  bench peer "$2" "$3"; prps=$R_RPS pp99=$R_P99 pbad=$R_BAD perr=$R_ERR
+  log "case: $name (evovoiced)"
+  bench evo "$4" "$5"; erps=$R_RPS ep99=$R_P99 ebad=$R_BAD eerr=$R_ERR
+  LAST_EVO_RPS=$erps
+  ratio=$(awk -v a="$erps" -v b="$prps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+  ROWS+=("$(printf '%-34s %10s %10s %7s %9s %9s %9s %9s' "$name" "$prps" "$erps" "$ratio" \
+    "$pp99" "$ep99" "$pbad/$perr" "$ebad/$eerr")")
+  [ "$pbad" = 0 ] && [ "$perr" = 0 ] || PROBLEMS+=("$name: peer non-2xx=$pbad socket-errors=$perr")
+  [ "$ebad" = 0 ] && [ "$eerr" = 0 ] || PROBLEMS+=("$name: evovoiced non-2xx=$ebad socket-errors=$eerr")
+  kill -0 "$PEER_PID" 2>/dev/null || PROBLEMS+=("$name: PEER PROCESS DIED")
+  kill -0 "$EVO_PID" 2>/dev/null || PROBLEMS+=("$name: EVOVOICED PROCESS DIED")
+}
+
+run_case "GET /customers/{id}" "$WORK/get.lua" "$PEER_URL/customers/$PEER_CID" \
+  "$WORK/get.lua" "$EVO_URL/customers/$EVO_CID"
+GET_EVO_RPS=$LAST_EVO_RPS
+run_case "GET /customers?accountIds (25)" "$WORK/get.lua" "$PEER_URL/customers?accountIds=$PEER_ACC&page=0&countPerPage=25" \
+  "$WORK/get.lua" "$EVO_URL/customers?accountIds=$EVO_ACC&page=0&countPerPage=25"
+run_case "PATCH /customers/{id}" "$WORK/patch.lua" "$PEER_URL/customers/$PEER_CID" \
+  "$WORK/patch.lua" "$EVO_URL/customers/$EVO_CID"
+# POST last: the customers it creates ("zz bench ...") would otherwise grow the list case's data.
+# Warm-up and measured run are separate wrk processes, so the tag carries a per-invocation part.
+post_lua() { # account id -> lua creating a uniquely named customer per request (counter + per-process tag)
+  cat <<EOF
+math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+local tag = string.format("%x%x", os.time(), math.random(0, 2^30))
+local n = 0
+local hdrs = { ["Authorization"] = "$AUTH", ["Content-Type"] = "application/json" }
+request = function()
+  n = n + 1
+  local body = string.format('{"accountId":"%s","name":"zz bench %s %d","referenceId":"b-%d"}', "$1", tag, n, n)
+  return wrk.format("POST", "/customers", hdrs, body)
+end
+EOF
+}
+post_lua "$PEER_ACC" >"$WORK/post-peer.lua"
+post_lua "$EVO_ACC" >"$WORK/post-evo.lua"
+run_case "POST /customers" "$WORK/post-peer.lua" "$PEER_URL/customers" "$WORK/post-evo.lua" "$EVO_URL/customers"
+
+# ------------------------------------------------------------------ peak RSS (before stopping anything)
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' /proc/"$1"/status 2>/dev/null || echo 0; }
+PEER_KIDS=$(peer_children | tr '\n' ' ')
+PEER_CHILDREN="$PEER_CHILDREN $PEER_KIDS"
+PEER_KB=$(hwm_kb "$PEER_PID")
+for p in $PEER_KIDS; do PEER_KB=$((PEER_KB + $(hwm_kb "$p"))); done
+EVO_KB=$(hwm_kb "$EVO_PID")
+PEER_NPROC=$(( $(wc -w <<<"$PEER_KIDS") + 1 ))
+if grep -q 'restarting' "$WORK/peer.log"; then PROBLEMS+=("peer: a cluster worker exited and was restarted (see peer.log)"); fi
+
+# ------------------------------------------------------------------ nginx ceiling
+NGINX_ROW=''
+if [ "$NGINX" = 1 ]; then
+  # stop both servers first so nginx has the machine to itself
+  stop_pid "$EVO_PID"; EVO_PID=''
+  stop_pid "$PEER_PID"; PEER_PID=''
+  NGINX_PORT=$(free_port)
+  mkdir -p "$WORK/nginx-tmp"
+  cat >"$WORK/nginx.conf" <<EOF
+worker_processes $(nproc);
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK/nginx-tmp/body;
+  proxy_temp_path $WORK/nginx-tmp/proxy;
+  fastcgi_temp_path $WORK/nginx-tmp/fastcgi;
+  uwsgi_temp_path $WORK/nginx-tmp/uwsgi;
+  scgi_temp_path $WORK/nginx-tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $WORK/www;
+  }
+}
+EOF
+  "$NGINX_BIN" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" >"$WORK/nginx.log" 2>&1 &
+  NGINX_PID=$!
+  for _ in $(seq 50); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$NGINX_PORT/customer.json" && break; sleep 0.1; done
+  log "case: nginx static GET body"
+  bench nginx "$WORK/get.lua" "http://127.0.0.1:$NGINX_PORT/customer.json"
+  NGINX_ROW=$(printf 'nginx static copy of GET body (%s bytes): %s req/s, p99 %s ms, non-2xx/socket-errors %s/%s' \
+    "$(wc -c <"$WORK/www/customer.json")" "$R_RPS" "$R_P99" "$R_BAD" "$R_ERR")
+  [ "$R_BAD" = 0 ] && [ "$R_ERR" = 0 ] || PROBLEMS+=("nginx: non-2xx=$R_BAD socket-errors=$R_ERR")
+  NGINX_RPS=$R_RPS
+  stop_pid "$NGINX_PID"; NGINX_PID=''
+fi
+
+# ------------------------------------------------------------------ report
+echo
+echo "evovoiced vs fastify-sqlite peer: wrk -t1 -c$CONNS -d$DURATION (after $WARMUP warm-up), $(nproc) CPUs,"
+echo "peer $PEER_WORKERS workers, evovoiced $EVO_THREADS threads, $SEED_CUSTOMERS seeded customers each"
+echo "GET body bytes: peer $(wc -c <"$WORK/get-peer.json"), evovoiced $(wc -c <"$WORK/get-evo.json");" \
+  "list body bytes: peer $(wc -c <"$WORK/list-peer.json"), evovoiced $(wc -c <"$WORK/list-evo.json")"
+echo
+printf '%-34s %10s %10s %7s %9s %9s %9s %9s\n' case "peer r/s" "evo r/s" evo/peer "peer p99" "evo p99" "peer bad" "evo bad"
+printf '%-34s %10s %10s %7s %9s %9s %9s %9s\n' "" "" "" "" "(ms)" "(ms)" "(n2xx/err)" "(n2xx/err)"
+for r in "${ROWS[@]}"; do echo "$r"; done
+echo
+PEER_MIB=$(awk -v k="$PEER_KB" 'BEGIN { printf "%.1f", k / 1024 }')
+EVO_MIB=$(awk -v k="$EVO_KB" 'BEGIN { printf "%.1f", k / 1024 }')
+MEM_RATIO=$(awk -v a="$EVO_KB" -v b="$PEER_KB" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+echo "peak RSS (VmHWM): peer $PEER_MIB MiB ($PEER_NPROC processes), evovoiced $EVO_MIB MiB; evo/peer $MEM_RATIO"
+if [ -n "$NGINX_ROW" ]; then
+  echo "$NGINX_ROW"
+  if [ "${NGINX_RPS:-0}" -gt 0 ]; then
+    echo "evovoiced GET /customers/{id} = $(awk -v a="$GET_EVO_RPS" -v b="$NGINX_RPS" 'BEGIN { printf "%.0f", 100 * a / b }')% of the nginx ceiling"
+  fi
+fi
+echo "$KEYCHECK"
+if [ "${#PROBLEMS[@]}" -gt 0 ]; then
+  echo
+  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+  echo "!!! PROBLEMS: results above are NOT valid as a like-for-like comparison"
+  for p in "${PROBLEMS[@]}"; do echo "!!!   $p"; done
+  echo "!!! wrk outputs and server logs: $WORK (kept)"
+  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+  KEEP=1
+  exit 2
+fi
