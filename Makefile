@@ -12,7 +12,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-tr
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 BUILD   ?= build
 
-SRC  := $(wildcard src/util/*.c src/schema/*.c src/codec/*.c src/store/*.c src/auth/*.c src/api/*.c src/http/*.c)
+SRC  := $(wildcard src/util/*.c src/schema/*.c src/codec/*.c src/store/*.c src/auth/*.c src/api/*.c src/http/*.c src/meta/*.c)
 OBJ  := $(SRC:%.c=$(BUILD)/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 

@@ -26,6 +26,10 @@ extern limits_t codec_limits;
 
 /* Write obj (may be NULL: JSON null) as type t. */
 void write_dto(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags);
+/* The XML (xml.c) and CSV (csv.c) writers; write_dto() calls them for FMT_XML/FMT_CSV. */
+void write_xml(buf_t *b, const type_t *t, json_t *obj, unsigned flags);
+void write_csv(buf_t *b, const type_t *t, json_t *obj, unsigned flags);
+
 /* A JSON or JSV string literal as that format writes it. */
 void write_string(buf_t *b, fmt_t fmt, const char *s, size_t n);
 

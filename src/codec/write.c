@@ -202,6 +202,14 @@ static void write_value(buf_t *b, fmt_t fmt, const type_t *t, json_t *v, unsigne
 
 void write_dto(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags)
 {
+    if (fmt == FMT_XML) {
+        write_xml(b, t, obj, flags);
+        return;
+    }
+    if (fmt == FMT_CSV) {
+        write_csv(b, t, obj, flags);
+        return;
+    }
     if (!obj) {
         if (fmt == FMT_JSON)
             buf_puts(b, "null");

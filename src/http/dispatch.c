@@ -13,6 +13,7 @@
 #include <strings.h>
 #include "../api/api.h"
 #include "../codec/codec.h"
+#include "../meta/meta.h"
 #include "../store/store.h"
 #include "../util/ids.h"
 
@@ -371,6 +372,8 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
 
 void dispatch(const http_req_t *r, http_resp_t *out)
 {
+    if (meta_dispatch(r, out))
+        return;
     char path[2048];
     snprintf(path, sizeof path, "%s", r->path);
     int fmt = -1;
