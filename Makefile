@@ -16,7 +16,7 @@ SRC  := $(wildcard src/util/*.c src/schema/*.c src/codec/*.c src/store/*.c src/a
 OBJ  := $(SRC:%.c=$(BUILD)/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 
-.PHONY: all run test test-unit test-api deps asan clean
+.PHONY: all run test deps asan clean
 all: $(BUILD)/evovoiced
 
 deps:
@@ -38,9 +38,13 @@ run: deps
 	$(MAKE) all
 	$(BUILD)/evovoiced serve --listen 127.0.0.1:8080 --db data/evovoiced.db
 
-test: deps
+test: deps tests/node_modules/.package-lock.json
 	$(MAKE) all $(UNIT)
 	@scripts/run-tests $(BUILD)
+
+# the npm packages the black-box tests use (tests/package.json, pinned by its lock file)
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
