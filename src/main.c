@@ -6,10 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <jansson.h>
+#include "api/routing.h"
 #include "auth/auth.h"
 #include "codec/codec.h"
 #include "http/http.h"
 #include "http/server.h"
+#include "provider/provider.h"
 #include "schema/schema.h"
 #include "store/store.h"
 #include "util/ids.h"
@@ -28,6 +30,20 @@ static const char usage[] =
     "  --auth-cache-seconds N how long a verified Basic credential is trusted\n"
     "                         (EVOVOICED_AUTH_CACHE_SECONDS; default 60)\n"
     "  --timeout SECONDS      idle connection timeout (EVOVOICED_TIMEOUT; default 60)\n"
+    "carrier (Twilio; without an account sid and token only virtual numbers exist):\n"
+    "  --twilio-account-sid SID      the platform's main account (EVOVOICED_TWILIO_ACCOUNT_SID)\n"
+    "  --twilio-auth-token TOKEN     its auth token (EVOVOICED_TWILIO_AUTH_TOKEN)\n"
+    "  --twilio-base-url URL         (EVOVOICED_TWILIO_BASE_URL; default https://api.twilio.com)\n"
+    "  --webhook-url URL             production webhook base: {URL}/voice, {URL}/sms (EVOVOICED_WEBHOOK_URL)\n"
+    "  --staging-webhook-url URL     staging webhook base (EVOVOICED_STAGING_WEBHOOK_URL)\n"
+    "  --carrier-timeout-ms N        one carrier request (EVOVOICED_CARRIER_TIMEOUT_MS; default 10000)\n"
+    "  --carrier-attempts N          attempts of a retryable carrier call (EVOVOICED_CARRIER_ATTEMPTS; default 4)\n"
+    "  --carrier-backoff-ms N        first retry wait, doubled each time, with jitter\n"
+    "                                (EVOVOICED_CARRIER_BACKOFF_MS; default 200; at most 10000 or Retry-After)\n"
+    "  --routing-retry-ms N          first wait before re-trying a failed routing update\n"
+    "                                (EVOVOICED_ROUTING_RETRY_MS; default 500, doubling up to 60000)\n"
+    "  --reconcile-after-ms N        an unconfirmed purchase is looked up at the carrier after this long\n"
+    "                                (EVOVOICED_RECONCILE_AFTER_MS; default 60000)\n"
     "On an empty database, serve creates a SystemAdministrator from EVOVOICED_ADMIN_EMAIL and\n"
     "EVOVOICED_ADMIN_PASSWORD, or, when they are unset, admin@evovoiced.local with a generated\n"
     "password printed once.\n"
@@ -134,9 +150,25 @@ static int cmd_serve(int argc, char **argv)
     server_config.max_body = strtoul(env_or("EVOVOICED_MAX_BODY", "1048576"), NULL, 10);
     codec_limits.max_depth = atoi(env_or("EVOVOICED_MAX_DEPTH", "64"));
     auth_config.cache_seconds = atoi(env_or("EVOVOICED_AUTH_CACHE_SECONDS", "60"));
+    provider_config.account_sid = env_or("EVOVOICED_TWILIO_ACCOUNT_SID", NULL);
+    provider_config.auth_token = env_or("EVOVOICED_TWILIO_AUTH_TOKEN", NULL);
+    provider_config.base_url = env_or("EVOVOICED_TWILIO_BASE_URL", "https://api.twilio.com");
+    provider_config.webhook_url = env_or("EVOVOICED_WEBHOOK_URL", NULL);
+    provider_config.staging_webhook_url = env_or("EVOVOICED_STAGING_WEBHOOK_URL", NULL);
+    provider_config.timeout_ms = atoi(env_or("EVOVOICED_CARRIER_TIMEOUT_MS", "10000"));
+    provider_config.max_attempts = atoi(env_or("EVOVOICED_CARRIER_ATTEMPTS", "4"));
+    provider_config.backoff_ms = atoi(env_or("EVOVOICED_CARRIER_BACKOFF_MS", "200"));
+    routing_config.retry_base_ms = atoi(env_or("EVOVOICED_ROUTING_RETRY_MS", "500"));
+    routing_config.reconcile_after_ms = atoi(env_or("EVOVOICED_RECONCILE_AFTER_MS", "60000"));
     static const struct option opts[] = {{"listen", 1, 0, 'l'},  {"db", 1, 0, 'd'},      {"threads", 1, 0, 't'},
                                          {"max-body", 1, 0, 'b'}, {"max-depth", 1, 0, 'p'}, {"auth-cache-seconds", 1, 0, 'a'},
-                                         {"timeout", 1, 0, 'T'},  {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
+                                         {"timeout", 1, 0, 'T'},  {"help", 0, 0, 'h'},
+                                         {"twilio-account-sid", 1, 0, 1}, {"twilio-auth-token", 1, 0, 2},
+                                         {"twilio-base-url", 1, 0, 3}, {"webhook-url", 1, 0, 4},
+                                         {"staging-webhook-url", 1, 0, 5}, {"carrier-timeout-ms", 1, 0, 6},
+                                         {"carrier-attempts", 1, 0, 7}, {"carrier-backoff-ms", 1, 0, 8},
+                                         {"routing-retry-ms", 1, 0, 9}, {"reconcile-after-ms", 1, 0, 10},
+                                         {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
@@ -148,8 +180,24 @@ static int cmd_serve(int argc, char **argv)
         case 'a': auth_config.cache_seconds = atoi(optarg); break;
         case 'T': lc.timeout_seconds = atoi(optarg); break;
         case 'h': fputs(usage, stdout); return 0;
+        case 1: provider_config.account_sid = optarg; break;
+        case 2: provider_config.auth_token = optarg; break;
+        case 3: provider_config.base_url = optarg; break;
+        case 4: provider_config.webhook_url = optarg; break;
+        case 5: provider_config.staging_webhook_url = optarg; break;
+        case 6: provider_config.timeout_ms = atoi(optarg); break;
+        case 7: provider_config.max_attempts = atoi(optarg); break;
+        case 8: provider_config.backoff_ms = atoi(optarg); break;
+        case 9: routing_config.retry_base_ms = atoi(optarg); break;
+        case 10: routing_config.reconcile_after_ms = atoi(optarg); break;
         default: fputs(usage, stderr); return 2;
         }
+    }
+    if (provider_config.timeout_ms < 100 || provider_config.max_attempts < 1 || provider_config.max_attempts > 20 ||
+        provider_config.backoff_ms < 1 || routing_config.retry_base_ms < 1 || routing_config.reconcile_after_ms < 0 ||
+        (!provider_config.account_sid) != (!provider_config.auth_token)) {
+        fprintf(stderr, "evovoiced: carrier options: a value is out of range, or only one of the sid and token is set\n");
+        return 2;
     }
     if (lc.threads < 2 || lc.threads > 256 || server_config.max_body == 0 || codec_limits.max_depth < 2 ||
         auth_config.cache_seconds < 0 || lc.timeout_seconds < 1) {
@@ -171,7 +219,21 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     if (bootstrap_admin(st))
         return 1;
-    return server_run(&lc);
+    if (provider_init()) {
+        fprintf(stderr, "evovoiced: libcurl failed to start\n");
+        return 1;
+    }
+    fprintf(stderr, "evovoiced: carrier: %s\n", provider_configured() ? provider_config.base_url : "none (virtual numbers only)");
+    if (routing_start()) {
+        fprintf(stderr, "evovoiced: cannot start the routing worker\n");
+        return 1;
+    }
+    int rc = server_run(&lc);
+    routing_stop();
+    close_thread_stores();
+    provider_cleanup();
+    fprintf(stderr, "evovoiced: stopped\n");
+    return rc;
 }
 
 static int cmd_user_add(int argc, char **argv)

@@ -1,6 +1,7 @@
 /* accounts.c — the account operations: tenants (resellers), their tree, caps and
  * billing settings. */
 #include "api.h"
+#include "../provider/provider.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -42,15 +43,36 @@ int op_get_account(call_t *c)
     return 0;
 }
 
+/* The carrier is asked before the account is stored, outside any transaction: a
+ * bring-your-own account's credentials are checked, or a sub-account is created. */
 int op_new_account(call_t *c)
 {
     const char *name = req_str(c, "name");
     if (!name || !*name)
         return fail_field(c, "Name", "ArgumentException", "Name is required");
     const char *sid = req_str(c, "twilioAccountSid"), *token = req_str(c, "twilioAuthToken");
-    if ((sid && *sid) != (token && *token))
-        return fail_field(c, (sid && *sid) ? "TwilioAuthToken" : "TwilioAccountSid", "ArgumentException",
+    int byoa = sid && *sid;
+    if (byoa != (token && *token))
+        return fail_field(c, byoa ? "TwilioAuthToken" : "TwilioAccountSid", "ArgumentException",
                           "TwilioAccountSid and TwilioAuthToken go together (bring your own account)");
+    char sub[64] = "";
+    perr_t e = {0};
+    if (byoa) {
+        pcreds_t who = {sid, token};
+        presult_t pr = provider_check_account(&who, &e);
+        if (pr == P_ERROR && (e.status == 401 || e.status == 403 || e.status == 404))
+            return fail_field(c, "TwilioAuthToken", "ArgumentException", "The carrier refused these credentials: %s",
+                              e.message);
+        if (pr != P_OK && pr != P_NONE)
+            return fail(c, 502, "ProviderError", "%s", e.message);
+    } else if (provider_configured()) {
+        presult_t pr = provider_create_subaccount(name, sub, &e);
+        if (pr != P_OK)
+            return fail(c, 502, "ProviderError", "%s", e.message[0] ? e.message : "The carrier failed");
+    }
+    int rc = store_begin(c->st, 1);
+    if (rc)
+        return fail_store(c, rc, "account");
     json_t *doc = json_pack("{s:s}", "name", name);
     json_t *ancestors = json_array();
     const char *parent = req_str(c, "parentAccountId");
@@ -59,6 +81,7 @@ int op_new_account(call_t *c)
         if (!p) {
             json_decref(doc);
             json_decref(ancestors);
+            store_rollback(c->st);
             return fail_field(c, "ParentAccountId", "ArgumentException", "Account '%s' does not exist", parent);
         }
         json_array_extend(ancestors, json_object_get(p, "ancestorIds"));
@@ -67,13 +90,15 @@ int op_new_account(call_t *c)
     }
     json_object_set_new(doc, "ancestorIds", ancestors);
     json_object_set_new(doc, "maxPhoneNumbers", json_integer(0));
-    json_object_set_new(doc, "isBYOA", json_boolean(sid && *sid));
-    if (sid && *sid) {
+    json_object_set_new(doc, "isBYOA", json_boolean(byoa));
+    if (byoa) {
         json_object_set_new(doc, "twilioAccountSid", json_string(sid));
         json_object_set_new(doc, "twilioAuthToken", json_string(token)); /* not in AccountInfo: never written out */
+    } else if (*sub) {
+        json_object_set_new(doc, "twilioAccountSid", json_string(sub));
     }
     entity_stamp_new(c, doc);
-    int rc = store_put(c->st, C_ACCOUNTS, doc);
+    rc = store_put(c->st, C_ACCOUNTS, doc);
     if (!rc) { /* every account has its system settings */
         json_t *s = json_pack("{s:O,s:[],s:[],s:[]}", "accountId", json_object_get(doc, "id"), "tags", "customerFields",
                               "endpointFields");
@@ -81,6 +106,10 @@ int op_new_account(call_t *c)
         rc = store_put(c->st, C_SETTINGS, s);
         json_decref(s);
     }
+    if (!rc)
+        rc = store_commit(c->st);
+    else
+        store_rollback(c->st);
     if (rc) {
         json_decref(doc);
         return fail_store(c, rc, "account");

@@ -14,6 +14,7 @@ typedef int (*handler_t)(call_t *c);
 enum {
     OP_ANON = 1 << 0,  /* no login needed */
     OP_WRITE = 1 << 1, /* runs in a write transaction */
+    OP_OWN_TXN = 1 << 2, /* opens its own transactions (it calls the carrier between them) */
 };
 
 typedef struct op {
@@ -45,6 +46,7 @@ struct call {
     json_t *err_fields;     /* [{errorCode, fieldName, message}] */
     /* session effects, carried out by the transport */
     const char *session_in; /* the session id the request came with */
+    const char *idempotency_key; /* the request's Idempotency-Key, or NULL */
     char session_out[64];   /* a new session to hand to the client */
     int session_remember;
     int session_end;

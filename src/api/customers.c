@@ -6,6 +6,7 @@
  * accountName and the resolved tags. */
 #include "api.h"
 #include <string.h>
+#include "routing.h"
 #include "validate.h"
 
 enum { MAX_TREE_DEPTH = 1000 };
@@ -222,8 +223,16 @@ int op_set_customer_staging_mode(call_t *c)
     json_t *cu;
     if (reach_customer(c, id, &cu))
         return -1;
+    int staging = json_is_true(req_get(c, "isStaging"));
     json_t *doc = json_copy(cu);
-    json_object_set_new(doc, "isStaging", json_boolean(json_is_true(req_get(c, "isStaging"))));
+    json_object_set_new(doc, "isStaging", json_boolean(staging));
     entity_stamp_mod(c, doc);
+    /* the flag and the carrier updates it needs commit together; the worker applies them */
+    int rc = routing_enqueue_customer(c, id, staging);
+    if (rc) {
+        json_decref(doc);
+        return fail_store(c, rc, "routing");
+    }
+    routing_wake();
     return put_and_present(c, doc);
 }

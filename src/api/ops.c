@@ -11,6 +11,8 @@ int op_list_customers(call_t *), op_get_customer(call_t *), op_new_customer(call
     op_delete_customer(call_t *), op_set_customer_staging_mode(call_t *);
 int op_list_users(call_t *), op_new_user(call_t *), op_patch_user(call_t *), op_delete_user(call_t *);
 int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
+int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(call_t *), op_delete_endpoint(call_t *),
+    op_buy_phone_number(call_t *), op_set_phone_number_is_fax(call_t *), op_search_phone_numbers(call_t *);
 
 #define SA ROLE_SA
 #define M ROLE_MANAGER
@@ -29,7 +31,7 @@ const op_t api_ops[] = {
      "Get a list of accounts"},
     {"GetAccount", "GET", {"/accounts/{accountId}"}, 0, R, 0, &T_GetAccount, &T_AccountInfo, op_get_account,
      "Get a specific account"},
-    {"NewAccount", "POST", {"/accounts"}, SA, W, OP_WRITE, &T_NewAccount, &T_AccountInfo, op_new_account,
+    {"NewAccount", "POST", {"/accounts"}, SA, W, OP_OWN_TXN, &T_NewAccount, &T_AccountInfo, op_new_account,
      "Create a new account"},
     {"PatchAccount", "PATCH", {"/accounts/{accountId}"}, SA, W, OP_WRITE, &T_PatchAccount, &T_AccountInfo,
      op_patch_account, "Update the specified account details"},
@@ -49,6 +51,22 @@ const op_t api_ops[] = {
     {"SetCustomerStagingMode", "POST", {"/customers/{customerId}/staging"}, SA | M | C, W, OP_WRITE,
      &T_SetCustomerStagingMode, &T_CustomerInfo, op_set_customer_staging_mode,
      "Route this customer's phone numbers to the staging or the production server"},
+
+    {"ListEndpoints", "GET", {"/endpoints"}, SA | M | C, R, 0, &T_ListEndpoints, &T_ListResponse_EndpointInfo,
+     op_list_endpoints, "Get a list of endpoints"},
+    {"GetEndpoint", "GET", {"/endpoints/{endpointId}"}, SA | M | C, R, 0, &T_GetEndpoint, &T_EndpointInfo,
+     op_get_endpoint, "Get a specific endpoint"},
+    {"PatchEndpoint", "PATCH", {"/endpoints/{endpointId}"}, SA | M | C, W, OP_WRITE, &T_PatchEndpoint,
+     &T_EndpointInfo, op_patch_endpoint, "Update an endpoint"},
+    {"DeleteEndpoint", "DELETE", {"/endpoints/{endpointId}"}, SA | M | C, D, OP_OWN_TXN, &T_DeleteEndpoint,
+     &T_EmptyResponse, op_delete_endpoint, "Delete an endpoint; a bought number is released at the carrier first"},
+    {"SearchPhoneNumbers", "GET", {"/endpoints/phone-numbers/search"}, SA | M | C, R, OP_OWN_TXN,
+     &T_SearchPhoneNumbers, &T_ListResponse_PhoneNumberInfo, op_search_phone_numbers,
+     "Search the carrier for phone numbers to buy"},
+    {"BuyPhoneNumber", "POST", {"/endpoints/phone-numbers"}, SA | M | C, W, OP_OWN_TXN, &T_BuyPhoneNumber,
+     &T_EndpointInfo, op_buy_phone_number, "Purchase a phone number"},
+    {"SetPhoneNumberIsFax", "PATCH", {"/phone-numbers/{endpointId}/fax"}, SA | M | C, W, OP_OWN_TXN,
+     &T_SetPhoneNumberIsFax, &T_EndpointInfo, op_set_phone_number_is_fax, "Switch a phone number between voice and fax"},
 
     {"ListUsers", "GET", {"/users"}, SA | M, R, 0, &T_ListUsers, &T_ListResponse_UserInfo, op_list_users,
      "Get a list of users"},

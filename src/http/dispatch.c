@@ -319,9 +319,14 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     }
     json_decref(errors);
 
-    call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id};
+    call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
+                .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL};
     int rc;
     for (int attempt = 0;; attempt++) {
+        if (op->flags & OP_OWN_TXN) { /* it calls the carrier between its own transactions */
+            rc = op->handler(&c) ? -1 : ST_OK;
+            break;
+        }
         rc = store_begin(st, op->flags & OP_WRITE);
         if (rc == ST_OK) {
             rc = op->handler(&c) ? -1 : store_commit(st);

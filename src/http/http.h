@@ -16,6 +16,7 @@ typedef struct http_req {
     const char *accept;
     const char *authorization;
     const char *session_id;    /* ss-id cookie or X-ss-id header */
+    const char *idempotency_key; /* Idempotency-Key header */
     int tls;
 } http_req_t;
 

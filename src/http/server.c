@@ -108,6 +108,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     r.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
     r.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    r.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
     r.session_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ss-id");
     if (!r.session_id)
         r.session_id = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "ss-id");
@@ -169,7 +170,5 @@ int server_run(const listen_config_t *lc)
     fprintf(stderr, "evovoiced: %s received, finishing requests under way\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     MHD_quiesce_daemon(d);
     MHD_stop_daemon(d);
-    close_thread_stores();
-    fprintf(stderr, "evovoiced: stopped\n");
     return 0;
 }

@@ -6,7 +6,13 @@
 #define STORE_H
 #include <jansson.h>
 
-typedef enum { C_ACCOUNTS, C_CUSTOMERS, C_ENDPOINTS, C_USERS, C_SETTINGS, C__COUNT } coll_t;
+typedef enum {
+    C_ACCOUNTS, C_CUSTOMERS, C_ENDPOINTS, C_USERS, C_SETTINGS,
+    C_PURCHASES,   /* numbers being bought: reserved before the carrier call, until stored */
+    C_IDEMPOTENCY, /* Idempotency-Key -> the first answer */
+    C_JOBS,        /* carrier routing updates still to apply, one per endpoint */
+    C__COUNT
+} coll_t;
 
 enum { ST_OK = 0, ST_NOTFOUND = 1, ST_CONFLICT = 2, ST_BUSY = 3, ST_ERROR = 4 };
 
@@ -38,7 +44,9 @@ typedef enum {
     Q_HAS_ALL,  /* list field holds every one of values */
     Q_EQ,       /* field = values[0] (a JSON scalar) */
     Q_HAS_ANY,  /* list field holds at least one of values */
-    Q_LACKS     /* list field does not hold values[0] */
+    Q_LACKS,    /* list field does not hold values[0] */
+    Q_LE,       /* field <= values[0] */
+    Q_DATA_EQ   /* data[field] (a Struct Value) equals values[0]: string, number or boolean */
 } qop_t;
 typedef struct {
     const char *field; /* camelCase field name (letters and digits only) */

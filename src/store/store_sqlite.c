@@ -77,6 +77,9 @@ static const coll_def_t colls[C__COUNT] = {
                      {"account_id", "customer_id", "phone_number", "display_name", "type"}, NULL, "displayName"},
     [C_USERS] = {"users", {"emailAddress"}, {"email"}, NULL, "emailAddress"},
     [C_SETTINGS] = {"settings", {"accountId"}, {"account_id"}, NULL, "accountId"},
+    [C_PURCHASES] = {"purchases", {"accountId", "phoneNumber"}, {"account_id", "phone_number"}, NULL, "phoneNumber"},
+    [C_IDEMPOTENCY] = {"idempotency", {"createdMs"}, {"created_ms"}, NULL, "createdMs"},
+    [C_JOBS] = {"routing_jobs", {"nextAtMs", "seq"}, {"next_at", "seq"}, NULL, "seq"},
 };
 
 static const char *const migrations[] = {
@@ -103,6 +106,12 @@ static const char *const migrations[] = {
     "CREATE INDEX customers_account_name ON customers(account_id, name COLLATE NOCASE, id);"
     "DROP INDEX endpoints_account;"
     "CREATE INDEX endpoints_account ON endpoints(account_id, display_name COLLATE NOCASE, id);",
+    /* 3: buying numbers and routing them */
+    "CREATE TABLE purchases(id TEXT PRIMARY KEY, account_id TEXT NOT NULL, phone_number TEXT UNIQUE, doc TEXT NOT NULL);"
+    "CREATE INDEX purchases_account ON purchases(account_id);"
+    "CREATE TABLE idempotency(id TEXT PRIMARY KEY, created_ms INTEGER, doc TEXT NOT NULL);"
+    "CREATE TABLE routing_jobs(id TEXT PRIMARY KEY, next_at INTEGER, seq INTEGER, doc TEXT NOT NULL);"
+    "CREATE INDEX routing_jobs_due ON routing_jobs(next_at);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
@@ -376,40 +385,41 @@ static int where(buf_t *b, coll_t c, const query_t *q)
     buf_puts(b, " WHERE 1");
     for (int i = 0; i < q->nf; i++) {
         const qfilter_t *f = &q->f[i];
+        int n = i + 1; /* the filter's parameter: ?n */
         buf_puts(b, " AND ");
-        switch (f->op) {
-        case Q_IN: {
-            if (field_expr(b, c, f->field))
-                return -1;
-            /* one value: "=" lets an index give the order too */
-            buf_puts(b, json_array_size(f->values) == 1 ? "=?" : " IN (SELECT value FROM json_each(?))");
-            break;
+        if (f->op == Q_DATA_EQ) {
+            for (const char *p = f->field; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '_')
+                    return -1;
+            buf_printf(b,
+                       "(json_extract(doc,'$.data.%s.stringValue')=?%d OR json_extract(doc,'$.data.%s.numberValue')="
+                       "CAST(?%d AS REAL) OR json_extract(doc,'$.data.%s.boolValue')=(CASE lower(?%d) WHEN 'true' "
+                       "THEN 1 WHEN 'false' THEN 0 END))",
+                       f->field, n, f->field, n, f->field, n);
+            continue;
         }
-        case Q_CONTAINS:
+        if (f->op == Q_CONTAINS)
             buf_puts(b, "instr(lower(");
-            if (field_expr(b, c, f->field))
-                return -1;
-            buf_puts(b, "),lower(?))>0");
+        if (f->op == Q_HAS_ALL)
+            buf_printf(b, "NOT EXISTS (SELECT 1 FROM json_each(?%d) w WHERE w.value NOT IN (SELECT value FROM json_each(", n);
+        if (f->op == Q_HAS_ANY || f->op == Q_LACKS)
+            buf_printf(b, "%s (SELECT 1 FROM json_each(", f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
+        if (field_expr(b, c, f->field))
+            return -1;
+        switch (f->op) {
+        case Q_IN: /* one value: "=" lets an index give the order too */
+            if (json_array_size(f->values) == 1)
+                buf_printf(b, "=?%d", n);
+            else
+                buf_printf(b, " IN (SELECT value FROM json_each(?%d))", n);
             break;
-        case Q_HAS_ALL:
-            buf_puts(b, "NOT EXISTS (SELECT 1 FROM json_each(?) w WHERE w.value NOT IN (SELECT value FROM json_each(");
-            if (field_expr(b, c, f->field))
-                return -1;
-            buf_puts(b, ")))");
-            break;
-        case Q_EQ:
-            if (field_expr(b, c, f->field))
-                return -1;
-            buf_puts(b, "=?");
-            break;
+        case Q_CONTAINS: buf_printf(b, "),lower(?%d))>0", n); break;
+        case Q_HAS_ALL: buf_puts(b, ")))"); break;
+        case Q_EQ: buf_printf(b, "=?%d", n); break;
+        case Q_LE: buf_printf(b, "<=?%d", n); break;
         case Q_HAS_ANY:
-        case Q_LACKS:
-            buf_puts(b, f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
-            buf_puts(b, " (SELECT 1 FROM json_each(");
-            if (field_expr(b, c, f->field))
-                return -1;
-            buf_puts(b, ") h WHERE h.value IN (SELECT value FROM json_each(?)))");
-            break;
+        case Q_LACKS: buf_printf(b, ") h WHERE h.value IN (SELECT value FROM json_each(?%d)))", n); break;
+        case Q_DATA_EQ: break;
         }
     }
     return 0;

@@ -1,0 +1,238 @@
+/* endpoints.c — the endpoint operations: list, get, patch and delete the phone
+ * numbers, fax lines (and the other endpoint types, stored and served) of an account.
+ *
+ * Stored: the EndpointInfo fields a client sets, tagIds, and the carrier account the
+ * number was bought on.  Derived on every read: accountName, customerName,
+ * customerBreadcrumb and the resolved tags. */
+#include "api.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "../provider/provider.h"
+#include "validate.h"
+
+enum { MAX_TREE_DEPTH = 1000 };
+
+json_t *present_endpoint(call_t *c, json_t *doc)
+{
+    json_t *out = json_copy(doc); /* shallow: only top-level keys change */
+    json_object_del(out, "tagIds");
+    json_object_del(out, "carrierAccountSid");
+    const char *account = json_string_value(json_object_get(doc, "accountId"));
+    json_t *a = call_get(c, C_ACCOUNTS, account);
+    if (a)
+        json_object_set(out, "accountName", json_object_get(a, "name"));
+    const char *cid = json_string_value(json_object_get(doc, "customerId"));
+    json_t *cu = cid ? call_get(c, C_CUSTOMERS, cid) : NULL;
+    if (cu) {
+        json_object_set(out, "customerName", json_object_get(cu, "name"));
+        json_object_set_new(out, "customerBreadcrumb", store_path(c->st, C_CUSTOMERS, cid, MAX_TREE_DEPTH));
+    }
+    json_object_set_new(out, "tags", resolve_tags(c, account, json_object_get(doc, "tagIds")));
+    return out;
+}
+
+int can_reach_endpoint(call_t *c, json_t *ep)
+{
+    if (c->who->roles & ROLE_SA)
+        return 1;
+    if (c->who->roles & ROLE_MANAGER)
+        return can_reach_account(c, call_get(c, C_ACCOUNTS, json_string_value(json_object_get(ep, "accountId"))));
+    json_t *cu = call_get(c, C_CUSTOMERS, json_string_value(json_object_get(ep, "customerId")));
+    return cu && can_reach_customer(c, cu);
+}
+
+int reach_endpoint(call_t *c, const char *id, json_t **out)
+{
+    json_t *ep = call_get(c, C_ENDPOINTS, id);
+    if (!ep)
+        return fail(c, 404, "NotFound", "Endpoint '%s' not found", id ? id : "");
+    if (!can_reach_endpoint(c, ep))
+        return fail(c, 403, "Forbidden", "You do not have access to endpoint '%s'", id);
+    if (out)
+        *out = ep;
+    return 0;
+}
+
+int op_list_endpoints(call_t *c)
+{
+    query_t q = {0};
+    json_t *owned[6] = {0};
+    int no = 0;
+    if (!(c->who->roles & ROLE_SA)) {
+        if (c->who->roles & ROLE_MANAGER)
+            owned[no] = reach_account_ids(c), q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, owned[no++]};
+        else
+            owned[no] = reach_customer_ids(c), q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, owned[no++]};
+    }
+    json_t *v;
+    if (json_array_size(v = req_get(c, "accountIds")))
+        q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v};
+    if (json_array_size(v = req_get(c, "customerIds"))) {
+        if (json_is_true(req_get(c, "shallowParent")))
+            q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, v};
+        else
+            owned[no] = store_subtree(c->st, C_CUSTOMERS, v), q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, owned[no++]};
+    }
+    if (json_array_size(v = req_get(c, "referenceIds")))
+        q.f[q.nf++] = (qfilter_t){"referenceId", Q_IN, v};
+    if (json_array_size(v = req_get(c, "flowIds")))
+        q.f[q.nf++] = (qfilter_t){"flowId", Q_IN, v};
+    if (json_array_size(v = req_get(c, "tagIds")))
+        q.f[q.nf++] = (qfilter_t){"tagIds", Q_HAS_ALL, v};
+    if ((v = req_get(c, "nameFilter")) && json_string_length(v))
+        q.f[q.nf++] = (qfilter_t){"displayName", Q_CONTAINS, v};
+    const char *pf = req_str(c, "phoneNumberFilter");
+    if (pf && *pf) { /* digits only: "(555) 12" finds +1555123... */
+        char digits[64];
+        size_t n = 0;
+        for (const char *p = pf; *p && n + 1 < sizeof digits; p++)
+            if (isdigit((unsigned char)*p))
+                digits[n++] = *p;
+        digits[n] = 0;
+        owned[no] = json_string(digits);
+        q.f[q.nf++] = (qfilter_t){"phoneNumber", Q_CONTAINS, owned[no++]};
+    }
+    if ((v = req_get(c, "type")))
+        q.f[q.nf++] = (qfilter_t){"type", Q_EQ, v};
+    if (json_array_size(v = req_get(c, "types")))
+        q.f[q.nf++] = (qfilter_t){"type", Q_IN, v};
+    size_t i;
+    json_t *df;
+    json_array_foreach(req_get(c, "dataFilters"), i, df)
+    {
+        const char *s = json_string_value(df), *eq = strchr(s, '=');
+        int ok = eq && eq > s;
+        for (const char *p = s; ok && p < eq; p++)
+            ok = isalnum((unsigned char)*p) || *p == '_';
+        if (!ok || q.nf >= 15) {
+            for (int k = 0; k < no; k++)
+                json_decref(owned[k]);
+            return fail_field(c, "DataFilters", "ArgumentException",
+                              "DataFilters[%zu]: '%s' is not Field=Value (a field name of letters, digits and _)", i, s);
+        }
+        char field[80];
+        snprintf(field, sizeof field, "%.*s", (int)(eq - s), s);
+        q.f[q.nf].field = strdup(field);
+        q.f[q.nf].op = Q_DATA_EQ;
+        q.f[q.nf].values = json_string(eq + 1);
+        q.nf++;
+    }
+    int rc = list_run(c, C_ENDPOINTS, &T_EndpointInfo, &q, present_endpoint);
+    for (int k = 0; k < q.nf; k++)
+        if (q.f[k].op == Q_DATA_EQ) {
+            free((char *)q.f[k].field);
+            json_decref(q.f[k].values);
+        }
+    for (int k = 0; k < no; k++)
+        json_decref(owned[k]);
+    return rc;
+}
+
+int op_get_endpoint(call_t *c)
+{
+    json_t *ep;
+    if (reach_endpoint(c, req_str(c, "endpointId"), &ep))
+        return -1;
+    c->resp = present_endpoint(c, ep);
+    return 0;
+}
+
+int op_patch_endpoint(call_t *c)
+{
+    json_t *ep;
+    if (reach_endpoint(c, req_str(c, "endpointId"), &ep))
+        return -1;
+    const char *account = json_string_value(json_object_get(ep, "accountId"));
+    const char *cid = req_str(c, "customerId");
+    if (cid && *cid) {
+        json_t *cu = call_get(c, C_CUSTOMERS, cid);
+        if (!cu || strcmp(json_string_value(json_object_get(cu, "accountId")) ?: "", account))
+            return fail_field(c, "CustomerId", "ArgumentException", "'%s' is not a customer of the endpoint's account", cid);
+        if (!can_reach_customer(c, cu))
+            return fail(c, 403, "Forbidden", "You do not have access to customer '%s'", cid);
+    } else if (cid && !(c->who->roles & (ROLE_SA | ROLE_MANAGER))) {
+        return fail(c, 403, "Forbidden", "Customer logins cannot take an endpoint away from its customer");
+    }
+    json_t *tags = req_get(c, "tagIds");
+    if (tags && validate_tag_ids(c, account, tags))
+        return -1;
+    json_t *sched = req_get(c, "schedule");
+    if (sched && validate_schedule(c, sched, "Schedule"))
+        return -1;
+    const char *dn = req_str(c, "displayName");
+    if (dn && !*dn)
+        return fail_field(c, "DisplayName", "ArgumentException", "DisplayName cannot be empty");
+    json_t *doc = json_copy(ep);
+    static const char *const keys[] = {"displayName", "referenceId", "extraInformation", "flowId", "flowParams",
+                                       "flowSchedule", "schedule", "scheduledFlows", "disableSms",
+                                       "useExternal10DlcCampaign", "callerIdName", "enableCallerIdLookup", "data",
+                                       "tagIds", "customerId", NULL};
+    patch_fields(c, doc, keys);
+    entity_stamp_mod(c, doc);
+    int rc = store_put(c->st, C_ENDPOINTS, doc);
+    if (rc) {
+        json_decref(doc);
+        return fail_store(c, rc, "endpoint");
+    }
+    c->resp = present_endpoint(c, doc);
+    json_decref(doc);
+    return 0;
+}
+
+/* The carrier credentials of an endpoint's account; fills creds from the account doc. */
+void endpoint_creds(call_t *c, json_t *ep, pcreds_t *who)
+{
+    json_t *a = call_get(c, C_ACCOUNTS, json_string_value(json_object_get(ep, "accountId")));
+    const char *sid = json_string_value(json_object_get(ep, "carrierAccountSid"));
+    who->account_sid = sid ? sid : json_string_value(json_object_get(a, "twilioAccountSid"));
+    who->auth_token = json_string_value(json_object_get(a, "twilioAuthToken"));
+}
+
+int fail_carrier(call_t *c, presult_t pr, perr_t *e)
+{
+    if (pr == P_NONE)
+        return fail(c, 400, "ArgumentException", "No carrier is configured: only virtual numbers can be used");
+    return fail(c, 502, "ProviderError", "%s", e->message[0] ? e->message : "The carrier failed");
+}
+
+/* Own transactions: the carrier is called between them, never inside one. */
+int op_delete_endpoint(call_t *c)
+{
+    const char *id = req_str(c, "endpointId");
+    json_t *ep = NULL;
+    pcreds_t who = {0};
+    int rc = store_begin(c->st, 0);
+    if (rc)
+        return fail_store(c, rc, "endpoint");
+    if (reach_endpoint(c, id, &ep)) {
+        store_rollback(c->st);
+        return -1;
+    }
+    json_incref(ep);
+    endpoint_creds(c, ep, &who);
+    store_rollback(c->st);
+    const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
+    if (pn && *pn && !json_is_true(json_object_get(ep, "isVirtualPhoneNumber"))) {
+        perr_t e;
+        presult_t pr = provider_release(&who, pn, &e);
+        if (pr != P_OK) { /* the number stays ours and stays stored */
+            json_decref(ep);
+            return fail_carrier(c, pr, &e);
+        }
+    }
+    json_decref(ep);
+    if ((rc = store_begin(c->st, 1)))
+        return fail_store(c, rc, "endpoint");
+    rc = store_delete(c->st, C_ENDPOINTS, id);
+    if (rc == ST_OK || rc == ST_NOTFOUND) {
+        store_delete(c->st, C_JOBS, id);
+        rc = store_commit(c->st);
+    } else {
+        store_rollback(c->st);
+    }
+    if (rc)
+        return fail_store(c, rc, "endpoint");
+    c->status = 204;
+    return 0;
+}

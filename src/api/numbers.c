@@ -1,0 +1,440 @@
+/* numbers.c — phone numbers at the carrier: search, buy (virtual or real), switch a
+ * number between voice and fax.
+ *
+ * A real purchase costs money, so it is done in three steps and never inside a store
+ * transaction: (1) reserve the number in the store (unique in the system, within the
+ * account's maxPhoneNumbers, serialized with every other writer); (2) buy it at the
+ * carrier; (3) turn the reservation into the endpoint.  A reservation whose outcome is
+ * unknown (the carrier did not answer, the server stopped) is reconciled later by
+ * looking the number up at the carrier (routing.c).  An Idempotency-Key header returns
+ * the first answer to a retried request. */
+#include "api.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "../provider/provider.h"
+#include "../util/ids.h"
+#include "validate.h"
+
+json_t *present_endpoint(call_t *c, json_t *doc);
+int reach_endpoint(call_t *c, const char *id, json_t **out);
+void endpoint_creds(call_t *c, json_t *ep, pcreds_t *who);
+int fail_carrier(call_t *c, presult_t pr, perr_t *e);
+
+/* E.164: "+" and 8 to 15 digits.  Spaces, dashes, dots and parentheses are dropped; ten
+ * digits without "+" are a North American number (+1), as are eleven starting with 1. */
+int e164_normalize(const char *in, char out[20])
+{
+    char d[32];
+    size_t n = 0;
+    int plus = 0;
+    for (const char *p = in; *p; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (n >= 16)
+                return -1;
+            d[n++] = *p;
+        } else if (*p == '+' && n == 0 && !plus) {
+            plus = 1;
+        } else if (!strchr(" -.()\t", *p)) {
+            return -1;
+        }
+    }
+    d[n] = 0;
+    if (!plus && n == 10)
+        snprintf(out, 20, "+1%s", d);
+    else if (!plus && n == 11 && d[0] == '1')
+        snprintf(out, 20, "+%s", d);
+    else if (plus && n >= 8 && n <= 15 && d[0] != '0')
+        snprintf(out, 20, "+%s", d);
+    else
+        return -1;
+    return 0;
+}
+
+/* National format for a display name: (555) 123-4567 for +1, else the E.164 form. */
+static void national(const char *e164, char out[32])
+{
+    if (!strncmp(e164, "+1", 2) && strlen(e164) == 12)
+        snprintf(out, 32, "(%.3s) %.3s-%.4s", e164 + 2, e164 + 5, e164 + 8);
+    else
+        snprintf(out, 32, "%s", e164);
+}
+
+static long count_numbers(call_t *c, const char *account)
+{
+    query_t q = {0};
+    json_t *aid = json_pack("[s]", account), *types = json_pack("[s,s]", "PhoneNumber", "FaxNumber");
+    q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, aid};
+    q.f[q.nf++] = (qfilter_t){"type", Q_IN, types};
+    q.limit = 0;
+    q.count = 1;
+    long total = 0;
+    json_t *rows = NULL;
+    store_list(c->st, C_ENDPOINTS, &q, &rows, &total);
+    json_decref(rows);
+    json_decref(aid);
+    json_decref(types);
+    return total + store_count(c->st, C_PURCHASES, "accountId", account);
+}
+
+/* The endpoint document for a number bought (or created virtual) from request r. */
+json_t *number_endpoint(json_t *r, const char *by, const char *e164, const char *pn_sid, const char *carrier_sid)
+{
+    char display[32], id[25], now[64];
+    national(e164, display);
+    id_new(id);
+    now_iso(now);
+    json_t *d = json_pack("{s:O,s:s,s:s,s:s,s:b}", "accountId", json_object_get(r, "accountId"), "displayName", display,
+                          "type", json_is_true(json_object_get(r, "isFaxNumber")) ? "FaxNumber" : "PhoneNumber",
+                          "phoneNumber", e164, "isVirtualPhoneNumber", !pn_sid);
+    static const char *const copy[] = {"customerId", "addressSid", "flowId", "flowParams", NULL};
+    for (const char *const *k = copy; *k; k++) {
+        json_t *v = json_object_get(r, *k);
+        if (v && !(json_is_string(v) && !json_string_length(v)))
+            json_object_set(d, *k, v);
+    }
+    json_t *data = json_object_get(r, "data"), *tags = json_object_get(r, "tagIds");
+    json_object_set_new(d, "data", data ? json_incref(data) : json_object());
+    json_object_set_new(d, "tagIds", tags ? json_incref(tags) : json_array());
+    json_object_set_new(d, "flowSchedule", json_string("Always"));
+    json_object_set_new(d, "schedule", json_pack("{s:b,s:b,s:[]}", "inherit", 1, "forceClosed", 0, "rules"));
+    json_object_set_new(d, "scheduledFlows", json_array());
+    json_object_set_new(d, "integrationData", json_object());
+    if (pn_sid) {
+        json_object_set_new(d, "phoneNumberSid", json_string(pn_sid));
+        json_object_set_new(d, "carrierAccountSid", json_string(carrier_sid));
+    }
+    json_object_set_new(d, "id", json_string(id));
+    json_object_set_new(d, "dateCreated", json_string(now));
+    json_object_set_new(d, "dateLastModified", json_string(now));
+    json_object_set_new(d, "createdBy", json_string(by));
+    json_object_set_new(d, "lastModifiedBy", json_string(by));
+    return d;
+}
+
+static void idem_id(call_t *c, char out[256])
+{
+    snprintf(out, 256, "%s:%s:%.160s", c->who->id, c->op->name, c->idempotency_key);
+}
+
+/* Remember the answer given under an Idempotency-Key (resp NULL: forget the key, so a
+ * failed request may be tried again with it). */
+static void idem_store(store_t *st, const char *iid, json_t *resp, int status)
+{
+    if (!iid)
+        return;
+    if (!resp) {
+        store_delete(st, C_IDEMPOTENCY, iid);
+        return;
+    }
+    json_t *d = json_pack("{s:s,s:I,s:O,s:i}", "id", iid, "createdMs", (json_int_t)now_ms(), "response", resp, "status", status);
+    store_put(st, C_IDEMPOTENCY, d);
+    json_decref(d);
+}
+
+/* Step 1, in a write transaction: checks, then the endpoint (virtual) or a reservation.
+ * Returns 1 when the answer is already in c (virtual number, replay), 0 to go on to the
+ * carrier, -1 on an error. */
+static int reserve(call_t *c, const char *e164, json_t *r, json_t **purchase)
+{
+    const char *account = json_string_value(json_object_get(r, "accountId"));
+    const char *cid = json_string_value(json_object_get(r, "customerId"));
+    if (c->idempotency_key) {
+        char iid[256];
+        idem_id(c, iid);
+        json_t *prev = store_get(c->st, C_IDEMPOTENCY, iid);
+        if (prev) {
+            int done = json_is_object(json_object_get(prev, "response"));
+            if (done) {
+                c->resp = json_incref(json_object_get(prev, "response"));
+                c->status = (int)json_integer_value(json_object_get(prev, "status"));
+            }
+            json_decref(prev);
+            return done ? 1 : fail(c, 409, "Conflict", "A request with this Idempotency-Key is still in progress");
+        }
+    }
+    if ((!account || !*account) && cid) {
+        json_t *cu = call_get(c, C_CUSTOMERS, cid);
+        account = json_string_value(json_object_get(cu, "accountId"));
+        if (account)
+            json_object_set_new(r, "accountId", json_string(account));
+    }
+    if (!account || !*account)
+        return fail_field(c, "AccountId", "ArgumentException", "AccountId is required");
+    json_t *a;
+    if (reach_account(c, account, &a))
+        return -1;
+    int customer_role = !(c->who->roles & (ROLE_SA | ROLE_MANAGER));
+    if (cid && *cid) {
+        json_t *cu = call_get(c, C_CUSTOMERS, cid);
+        if (!cu || strcmp(json_string_value(json_object_get(cu, "accountId")) ?: "", account))
+            return fail_field(c, "CustomerId", "ArgumentException", "'%s' is not a customer of account '%s'", cid, account);
+        if (!can_reach_customer(c, cu))
+            return fail(c, 403, "Forbidden", "You do not have access to customer '%s'", cid);
+    } else if (customer_role) {
+        return fail_field(c, "CustomerId", "ArgumentException", "CustomerId is required");
+    }
+    json_t *tags = json_object_get(r, "tagIds");
+    if (tags && validate_tag_ids(c, account, tags))
+        return -1;
+    if (store_count(c->st, C_ENDPOINTS, "phoneNumber", e164) > 0 || store_count(c->st, C_PURCHASES, "phoneNumber", e164) > 0)
+        return fail(c, 409, "Conflict", "The number %s already exists", e164);
+    long max = (long)json_integer_value(json_object_get(a, "maxPhoneNumbers"));
+    if (max > 0 && count_numbers(c, account) >= max)
+        return fail(c, 409, "Conflict", "The account has reached its maxPhoneNumbers (%ld)", max);
+    int rc;
+    if (json_is_true(json_object_get(r, "isVirtualPhoneNumber"))) {
+        json_t *d = number_endpoint(r, c->who->email, e164, NULL, NULL);
+        rc = store_put(c->st, C_ENDPOINTS, d);
+        if (rc) {
+            json_decref(d);
+            return fail_store(c, rc, "endpoint");
+        }
+        c->resp = present_endpoint(c, d);
+        json_decref(d);
+        if (c->idempotency_key) {
+            char iid[256];
+            idem_id(c, iid);
+            idem_store(c->st, iid, c->resp, 200);
+        }
+        return 1;
+    }
+    const char *sid = json_string_value(json_object_get(a, "twilioAccountSid"));
+    if (!provider_configured() && !json_string_value(json_object_get(a, "twilioAuthToken")))
+        return fail(c, 400, "ArgumentException", "No carrier is configured: only virtual numbers can be bought");
+    if (!sid || !*sid)
+        return fail(c, 400, "ArgumentException", "Account '%s' has no carrier account: only virtual numbers", account);
+    char id[25];
+    id_new(id);
+    json_t *cu = cid ? call_get(c, C_CUSTOMERS, cid) : NULL;
+    *purchase = json_pack("{s:s,s:s,s:s,s:O,s:s,s:I,s:s,s:b,s:s?}", "id", id, "accountId", account, "phoneNumber", e164,
+                          "request", r, "by", c->who->email ? c->who->email : "system", "createdMs",
+                          (json_int_t)now_ms(), "carrierAccountSid", sid, "staging",
+                          json_is_true(json_object_get(cu, "isStaging")), "idempotencyId", NULL);
+    if (c->idempotency_key) {
+        char iid[256];
+        idem_id(c, iid);
+        json_object_set_new(*purchase, "idempotencyId", json_string(iid));
+        json_t *pending = json_pack("{s:s,s:I}", "id", iid, "createdMs", (json_int_t)now_ms());
+        rc = store_put(c->st, C_IDEMPOTENCY, pending);
+        json_decref(pending);
+        if (rc)
+            return fail_store(c, rc, "idempotency key");
+    }
+    rc = store_put(c->st, C_PURCHASES, *purchase);
+    if (rc)
+        return fail_store(c, rc, "purchase");
+    return 0;
+}
+
+/* Step 3: the reservation becomes the endpoint (also used by the reconciler). */
+int purchase_complete(store_t *st, json_t *purchase, const char *pn_sid, json_t **endpoint)
+{
+    json_t *r = json_object_get(purchase, "request");
+    json_t *d = number_endpoint(r, json_string_value(json_object_get(purchase, "by")),
+                                json_string_value(json_object_get(purchase, "phoneNumber")), pn_sid,
+                                json_string_value(json_object_get(purchase, "carrierAccountSid")));
+    int rc = store_put(st, C_ENDPOINTS, d);
+    if (!rc)
+        rc = store_delete(st, C_PURCHASES, json_string_value(json_object_get(purchase, "id")));
+    if (rc)
+        json_decref(d);
+    else
+        *endpoint = d;
+    return rc;
+}
+
+int op_buy_phone_number(call_t *c)
+{
+    char e164[20];
+    const char *num = req_str(c, "number");
+    if (!num || e164_normalize(num, e164))
+        return fail_field(c, "Number", "ArgumentException", "'%s' is not a phone number (E.164: + and 8 to 15 digits)",
+                          num ? num : "");
+    json_t *purchase = NULL;
+    int rc = store_begin(c->st, 1);
+    if (rc)
+        return fail_store(c, rc, "purchase");
+    int r = reserve(c, e164, c->req, &purchase);
+    if (r < 0) {
+        store_rollback(c->st);
+        json_decref(purchase);
+        return -1;
+    }
+    if ((rc = store_commit(c->st))) {
+        json_decref(purchase);
+        json_decref(c->resp);
+        c->resp = NULL;
+        return fail_store(c, rc, "purchase");
+    }
+    if (r == 1)
+        return 0;
+
+    /* step 2: the carrier */
+    json_t *rq = json_object_get(purchase, "request");
+    pcreds_t who = {json_string_value(json_object_get(purchase, "carrierAccountSid")), NULL};
+    json_t *a = call_get(c, C_ACCOUNTS, json_string_value(json_object_get(purchase, "accountId")));
+    who.auth_token = json_string_value(json_object_get(a, "twilioAuthToken"));
+    char display[32];
+    snprintf(display, sizeof display, "%s", e164);
+    pnumber_t pn = {0};
+    perr_t e = {0};
+    presult_t pr = provider_buy(&who, e164, display, json_string_value(json_object_get(rq, "addressSid")),
+                                json_is_true(json_object_get(rq, "isFaxNumber")),
+                                json_is_true(json_object_get(purchase, "staging")), &pn, &e);
+
+    /* step 3 */
+    if ((rc = store_begin(c->st, 1))) {
+        json_decref(purchase);
+        return fail_store(c, rc, "purchase"); /* the reconciler finishes it */
+    }
+    if (pr == P_OK) {
+        json_t *ep = NULL;
+        rc = purchase_complete(c->st, purchase, pn.sid, &ep);
+        if (!rc) {
+            c->resp = present_endpoint(c, ep);
+            idem_store(c->st, json_string_value(json_object_get(purchase, "idempotencyId")), c->resp, 200);
+            json_decref(ep);
+        }
+    } else if (pr == P_UNKNOWN) {
+        rc = ST_OK; /* keep the reservation: the reconciler asks the carrier later */
+    } else {
+        rc = store_delete(c->st, C_PURCHASES, json_string_value(json_object_get(purchase, "id")));
+        idem_store(c->st, json_string_value(json_object_get(purchase, "idempotencyId")), NULL, 0);
+    }
+    if (!rc)
+        rc = store_commit(c->st);
+    else
+        store_rollback(c->st);
+    json_decref(purchase);
+    if (rc) {
+        json_decref(c->resp);
+        c->resp = NULL;
+        return fail_store(c, rc, "purchase");
+    }
+    if (pr == P_UNKNOWN)
+        return fail(c, 502, "ProviderError", "%s; the purchase will be confirmed with the carrier shortly",
+                    e.message[0] ? e.message : "The carrier did not confirm the purchase");
+    if (pr != P_OK)
+        return fail_carrier(c, pr, &e);
+    return 0;
+}
+
+int op_set_phone_number_is_fax(call_t *c)
+{
+    const char *id = req_str(c, "endpointId");
+    int fax = json_is_true(req_get(c, "isFax"));
+    json_t *ep = NULL;
+    pcreds_t who = {0};
+    int rc = store_begin(c->st, 0);
+    if (rc)
+        return fail_store(c, rc, "endpoint");
+    if (reach_endpoint(c, id, &ep)) {
+        store_rollback(c->st);
+        return -1;
+    }
+    const char *type = json_string_value(json_object_get(ep, "type"));
+    if (!type || (strcmp(type, "PhoneNumber") && strcmp(type, "FaxNumber"))) {
+        store_rollback(c->st);
+        return fail(c, 400, "ArgumentException", "Endpoint '%s' is not a phone number", id);
+    }
+    json_incref(ep);
+    endpoint_creds(c, ep, &who);
+    store_rollback(c->st);
+    const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
+    if (pn && *pn && !json_is_true(json_object_get(ep, "isVirtualPhoneNumber"))) {
+        perr_t e;
+        presult_t pr = provider_update(&who, pn, NULL, NULL, fax, &e); /* the carrier first */
+        if (pr != P_OK) {
+            json_decref(ep);
+            return fail_carrier(c, pr, &e);
+        }
+    }
+    json_decref(ep);
+    if ((rc = store_begin(c->st, 1)))
+        return fail_store(c, rc, "endpoint");
+    json_t *cur = store_get(c->st, C_ENDPOINTS, id);
+    if (!cur) {
+        store_rollback(c->st);
+        return fail(c, 404, "NotFound", "Endpoint '%s' not found", id);
+    }
+    json_object_set_new(cur, "type", json_string(fax ? "FaxNumber" : "PhoneNumber"));
+    entity_stamp_mod(c, cur);
+    rc = store_put(c->st, C_ENDPOINTS, cur);
+    if (!rc)
+        rc = store_commit(c->st);
+    else
+        store_rollback(c->st);
+    if (rc) {
+        json_decref(cur);
+        return fail_store(c, rc, "endpoint");
+    }
+    c->resp = present_endpoint(c, cur);
+    json_decref(cur);
+    return 0;
+}
+
+int op_search_phone_numbers(call_t *c)
+{
+    const char *account = req_str(c, "accountId");
+    if ((!account || !*account) && json_array_size(json_object_get(c->who->user, "accountIds")) == 1)
+        account = json_string_value(json_array_get(json_object_get(c->who->user, "accountIds"), 0));
+    if (!account || !*account)
+        return fail_field(c, "AccountId", "ArgumentException", "AccountId is required");
+    json_t *a;
+    int rc = store_begin(c->st, 0);
+    if (rc)
+        return fail_store(c, rc, "account");
+    if (reach_account(c, account, &a)) {
+        store_rollback(c->st);
+        return -1;
+    }
+    pcreds_t who = {json_string_value(json_object_get(a, "twilioAccountSid")),
+                    json_string_value(json_object_get(a, "twilioAuthToken"))};
+    store_rollback(c->st);
+    if (!who.account_sid && provider_configured())
+        who.account_sid = provider_config.account_sid;
+    const char *cc = req_str(c, "countryCode");
+    char country[3] = "US";
+    if (cc && *cc) {
+        if (strlen(cc) != 2 || !isalpha((unsigned char)cc[0]) || !isalpha((unsigned char)cc[1]))
+            return fail_field(c, "CountryCode", "ArgumentException", "CountryCode is two letters (ISO 3166)");
+        country[0] = (char)toupper((unsigned char)cc[0]);
+        country[1] = (char)toupper((unsigned char)cc[1]);
+    }
+    json_t *params = json_object();
+    static const char *const map[][2] = {{"areaCode", "AreaCode"}, {"postalCode", "InPostalCode"},
+                                         {"region", "InRegion"}, {"contains", "Contains"}};
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (req_str(c, map[i][0]))
+            json_object_set(params, map[i][1], req_get(c, map[i][0]));
+    if (req_get(c, "distance")) {
+        char d[16];
+        snprintf(d, sizeof d, "%lld", (long long)json_integer_value(req_get(c, "distance")));
+        json_object_set_new(params, "Distance", json_string(d));
+    }
+    if (json_is_true(req_get(c, "isFaxNumber")))
+        json_object_set_new(params, "FaxEnabled", json_string("true"));
+    json_t *numbers = NULL;
+    perr_t e = {0};
+    presult_t pr = provider_search(&who, country, 0, params, &numbers, &e);
+    json_decref(params);
+    if (pr != P_OK)
+        return fail_carrier(c, pr, &e);
+    json_t *items = json_array();
+    size_t i;
+    json_t *n;
+    json_array_foreach(numbers, i, n)
+    {
+        json_array_append_new(items, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?}", "phoneNumber", json_object_get(n, "phone_number"),
+                                               "friendlyName", json_object_get(n, "friendly_name"), "locality",
+                                               json_object_get(n, "locality"), "region", json_object_get(n, "region"),
+                                               "postalCode", json_object_get(n, "postal_code"), "isoCountry",
+                                               json_object_get(n, "iso_country")));
+    }
+    json_decref(numbers);
+    long count = (long)json_array_size(items);
+    c->resp = json_pack("{s:o,s:I,s:I,s:b}", "items", items, "totalCount", (json_int_t)count, "totalPages",
+                        (json_int_t)(count ? 1 : 0), "hasMorePages", 0);
+    return 0;
+}

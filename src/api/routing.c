@@ -1,0 +1,234 @@
+/* routing.c — applies queued carrier routing updates, with retries and backoff, and
+ * confirms purchases whose outcome the carrier left unknown.
+ *
+ * Jobs live in the store (C_JOBS), written in the same transaction as the staging flag,
+ * so a crash or a carrier outage delays routing but loses nothing.  A job's id is its
+ * endpoint's id, so enqueueing replaces any older job for that number; each job has a
+ * sequence number, and the worker deletes a job it applied only if the sequence is
+ * unchanged — if the flag was flipped meanwhile, the newer job is applied next.  One
+ * worker applies jobs one at a time, so updates to a number are never reordered. */
+#include "routing.h"
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "../http/http.h"
+#include "../provider/provider.h"
+#include "../util/ids.h"
+
+routing_config_t routing_config = {200, 500, 60000, 60000};
+
+json_t *present_endpoint(call_t *c, json_t *doc);
+int purchase_complete(store_t *st, json_t *purchase, const char *pn_sid, json_t **endpoint);
+
+static atomic_llong seq_counter;
+static pthread_t worker;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int running, woken;
+
+static long long next_seq(void)
+{
+    /* increasing across restarts (time-based) and within one millisecond (counter) */
+    long long s = now_ms() * 1000, prev = atomic_load(&seq_counter);
+    while (1) {
+        long long want = s > prev ? s : prev + 1;
+        if (atomic_compare_exchange_weak(&seq_counter, &prev, want))
+            return want;
+    }
+}
+
+int routing_enqueue_customer(call_t *c, const char *customer_id, int staging)
+{
+    query_t q = {0};
+    json_t *cid = json_pack("[s]", customer_id);
+    q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, cid};
+    q.limit = -1;
+    json_t *rows = NULL;
+    int rc = store_list(c->st, C_ENDPOINTS, &q, &rows, NULL);
+    json_decref(cid);
+    if (rc)
+        return rc;
+    size_t i;
+    json_t *ep;
+    long long now = now_ms();
+    json_array_foreach(rows, i, ep)
+    {
+        const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
+        if (!pn || !*pn || json_is_true(json_object_get(ep, "isVirtualPhoneNumber")))
+            continue;
+        json_t *job = json_pack("{s:O,s:I,s:O,s:O?,s:s,s:b,s:i,s:I}", "id", json_object_get(ep, "id"), "seq",
+                                (json_int_t)next_seq(), "accountId", json_object_get(ep, "accountId"),
+                                "carrierAccountSid", json_object_get(ep, "carrierAccountSid"), "phoneNumberSid", pn,
+                                "staging", staging, "attempts", 0, "nextAtMs", (json_int_t)now);
+        rc = store_put(c->st, C_JOBS, job);
+        json_decref(job);
+        if (rc)
+            break;
+    }
+    json_decref(rows);
+    return rc;
+}
+
+void routing_wake(void)
+{
+    pthread_mutex_lock(&mu);
+    woken = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static void creds_of(store_t *st, json_t *doc, pcreds_t *who, json_t **account)
+{
+    *account = store_get(st, C_ACCOUNTS, json_string_value(json_object_get(doc, "accountId")));
+    const char *sid = json_string_value(json_object_get(doc, "carrierAccountSid"));
+    who->account_sid = sid ? sid : json_string_value(json_object_get(*account, "twilioAccountSid"));
+    who->auth_token = json_string_value(json_object_get(*account, "twilioAuthToken"));
+}
+
+/* Apply one job; returns 1 if it did anything. */
+static int apply(store_t *st, json_t *job)
+{
+    const char *id = json_string_value(json_object_get(job, "id"));
+    json_int_t seq = json_integer_value(json_object_get(job, "seq"));
+    pcreds_t who = {0};
+    json_t *account = NULL;
+    creds_of(st, job, &who, &account);
+    char voice[512], sms[512];
+    provider_webhooks(json_is_true(json_object_get(job, "staging")), voice, sms);
+    perr_t e = {0};
+    presult_t pr = *voice ? provider_update(&who, json_string_value(json_object_get(job, "phoneNumberSid")), voice, sms,
+                                            -1, &e)
+                          : P_OK; /* no webhook base configured: nothing to point at */
+    json_decref(account);
+    if (store_begin(st, 1))
+        return 0;
+    json_t *cur = store_get(st, C_JOBS, id);
+    if (cur && json_integer_value(json_object_get(cur, "seq")) == seq) {
+        if (pr == P_OK || pr == P_NONE || pr == P_NOTFOUND) {
+            store_delete(st, C_JOBS, id); /* done (or nothing left to route) */
+        } else {
+            int attempts = (int)json_integer_value(json_object_get(cur, "attempts")) + 1;
+            long long delay = (long long)routing_config.retry_base_ms << (attempts < 20 ? attempts - 1 : 19);
+            if (delay > routing_config.retry_max_ms)
+                delay = routing_config.retry_max_ms;
+            delay = delay / 2 + randombytes_uniform((uint32_t)(delay / 2 + 1));
+            json_object_set_new(cur, "attempts", json_integer(attempts));
+            json_object_set_new(cur, "nextAtMs", json_integer(now_ms() + delay));
+            json_object_set_new(cur, "lastError", json_string(e.message));
+            store_put(st, C_JOBS, cur);
+        }
+    }
+    json_decref(cur);
+    store_commit(st);
+    return 1;
+}
+
+/* A purchase reserved long ago and never completed: ask the carrier whether it has
+ * the number, then store the endpoint or drop the reservation. */
+static void reconcile(store_t *st, json_t *p)
+{
+    pcreds_t who = {0};
+    json_t *account = NULL;
+    creds_of(st, p, &who, &account);
+    pnumber_t pn = {0};
+    perr_t e = {0};
+    presult_t pr = provider_find(&who, json_string_value(json_object_get(p, "phoneNumber")), &pn, &e);
+    json_decref(account);
+    if (pr != P_OK && pr != P_NOTFOUND)
+        return; /* still cannot tell: try again later */
+    if (store_begin(st, 1))
+        return;
+    json_t *cur = store_get(st, C_PURCHASES, json_string_value(json_object_get(p, "id")));
+    const char *iid = json_string_value(json_object_get(p, "idempotencyId"));
+    if (cur && pr == P_OK) {
+        json_t *ep = NULL;
+        if (!purchase_complete(st, cur, pn.sid, &ep)) {
+            if (iid) {
+                principal_t sys = {0};
+                call_t c = {.st = st, .who = &sys};
+                json_t *resp = present_endpoint(&c, ep);
+                json_t *d = json_pack("{s:s,s:I,s:o,s:i}", "id", iid, "createdMs", (json_int_t)now_ms(), "response", resp,
+                                      "status", 200);
+                store_put(st, C_IDEMPOTENCY, d);
+                json_decref(d);
+                json_decref(c.memo);
+            }
+            json_decref(ep);
+        }
+    } else if (cur) {
+        store_delete(st, C_PURCHASES, json_string_value(json_object_get(cur, "id")));
+        if (iid)
+            store_delete(st, C_IDEMPOTENCY, iid);
+    }
+    json_decref(cur);
+    store_commit(st);
+}
+
+static int due(store_t *st, coll_t coll, const char *field, long long until, json_t **rows)
+{
+    query_t q = {0};
+    json_t *t = json_integer(until);
+    q.f[q.nf++] = (qfilter_t){field, Q_LE, t};
+    q.sort = coll == C_JOBS ? "seq" : field;
+    q.limit = 50;
+    int rc = store_list(st, coll, &q, rows, NULL);
+    json_decref(t);
+    return rc;
+}
+
+static void *work(void *arg)
+{
+    (void)arg;
+    store_t *st = thread_store();
+    while (st) {
+        pthread_mutex_lock(&mu);
+        if (!running) {
+            pthread_mutex_unlock(&mu);
+            break;
+        }
+        pthread_mutex_unlock(&mu);
+        int busy = 0;
+        json_t *rows = NULL;
+        size_t i;
+        json_t *d;
+        if (!due(st, C_JOBS, "nextAtMs", now_ms(), &rows))
+            json_array_foreach(rows, i, d) busy |= apply(st, d);
+        json_decref(rows);
+        rows = NULL;
+        if (!due(st, C_PURCHASES, "createdMs", now_ms() - routing_config.reconcile_after_ms, &rows))
+            json_array_foreach(rows, i, d) reconcile(st, d);
+        json_decref(rows);
+        if (busy)
+            continue;
+        pthread_mutex_lock(&mu);
+        if (running && !woken) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += (long)routing_config.poll_ms * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&cv, &mu, &ts);
+        }
+        woken = 0;
+        pthread_mutex_unlock(&mu);
+    }
+    return NULL;
+}
+
+int routing_start(void)
+{
+    running = 1;
+    return pthread_create(&worker, NULL, work, NULL);
+}
+
+void routing_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    running = 0;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(worker, NULL);
+}

@@ -1,0 +1,24 @@
+/* routing.h — the durable queue of carrier routing updates (staging / production
+ * webhooks) and the background worker that applies them and reconciles purchases. */
+#ifndef ROUTING_H
+#define ROUTING_H
+#include "api.h"
+
+typedef struct routing_config {
+    int poll_ms;             /* how often the worker looks for due work (default 200) */
+    int retry_base_ms;       /* first retry delay of a failed update (default 500) */
+    int retry_max_ms;        /* largest retry delay (default 60000) */
+    int reconcile_after_ms;  /* a purchase still unconfirmed this long is looked up (default 60000) */
+} routing_config_t;
+extern routing_config_t routing_config;
+
+/* In the caller's write transaction: route every carrier-bought number of the customer
+ * at the staging or production webhooks.  One job per endpoint: a newer one replaces an
+ * older one still waiting, so the last setting wins. */
+int routing_enqueue_customer(call_t *c, const char *customer_id, int staging);
+
+int routing_start(void); /* the worker thread */
+void routing_stop(void);
+void routing_wake(void);
+
+#endif

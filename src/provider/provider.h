@@ -1,0 +1,64 @@
+/* provider.h — the telephony carrier, as the domain sees it: sub-accounts, number
+ * search, buying, routing (webhooks, fax mode) and release.  Back ends: "none"
+ * (virtual numbers only) and Twilio over libcurl (twilio.c). */
+#ifndef PROVIDER_H
+#define PROVIDER_H
+#include <jansson.h>
+
+typedef enum {
+    P_OK = 0,
+    P_NONE,     /* no carrier configured */
+    P_ERROR,    /* the carrier refused or failed: see message */
+    P_UNKNOWN,  /* no answer in time: the call may or may not have happened */
+    P_NOTFOUND, /* the carrier has no such thing */
+} presult_t;
+
+typedef struct perr {
+    int status;        /* the carrier's HTTP status (0: none) */
+    int code;          /* the carrier's error code (Twilio: 21452, 20003, ...) */
+    char message[512];
+} perr_t;
+
+typedef struct pcreds { /* whose carrier account a call acts on */
+    const char *account_sid;  /* the (sub)account */
+    const char *auth_token;   /* its own token (bring-your-own-account), or NULL: the main one */
+} pcreds_t;
+
+typedef struct pnumber { /* a number bought or found at the carrier */
+    char sid[64];
+    char phone_number[32];
+} pnumber_t;
+
+typedef struct provider_config {
+    const char *account_sid, *auth_token; /* the platform's main account */
+    const char *base_url;                 /* default https://api.twilio.com */
+    const char *webhook_url;              /* production base: {base}/voice, {base}/sms */
+    const char *staging_webhook_url;      /* staging base */
+    int timeout_ms;                       /* one HTTP attempt (default 10000) */
+    int max_attempts;                     /* attempts of a retryable call (default 4) */
+    int backoff_ms;                       /* first backoff (default 200), doubled each time */
+    int max_backoff_ms;                   /* cap of one wait, also of Retry-After (default 10000) */
+} provider_config_t;
+extern provider_config_t provider_config;
+
+int provider_init(void);         /* after provider_config is filled */
+int provider_configured(void);   /* a carrier is there */
+void provider_cleanup(void);
+
+/* Webhook URLs for a customer's mode; NULL when no base is configured. */
+void provider_webhooks(int staging, char voice[512], char sms[512]);
+
+presult_t provider_create_subaccount(const char *friendly_name, char sid[64], perr_t *e);
+presult_t provider_check_account(const pcreds_t *who, perr_t *e);
+presult_t provider_search(const pcreds_t *who, const char *country, int toll_free, json_t *params, json_t **numbers,
+                          perr_t *e);
+/* Buy: never repeats a purchase whose outcome is unknown; it looks the number up first. */
+presult_t provider_buy(const pcreds_t *who, const char *e164, const char *friendly_name, const char *address_sid,
+                       int fax, int staging, pnumber_t *out, perr_t *e);
+presult_t provider_find(const pcreds_t *who, const char *e164, pnumber_t *out, perr_t *e);
+/* voice_url / sms_url NULL: unchanged; fax: -1 unchanged, 0 voice, 1 fax. */
+presult_t provider_update(const pcreds_t *who, const char *pn_sid, const char *voice_url, const char *sms_url, int fax,
+                          perr_t *e);
+presult_t provider_release(const pcreds_t *who, const char *pn_sid, perr_t *e);
+
+#endif

@@ -1,0 +1,381 @@
+/* twilio.c — the Twilio REST API (2010-04-01) over libcurl.
+ *
+ * Form-encoded requests with HTTP Basic auth (the platform's main account acts on its
+ * sub-accounts; a bring-your-own account uses its own token).  429 and 5xx are retried
+ * with exponential backoff and full jitter, honouring Retry-After; each attempt has a
+ * time limit.  A purchase is not idempotent: when its outcome is unknown (time-out, 5xx
+ * after the request was sent) the number is looked up on the account before anything
+ * is tried again, so a number is never bought twice. */
+#include "provider.h"
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../util/buf.h"
+
+provider_config_t provider_config = {NULL, NULL, "https://api.twilio.com", NULL, NULL, 10000, 4, 200, 10000};
+
+int provider_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1; }
+void provider_cleanup(void) { curl_global_cleanup(); }
+
+int provider_configured(void)
+{
+    return provider_config.account_sid && *provider_config.account_sid && provider_config.auth_token &&
+           *provider_config.auth_token;
+}
+
+void provider_webhooks(int staging, char voice[512], char sms[512])
+{
+    const char *base = staging ? provider_config.staging_webhook_url : provider_config.webhook_url;
+    if (!base || !*base) {
+        voice[0] = sms[0] = 0;
+        return;
+    }
+    size_t n = strlen(base);
+    while (n && base[n - 1] == '/')
+        n--;
+    snprintf(voice, 512, "%.*s/voice", (int)n, base);
+    snprintf(sms, 512, "%.*s/sms", (int)n, base);
+}
+
+/* ---- one HTTP exchange ---- */
+typedef struct {
+    long status;
+    buf_t body;
+    long retry_after_ms; /* -1: none */
+    int transport_error; /* 1: no answer (time-out, refused, reset) */
+    int sent;            /* the request left us (its outcome may be unknown) */
+} resp_t;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    resp_t *r = ud;
+    if (r->body.len + sz * n > (1 << 22))
+        return 0; /* a carrier answer over 4 MiB is not one we want */
+    buf_put(&r->body, p, sz * n);
+    return sz * n;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    resp_t *r = ud;
+    size_t len = sz * n;
+    if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
+        long secs = strtol(p + 12, NULL, 10);
+        r->retry_after_ms = secs >= 0 ? secs * 1000 : -1;
+    }
+    return len;
+}
+
+static void form_add(buf_t *f, CURL *c, const char *k, const char *v)
+{
+    if (!v)
+        return;
+    char *ek = curl_easy_escape(c, k, 0), *ev = curl_easy_escape(c, v, 0);
+    buf_printf(f, "%s%s=%s", f->len ? "&" : "", ek, ev);
+    curl_free(ek);
+    curl_free(ev);
+}
+
+static void once(const char *method, const char *url, const pcreds_t *who, const char *form, resp_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->retry_after_ms = -1;
+    CURL *c = curl_easy_init();
+    if (!c) {
+        r->transport_error = 1;
+        return;
+    }
+    char userpwd[256];
+    int own = who && who->auth_token && *who->auth_token;
+    snprintf(userpwd, sizeof userpwd, "%s:%s", own ? who->account_sid : provider_config.account_sid,
+             own ? who->auth_token : provider_config.auth_token);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)provider_config.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(provider_config.timeout_ms < 5000 ? provider_config.timeout_ms : 5000));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "evovoiced");
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (!strcmp(method, "POST")) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form ? form : "");
+    } else if (!strcmp(method, "DELETE")) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
+    }
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (rc != CURLE_OK || r->status == 0) {
+        r->transport_error = 1;
+        /* connect failures never reached the carrier; anything later may have */
+        r->sent = rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST;
+    } else {
+        r->sent = 1;
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1)
+        ;
+}
+
+static long backoff(int attempt, long retry_after_ms)
+{
+    if (retry_after_ms >= 0)
+        return retry_after_ms < provider_config.max_backoff_ms ? retry_after_ms : provider_config.max_backoff_ms;
+    long cap = (long)provider_config.backoff_ms << (attempt < 16 ? attempt : 16);
+    if (cap > provider_config.max_backoff_ms)
+        cap = provider_config.max_backoff_ms;
+    return cap / 2 + (long)randombytes_uniform((uint32_t)(cap / 2 + 1)); /* jitter */
+}
+
+static presult_t carrier_error(resp_t *r, perr_t *e)
+{
+    json_t *j = json_loadb(r->body.p ? r->body.p : "", r->body.len, 0, NULL);
+    e->status = (int)r->status;
+    e->code = (int)json_integer_value(json_object_get(j, "code"));
+    const char *m = json_string_value(json_object_get(j, "message"));
+    if (m)
+        snprintf(e->message, sizeof e->message, "%s", m);
+    else
+        snprintf(e->message, sizeof e->message, "The carrier answered HTTP %ld", r->status);
+    json_decref(j);
+    return r->status == 404 ? P_NOTFOUND : P_ERROR;
+}
+
+/* A call that is safe to repeat (GET, update, release, and a buy refused with 429).
+ * retry_5xx: 5xx may be retried (idempotent calls). */
+static presult_t call(const char *method, const char *path, const pcreds_t *who, const char *form, int retry_5xx,
+                      json_t **out, perr_t *e, int *unknown_sent)
+{
+    char url[1024];
+    snprintf(url, sizeof url, "%s%s", provider_config.base_url, path);
+    memset(e, 0, sizeof *e);
+    for (int attempt = 0;; attempt++) {
+        resp_t r;
+        once(method, url, who, form, &r);
+        int last = attempt + 1 >= provider_config.max_attempts;
+        if (!r.transport_error && r.status < 300) {
+            if (out)
+                *out = json_loadb(r.body.p ? r.body.p : "{}", r.body.len ? r.body.len : 2, 0, NULL);
+            buf_free(&r.body);
+            return P_OK;
+        }
+        int retry = r.transport_error ? (!r.sent || retry_5xx) : (r.status == 429 || (r.status >= 500 && retry_5xx));
+        if (!retry || last) {
+            presult_t pr;
+            if (r.transport_error) {
+                snprintf(e->message, sizeof e->message, "The carrier did not answer in time");
+                pr = P_UNKNOWN;
+                if (unknown_sent)
+                    *unknown_sent = r.sent;
+            } else if (r.status >= 500 && !retry_5xx) {
+                carrier_error(&r, e);
+                pr = P_UNKNOWN; /* a 5xx on a purchase: it may have gone through */
+                if (unknown_sent)
+                    *unknown_sent = 1;
+            } else {
+                pr = carrier_error(&r, e);
+            }
+            buf_free(&r.body);
+            return pr;
+        }
+        long wait = backoff(attempt, r.status == 429 ? r.retry_after_ms : -1);
+        buf_free(&r.body);
+        sleep_ms(wait);
+    }
+}
+
+static const char *sid_of(const pcreds_t *who) { return who && who->account_sid ? who->account_sid : provider_config.account_sid; }
+
+presult_t provider_create_subaccount(const char *friendly_name, char sid[64], perr_t *e)
+{
+    if (!provider_configured())
+        return P_NONE;
+    buf_t f = {0};
+    CURL *c = curl_easy_init();
+    form_add(&f, c, "FriendlyName", friendly_name);
+    curl_easy_cleanup(c);
+    json_t *j = NULL;
+    /* creating twice is harmless but wasteful: 5xx is not repeated blindly */
+    presult_t pr = call("POST", "/2010-04-01/Accounts.json", NULL, f.p, 0, &j, e, NULL);
+    buf_free(&f);
+    if (pr == P_OK) {
+        const char *s = json_string_value(json_object_get(j, "sid"));
+        snprintf(sid, 64, "%s", s ? s : "");
+        if (!s) {
+            snprintf(e->message, sizeof e->message, "The carrier's answer had no account sid");
+            pr = P_ERROR;
+        }
+    }
+    json_decref(j);
+    return pr;
+}
+
+presult_t provider_check_account(const pcreds_t *who, perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    char path[256];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s.json", sid_of(who));
+    return call("GET", path, who, NULL, 1, NULL, e, NULL);
+}
+
+presult_t provider_search(const pcreds_t *who, const char *country, int toll_free, json_t *params, json_t **numbers,
+                          perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    buf_t q = {0};
+    CURL *c = curl_easy_init();
+    const char *k;
+    json_t *v;
+    json_object_foreach(params, k, v) if (json_is_string(v) && json_string_length(v)) form_add(&q, c, k, json_string_value(v));
+    curl_easy_cleanup(c);
+    char path[1024];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/AvailablePhoneNumbers/%s/%s.json%s%s", sid_of(who), country,
+             toll_free ? "TollFree" : "Local", q.len ? "?" : "", q.len ? q.p : "");
+    buf_free(&q);
+    json_t *j = NULL;
+    presult_t pr = call("GET", path, who, NULL, 1, &j, e, NULL);
+    if (pr == P_OK) {
+        *numbers = json_incref(json_object_get(j, "available_phone_numbers"));
+        if (!*numbers)
+            *numbers = json_array();
+    }
+    json_decref(j);
+    return pr;
+}
+
+static void fill_number(json_t *j, pnumber_t *out)
+{
+    snprintf(out->sid, sizeof out->sid, "%s", json_string_value(json_object_get(j, "sid")) ?: "");
+    snprintf(out->phone_number, sizeof out->phone_number, "%s", json_string_value(json_object_get(j, "phone_number")) ?: "");
+}
+
+presult_t provider_find(const pcreds_t *who, const char *e164, pnumber_t *out, perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    CURL *c = curl_easy_init();
+    char *en = curl_easy_escape(c, e164, 0);
+    char path[512];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json?PhoneNumber=%s", sid_of(who), en);
+    curl_free(en);
+    curl_easy_cleanup(c);
+    json_t *j = NULL;
+    presult_t pr = call("GET", path, who, NULL, 1, &j, e, NULL);
+    if (pr == P_OK) {
+        json_t *list = json_object_get(j, "incoming_phone_numbers"), *n;
+        size_t i;
+        pr = P_NOTFOUND;
+        json_array_foreach(list, i, n)
+        {
+            if (!strcmp(json_string_value(json_object_get(n, "phone_number")) ?: "", e164)) {
+                fill_number(n, out);
+                pr = P_OK;
+                break;
+            }
+        }
+    }
+    json_decref(j);
+    return pr;
+}
+
+presult_t provider_buy(const pcreds_t *who, const char *e164, const char *friendly_name, const char *address_sid,
+                       int fax, int staging, pnumber_t *out, perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    char voice[512], sms[512];
+    provider_webhooks(staging, voice, sms);
+    buf_t f = {0};
+    CURL *c = curl_easy_init();
+    char fname[65];
+    snprintf(fname, sizeof fname, "%s", friendly_name ? friendly_name : e164); /* Twilio allows 64 */
+    form_add(&f, c, "PhoneNumber", e164);
+    form_add(&f, c, "FriendlyName", fname);
+    if (*voice) {
+        form_add(&f, c, "VoiceUrl", voice);
+        form_add(&f, c, "VoiceMethod", "POST");
+        form_add(&f, c, "SmsUrl", sms);
+        form_add(&f, c, "SmsMethod", "POST");
+    }
+    if (address_sid && *address_sid)
+        form_add(&f, c, "AddressSid", address_sid);
+    if (fax)
+        form_add(&f, c, "VoiceReceiveMode", "fax");
+    curl_easy_cleanup(c);
+    char path[256];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json", sid_of(who));
+    presult_t pr;
+    for (int round = 0; round < 3; round++) {
+        json_t *j = NULL;
+        int sent = 0;
+        pr = call("POST", path, who, f.p, 0, &j, e, &sent);
+        if (pr == P_OK)
+            fill_number(j, out);
+        json_decref(j);
+        if (pr != P_UNKNOWN)
+            break;
+        /* the outcome is unknown: did it go through?  Ask before buying again. */
+        perr_t fe;
+        presult_t found = provider_find(who, e164, out, &fe);
+        if (found == P_OK) {
+            pr = P_OK;
+            break;
+        }
+        if (found != P_NOTFOUND)
+            break; /* cannot tell: leave it unknown, the caller keeps the reservation */
+    }
+    buf_free(&f);
+    return pr;
+}
+
+presult_t provider_update(const pcreds_t *who, const char *pn_sid, const char *voice_url, const char *sms_url, int fax,
+                          perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    buf_t f = {0};
+    CURL *c = curl_easy_init();
+    if (voice_url) {
+        form_add(&f, c, "VoiceUrl", voice_url);
+        form_add(&f, c, "VoiceMethod", "POST");
+    }
+    if (sms_url) {
+        form_add(&f, c, "SmsUrl", sms_url);
+        form_add(&f, c, "SmsMethod", "POST");
+    }
+    if (fax >= 0)
+        form_add(&f, c, "VoiceReceiveMode", fax ? "fax" : "voice");
+    curl_easy_cleanup(c);
+    char path[256];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json", sid_of(who), pn_sid);
+    presult_t pr = call("POST", path, who, f.p ? f.p : "", 1, NULL, e, NULL);
+    buf_free(&f);
+    return pr;
+}
+
+presult_t provider_release(const pcreds_t *who, const char *pn_sid, perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    char path[256];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json", sid_of(who), pn_sid);
+    presult_t pr = call("DELETE", path, who, NULL, 1, NULL, e, NULL);
+    return pr == P_NOTFOUND ? P_OK : pr; /* already gone is released */
+}

@@ -1,0 +1,148 @@
+// fake-twilio.mjs — a scripted stand-in for Twilio's REST API (2010-04-01), in the test
+// process: it keeps state (sub-accounts, bought numbers and their routing), checks Basic
+// auth and form bodies like Twilio, and can be told to fail: Twilio-style error bodies,
+// 429 with or without Retry-After, 5xx, or a slow answer to a request it still carries
+// out (so a client that gives up early does not know whether it happened).
+import http from 'node:http';
+import crypto from 'node:crypto';
+
+const hex = (n) => crypto.randomBytes(n).toString('hex');
+
+export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = hex(16) } = {}) {
+  const accounts = new Map([[mainSid, { sid: mainSid, auth_token: mainToken, friendly_name: 'main', owner: null }]]);
+  const numbers = new Map(); // PN sid -> number resource
+  const log = [];            // every request: {kind, method, path, form, at}
+  const faults = [];         // {kind, status, code, message, retryAfter, times, delayMs, process}
+
+  const kindOf = (method, p) => {
+    if (method === 'POST' && p === '/2010-04-01/Accounts.json') return 'createAccount';
+    if (method === 'GET' && /^\/2010-04-01\/Accounts\/[^/]+\.json$/.test(p)) return 'getAccount';
+    if (method === 'GET' && /\/AvailablePhoneNumbers\/[A-Z]{2}\/(Local|TollFree)\.json$/.test(p)) return 'search';
+    if (method === 'POST' && /\/IncomingPhoneNumbers\.json$/.test(p)) return 'buy';
+    if (method === 'GET' && /\/IncomingPhoneNumbers\.json$/.test(p)) return 'find';
+    if (method === 'POST' && /\/IncomingPhoneNumbers\/PN[0-9a-f]{32}\.json$/.test(p)) return 'update';
+    if (method === 'DELETE' && /\/IncomingPhoneNumbers\/PN[0-9a-f]{32}\.json$/.test(p)) return 'release';
+    return 'unknown';
+  };
+  const send = (res, status, body, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(body === undefined ? '' : JSON.stringify(body));
+  };
+  const twilioError = (status, code, message) => ({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+
+  function authorized(req, accountSid) {
+    const m = /^Basic (.+)$/.exec(req.headers.authorization || '');
+    if (!m) return false;
+    const [user, pass] = Buffer.from(m[1], 'base64').toString().split(':');
+    const who = accounts.get(user);
+    if (!who || who.auth_token !== pass) return false;
+    if (!accountSid || accountSid === user) return true;
+    const target = accounts.get(accountSid);
+    return !!target && target.owner === user; // a main account acts on its sub-accounts
+  }
+
+  function carryOut(kind, method, p, form, query) {
+    const acct = (/^\/2010-04-01\/Accounts\/([^/.]+)/.exec(p) || [])[1];
+    switch (kind) {
+      case 'createAccount': {
+        const sid = 'AC' + hex(16);
+        const a = { sid, auth_token: hex(16), friendly_name: form.FriendlyName || sid, owner: mainSid, status: 'active' };
+        accounts.set(sid, a);
+        return [201, { sid, auth_token: a.auth_token, friendly_name: a.friendly_name, status: 'active', owner_account_sid: mainSid }];
+      }
+      case 'getAccount': {
+        const a = accounts.get(acct);
+        return a ? [200, { sid: a.sid, friendly_name: a.friendly_name, status: 'active' }] : [404, twilioError(404, 20404, 'The requested resource was not found')];
+      }
+      case 'search': {
+        const area = query.get('AreaCode') || '555';
+        const list = Array.from({ length: 5 }, (_, i) => {
+          const phone = `+1${area}${String(2000000 + Math.floor(Math.random() * 7999999)).slice(0, 7)}`;
+          return { phone_number: phone, friendly_name: phone, locality: 'Springfield', region: 'IL', postal_code: '62701', iso_country: 'US', capabilities: { voice: true, SMS: true, MMS: false, fax: true } };
+        });
+        return [200, { available_phone_numbers: list }];
+      }
+      case 'buy': {
+        const phone = form.PhoneNumber;
+        if (!/^\+[1-9][0-9]{7,14}$/.test(phone || '')) return [400, twilioError(400, 21421, `PhoneNumber is invalid`)];
+        for (const n of numbers.values()) if (n.phone_number === phone) return [400, twilioError(400, 21422, `PhoneNumber ${phone} is not available`)];
+        if (form.FriendlyName && form.FriendlyName.length > 64) return [400, twilioError(400, 21404, 'FriendlyName is too long')];
+        const sid = 'PN' + hex(16);
+        const n = { sid, account_sid: acct, phone_number: phone, friendly_name: form.FriendlyName || phone,
+          voice_url: form.VoiceUrl || null, sms_url: form.SmsUrl || null, voice_receive_mode: form.VoiceReceiveMode || 'voice',
+          address_sid: form.AddressSid || null, status: 'in-use', date_created: new Date().toUTCString() };
+        numbers.set(sid, n);
+        return [201, n];
+      }
+      case 'find': {
+        const phone = query.get('PhoneNumber');
+        return [200, { incoming_phone_numbers: [...numbers.values()].filter((n) => n.account_sid === acct && (!phone || n.phone_number === phone)) }];
+      }
+      case 'update': {
+        const sid = /(PN[0-9a-f]{32})\.json$/.exec(p)[1];
+        const n = numbers.get(sid);
+        if (!n || n.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+        if (form.VoiceUrl !== undefined) n.voice_url = form.VoiceUrl;
+        if (form.SmsUrl !== undefined) n.sms_url = form.SmsUrl;
+        if (form.VoiceReceiveMode !== undefined) n.voice_receive_mode = form.VoiceReceiveMode;
+        if (form.FriendlyName !== undefined) n.friendly_name = form.FriendlyName;
+        return [200, n];
+      }
+      case 'release': {
+        const sid = /(PN[0-9a-f]{32})\.json$/.exec(p)[1];
+        const n = numbers.get(sid);
+        if (!n || n.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+        numbers.delete(sid);
+        return [204, undefined];
+      }
+      default:
+        return [404, twilioError(404, 20404, 'The requested resource was not found')];
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d) => { raw += d; });
+    req.on('end', async () => {
+      const url = new URL(req.url, 'http://fake');
+      const p = url.pathname;
+      const kind = kindOf(req.method, p);
+      const ct = req.headers['content-type'] || '';
+      if (req.method === 'POST' && raw && !ct.startsWith('application/x-www-form-urlencoded')) {
+        return send(res, 415, twilioError(415, 20415, 'Unsupported Media Type'));
+      }
+      const form = Object.fromEntries(new URLSearchParams(raw));
+      log.push({ kind, method: req.method, path: p, form, query: Object.fromEntries(url.searchParams), at: Date.now() });
+      const acct = (/^\/2010-04-01\/Accounts\/([^/.]+)/.exec(p) || [])[1];
+      if (!authorized(req, kind === 'createAccount' ? null : acct)) {
+        return send(res, 401, twilioError(401, 20003, 'Authentication Error - invalid username'));
+      }
+      const f = faults.find((x) => x.kind === kind && x.times > 0);
+      if (f) {
+        f.times--;
+        if (f.delayMs) { // slow: carry it out now (if told to), answer late
+          const result = f.process ? carryOut(kind, req.method, p, form, url.searchParams) : null;
+          await new Promise((r) => setTimeout(r, f.delayMs));
+          if (res.destroyed || res.writableEnded) return;
+          return result ? send(res, result[0], result[1]) : send(res, 504, twilioError(504, 20504, 'Gateway timeout'));
+        }
+        const headers = f.retryAfter !== undefined ? { 'retry-after': String(f.retryAfter) } : {};
+        return send(res, f.status, twilioError(f.status, f.code || (f.status === 429 ? 20429 : 20500), f.message || (f.status === 429 ? 'Too Many Requests' : 'Service unavailable')), headers);
+      }
+      const [status, body] = carryOut(kind, req.method, p, form, url.searchParams);
+      send(res, status, body);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const port = server.address().port;
+  return {
+    url: `http://127.0.0.1:${port}`, port, mainSid, mainToken, accounts, numbers, log,
+    /** fail the next `times` requests of `kind` ('buy', 'update', ...) with {status, code, message, retryAfter} */
+    fail(kind, opts) { faults.push({ kind, times: 1, ...opts }); },
+    /** answer the next `times` requests of `kind` after delayMs; process: carry them out first */
+    slow(kind, delayMs, opts = {}) { faults.push({ kind, times: 1, delayMs, process: true, ...opts }); },
+    clearFaults() { faults.length = 0; },
+    count(kind) { return log.filter((l) => l.kind === kind).length; },
+    close() { server.closeAllConnections?.(); return new Promise((r) => server.close(r)); },
+  };
+}
