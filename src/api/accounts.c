@@ -155,6 +155,8 @@ int op_delete_account(call_t *c)
         return fail(c, 409, "Conflict", "The account still has customers");
     if (store_count(c->st, C_ENDPOINTS, "accountId", id) > 0)
         return fail(c, 409, "Conflict", "The account still has endpoints");
+    if (store_count(c->st, C_PURCHASES, "accountId", id) > 0)
+        return fail(c, 409, "Conflict", "A phone number is being bought for the account");
     query_t q = {0};
     json_t *ids = json_pack("[s]", id);
     q.f[q.nf++] = (qfilter_t){"accountIds", Q_HAS_ANY, ids};
