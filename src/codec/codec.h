@@ -37,6 +37,15 @@ void write_string(buf_t *b, fmt_t fmt, const char *s, size_t n);
  * error, with a message in err. */
 json_t *jsv_parse(const char *s, size_t n, char *err, size_t errsz);
 
+/* Parse an XML (DataContract) body for request type t into the raw text tree that
+ * bind_dto(t, raw, 1, ...) expects (xml.c).  Nothing is fetched from the network or disk;
+ * a DOCTYPE or entity declaration is refused.  NULL on error, with a message in err. */
+json_t *xml_parse(const type_t *t, const char *s, size_t n, char *err, size_t errsz);
+
+/* Parse a multipart/form-data body into {name: "value"} like a form (multipart.c): file
+ * parts are skipped, repeated names join with ','.  NULL on error, with a message in err. */
+json_t *multipart_parse(const char *content_type, const char *s, size_t n, char *err, size_t errsz);
+
 /* Parse a JSON body (strict, UTF-8 checked, depth-limited).  NULL on error. */
 json_t *json_parse_body(const char *s, size_t n, char *err, size_t errsz);
 

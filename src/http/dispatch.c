@@ -279,6 +279,10 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         int text = 1;
         if (r->content_type && strcasestr(r->content_type, "application/x-www-form-urlencoded")) {
             raw = parse_form(r->body, r->body_len);
+        } else if (r->content_type && strcasestr(r->content_type, "multipart/form-data")) {
+            raw = multipart_parse(r->content_type, r->body, r->body_len, err, sizeof err);
+        } else if (bf == FMT_XML) {
+            raw = xml_parse(op->req, r->body, r->body_len, err, sizeof err);
         } else if (bf == FMT_JSV) {
             raw = jsv_parse(r->body, r->body_len, err, sizeof err);
         } else if (bf == FMT_JSON || bf < 0) {
@@ -375,6 +379,58 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     principal_free(&who);
 }
 
+/* 5. the Accept header in the server's order of preference (q-values are not used);
+ * text/html has no format of its own here and gets JSON; "any" (star/star) means the
+ * request's own Content-Type when it is one of ours (not a form).  -1: no preference. */
+static int fmt_of_accept(const char *accept, const char *content_type)
+{
+    if (!accept)
+        return -1;
+    if (strcasestr(accept, "application/json") || strcasestr(accept, "text/html"))
+        return FMT_JSON;
+    if (strcasestr(accept, "application/xml") || strcasestr(accept, "text/xml"))
+        return FMT_XML;
+    if (strcasestr(accept, "application/jsv") || strcasestr(accept, "text/jsv"))
+        return FMT_JSV;
+    if (strcasestr(accept, "text/csv"))
+        return FMT_CSV;
+    if (strstr(accept, "*/*"))
+        return fmt_of_type(content_type);
+    return -1;
+}
+
+/* 1. ?callback=NAME: JSONP; characters outside [A-Za-z0-9._] become '_'. */
+static int jsonp_name(const http_req_t *r, char *name, size_t n)
+{
+    const char *cb = json_string_value(json_object_get(r->query, "callback"));
+    if (!cb || !*cb)
+        return 0;
+    snprintf(name, n, "%s", cb);
+    for (char *p = name; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+              *p == '_'))
+            *p = '_';
+    return 1;
+}
+
+/* NAME(<json>) as text/javascript; an error is sent with status 200 (its body still holds
+ * the error), as a script tag cannot read a failed response. */
+static void jsonp_wrap(http_resp_t *out, const char *name)
+{
+    if (out->status == 204 || out->status == 304)
+        return;
+    buf_t b = {0};
+    buf_printf(&b, "%s(", name);
+    if (out->body.len)
+        buf_put(&b, out->body.p, out->body.len);
+    buf_putc(&b, ')');
+    buf_free(&out->body);
+    out->body = b;
+    out->content_type = "text/javascript";
+    if (out->status >= 400)
+        out->status = 200;
+}
+
 void dispatch(const http_req_t *r, http_resp_t *out)
 {
     if (meta_dispatch(r, out))
@@ -382,9 +438,14 @@ void dispatch(const http_req_t *r, http_resp_t *out)
     char path[2048];
     snprintf(path, sizeof path, "%s", r->path);
     int fmt = -1;
+    /* 1. ?callback= (JSONP) */
+    char jsonp[256];
+    int is_jsonp = jsonp_name(r, jsonp, sizeof jsonp);
+    if (is_jsonp)
+        fmt = FMT_JSON;
     /* 2. ?format= (the part before a '.') */
     const char *qf = json_string_value(json_object_get(r->query, "format"));
-    if (qf)
+    if (qf && fmt < 0)
         fmt = fmt_by_name(qf, strcspn(qf, "."));
     /* 3. pre-defined routes: /api/{Op}, /{fmt}/reply/{Op} */
     const op_t *op = NULL;
@@ -403,12 +464,7 @@ void dispatch(const http_req_t *r, http_resp_t *out)
         }
         if (name && *name && !strchr(name, '/')) {
             predefined = 1;
-            op = api_op_by_name(name);
-            if (!op) {
-                dispatch_error(out, 405, "NotImplementedException", "The operation does not exist for this service");
-                goto done;
-            }
-            params = json_object();
+            op = api_op_by_name(name); /* none: 405 below, once the format is known */
         }
     }
     if (!predefined) {
@@ -423,28 +479,18 @@ void dispatch(const http_req_t *r, http_resp_t *out)
             }
         }
     }
-    /* 5. Accept, in the server's order of preference; 6. JSON */
-    if (fmt < 0 && r->accept) {
-        if (strcasestr(r->accept, "application/json"))
-            fmt = FMT_JSON;
-        else if (strcasestr(r->accept, "application/xml") || strcasestr(r->accept, "text/xml"))
-            fmt = FMT_XML;
-        else if (strcasestr(r->accept, "jsv"))
-            fmt = FMT_JSV;
-        else if (strcasestr(r->accept, "text/csv"))
-            fmt = FMT_CSV;
-        else if (strstr(r->accept, "*/*"))
-            fmt = fmt_of_type(r->content_type);
-    }
+    /* 5. Accept; 6. JSON */
+    if (fmt < 0)
+        fmt = fmt_of_accept(r->accept, r->content_type);
     if (fmt < 0)
         fmt = FMT_JSON;
-    if (fmt == FMT_XML || fmt == FMT_CSV) {
-        /* written by the XML and CSV codecs once they exist; until then JSON is honest */
-        if (qf || predefined || strcmp(path, r->path)) {
-            encode_error(out, FMT_JSON, 406, "NotAcceptable", "This response format is not supported", NULL);
+    if (predefined) {
+        if (!op) {
+            encode_error(out, (fmt_t)fmt, 405, "NotImplementedException", "The operation does not exist for this service",
+                         NULL);
             goto done;
         }
-        fmt = FMT_JSON;
+        params = json_object();
     }
     if (!predefined) {
         match_t m = {0};
@@ -461,5 +507,7 @@ void dispatch(const http_req_t *r, http_resp_t *out)
         params = m.params;
     }
     run(r, out, op, params, (fmt_t)fmt);
-done:;
+done:
+    if (is_jsonp)
+        jsonp_wrap(out, jsonp);
 }
