@@ -140,6 +140,14 @@ static int bootstrap_admin(store_t *st)
     return 0;
 }
 
+enum { STOP_GRACE_MS = 3000 }; /* carrier calls under way may finish within this */
+
+static void on_stop(void)
+{
+    provider_abort_after(STOP_GRACE_MS);
+    routing_wake();
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     const char *listen = env_or("EVOVOICED_LISTEN", "127.0.0.1:8080");
@@ -213,6 +221,7 @@ static int cmd_serve(int argc, char **argv)
     snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
     lc.host = host;
     lc.port = atoi(colon + 1);
+    lc.on_stop = on_stop;
     mkparent(server_config.db_path);
     store_t *st = thread_store();
     if (!st)

@@ -240,6 +240,7 @@ static json_t *parse_form(const char *s, size_t n)
     return o;
 }
 
+/* params: the path parameters (the caller keeps and frees them) */
 static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *params, fmt_t fmt)
 {
     store_t *st = thread_store();
@@ -291,7 +292,6 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         } else {
             json_decref(errors);
             json_decref(dto);
-            json_decref(params);
             principal_free(&who);
             encode_error(out, fmt, 415, "NotSupported", "This request content type is not supported", NULL);
             return;
@@ -302,7 +302,6 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             json_decref(raw);
             json_decref(errors);
             json_decref(dto);
-            json_decref(params);
             principal_free(&who);
             encode_error(out, fmt, 400, "SerializationException", msg, NULL);
             return;
@@ -311,7 +310,6 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         json_decref(raw);
     }
     merge(dto, bind_dto(op->req, params, 1, errors));
-    json_decref(params);
     if (json_array_size(errors)) {
         char msg[300];
         snprintf(msg, sizeof msg, "Unable to bind to request '%s'", op->name);
@@ -508,6 +506,7 @@ void dispatch(const http_req_t *r, http_resp_t *out)
     }
     run(r, out, op, params, (fmt_t)fmt);
 done:
+    json_decref(params);
     if (is_jsonp)
         jsonp_wrap(out, jsonp);
 }

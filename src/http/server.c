@@ -168,6 +168,8 @@ int server_run(const listen_config_t *lc)
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "evovoiced: %s received, finishing requests under way\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (lc->on_stop)
+        lc->on_stop();
     MHD_quiesce_daemon(d);
     MHD_stop_daemon(d);
     return 0;

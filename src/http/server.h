@@ -7,6 +7,7 @@ typedef struct listen_config {
     int port;
     int threads;            /* size of the thread pool (at least 2) */
     int timeout_seconds;    /* idle connection timeout */
+    void (*on_stop)(void);  /* called when a stop signal arrives, before requests are drained */
 } listen_config_t;
 
 /* Serve until SIGTERM or SIGINT; then stop taking connections, finish the requests

@@ -44,6 +44,9 @@ extern provider_config_t provider_config;
 int provider_init(void);         /* after provider_config is filled */
 int provider_configured(void);   /* a carrier is there */
 void provider_cleanup(void);
+/* Shutting down: carrier calls still running after ms are cut short (a purchase cut
+ * short stays reserved, for the reconciler), and no retry waits past then. */
+void provider_abort_after(int ms);
 
 /* Webhook URLs for a customer's mode; NULL when no base is configured. */
 void provider_webhooks(int staging, char voice[512], char sms[512]);

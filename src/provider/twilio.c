@@ -8,16 +8,34 @@
  * is tried again, so a number is never bought twice. */
 #include "provider.h"
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "../util/buf.h"
+#include "../util/ids.h"
 
 provider_config_t provider_config = {NULL, NULL, "https://api.twilio.com", NULL, NULL, 10000, 4, 200, 10000};
 
+static atomic_llong abort_at; /* 0: never; else a now_ms() after which calls stop */
+
 int provider_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1; }
+
+void provider_abort_after(int ms) { atomic_store(&abort_at, now_ms() + ms); }
+
+static int aborted(void)
+{
+    long long a = atomic_load(&abort_at);
+    return a && now_ms() >= a;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+    return aborted(); /* non-zero ends the transfer */
+}
 void provider_cleanup(void) { curl_global_cleanup(); }
 
 int provider_configured(void)
@@ -104,6 +122,8 @@ static void once(const char *method, const char *url, const pcreds_t *who, const
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "evovoiced");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     if (!strcmp(method, "POST")) {
@@ -125,11 +145,15 @@ static void once(const char *method, const char *url, const pcreds_t *who, const
     curl_easy_cleanup(c);
 }
 
+/* Wait ms, in short steps so that a shutdown does not wait for a long backoff. */
 static void sleep_ms(long ms)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1)
-        ;
+    while (ms > 0 && !aborted()) {
+        long step = ms < 50 ? ms : 50;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
 }
 
 static long backoff(int attempt, long retry_after_ms)
@@ -166,8 +190,12 @@ static presult_t call(const char *method, const char *path, const pcreds_t *who,
     memset(e, 0, sizeof *e);
     for (int attempt = 0;; attempt++) {
         resp_t r;
+        if (aborted() && attempt > 0) { /* shutting down: no more attempts */
+            snprintf(e->message, sizeof e->message, "The server is shutting down");
+            return P_UNKNOWN;
+        }
         once(method, url, who, form, &r);
-        int last = attempt + 1 >= provider_config.max_attempts;
+        int last = attempt + 1 >= provider_config.max_attempts || aborted();
         if (!r.transport_error && r.status < 300) {
             if (out)
                 *out = json_loadb(r.body.p ? r.body.p : "{}", r.body.len ? r.body.len : 2, 0, NULL);
