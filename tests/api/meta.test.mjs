@@ -297,6 +297,29 @@ describe('generated JavaScript DTOs with @servicestack/client', () => {
     assert.equal(list.response.items.length, 2);
   });
 
+  test('BuyPhoneNumber (virtual) and SetPhoneNumberIsFax through client.api()', async () => {
+    const client = await login(srv.admin);
+    const bought = await client.api(new dtos.BuyPhoneNumber({
+      accountId: w.A.id, customerId: w.cA1a.id, number: '+1 (312) 555-0142', isVirtualPhoneNumber: true,
+    }));
+    assert.ok(bought.succeeded, JSON.stringify(bought.error));
+    assert.equal(bought.response.phoneNumber, '+13125550142');
+    assert.equal(bought.response.type, dtos.EndpointTypes.PhoneNumber);
+    assert.equal(bought.response.isVirtualPhoneNumber, true);
+    assert.equal(bought.response.customerId, w.cA1a.id);
+
+    const fax = await client.api(new dtos.SetPhoneNumberIsFax({ endpointId: bought.response.id, isFax: true }));
+    assert.ok(fax.succeeded, JSON.stringify(fax.error));
+    assert.equal(fax.response.type, 'FaxNumber');
+    assert.equal((await srv.ok('GET', `/endpoints/${bought.response.id}`, { as: srv.admin })).type, 'FaxNumber');
+    const back = await client.api(new dtos.SetPhoneNumberIsFax({ endpointId: bought.response.id, isFax: false }));
+    assert.equal(back.response.type, 'PhoneNumber');
+
+    const again = await client.api(new dtos.BuyPhoneNumber({ accountId: w.A.id, number: '312.555.0142', isVirtualPhoneNumber: true }));
+    assert.ok(!again.succeeded, 'the same number twice');
+    assert.equal(again.error.errorCode, 'Conflict');
+  });
+
   test('refusals surface as the client\'s errors with the right errorCode', async () => {
     const cust = await login(w.custA);
     const denied = await cust.api(new dtos.PatchAccount({ accountId: w.A.id, name: 'nope' }));
