@@ -110,13 +110,7 @@ int op_new_account(call_t *c)
         rc = store_commit(c->st);
     else
         store_rollback(c->st);
-    if (rc) {
-        json_decref(doc);
-        return fail_store(c, rc, "account");
-    }
-    c->resp = present_account(c, doc);
-    json_decref(doc);
-    return 0;
+    return respond_stored(c, rc, doc, present_account, "account");
 }
 
 int op_patch_account(call_t *c)
@@ -135,13 +129,7 @@ int op_patch_account(call_t *c)
     patch_fields(c, doc, keys);
     entity_stamp_mod(c, doc);
     int rc = store_put(c->st, C_ACCOUNTS, doc);
-    if (rc) {
-        json_decref(doc);
-        return fail_store(c, rc, "account");
-    }
-    c->resp = present_account(c, doc);
-    json_decref(doc);
-    return 0;
+    return respond_stored(c, rc, doc, present_account, "account");
 }
 
 int op_delete_account(call_t *c)

@@ -58,6 +58,9 @@ int fail(call_t *c, int status, const char *code, const char *fmt, ...) __attrib
 int fail_field(call_t *c, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int fail_store(call_t *c, int rc, const char *what);
+/* The end of a handler that stored doc (rc: the store's result): the store error, or
+ * present(c, doc) as the response.  Takes the reference to doc. */
+int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what);
 
 /* Request field access (canonical camelCase keys). */
 const char *req_str(call_t *c, const char *key);       /* NULL when absent */

@@ -48,6 +48,17 @@ int fail_store(call_t *c, int rc, const char *what)
     }
 }
 
+int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what)
+{
+    if (rc) {
+        json_decref(doc);
+        return fail_store(c, rc, what);
+    }
+    c->resp = present(c, doc);
+    json_decref(doc);
+    return 0;
+}
+
 json_t *req_get(call_t *c, const char *key) { return json_object_get(c->req, key); }
 const char *req_str(call_t *c, const char *key) { return json_string_value(json_object_get(c->req, key)); }
 

@@ -53,18 +53,12 @@ static int check_parent(call_t *c, const char *account_id, const char *parent_id
 static int put_and_present(call_t *c, json_t *doc)
 {
     int rc = store_put(c->st, C_CUSTOMERS, doc);
-    if (rc) {
-        json_decref(doc);
-        return fail_store(c, rc, "customer");
-    }
     /* later reads in this call must see the new version */
     char key[64];
     snprintf(key, sizeof key, "%d:%s", (int)C_CUSTOMERS, json_string_value(json_object_get(doc, "id")));
     if (c->memo)
         json_object_del(c->memo, key);
-    c->resp = present_customer(c, doc);
-    json_decref(doc);
-    return 0;
+    return respond_stored(c, rc, doc, present_customer, "customer");
 }
 
 int op_list_customers(call_t *c)

@@ -171,13 +171,7 @@ int op_patch_endpoint(call_t *c)
     patch_fields(c, doc, keys);
     entity_stamp_mod(c, doc);
     int rc = store_put(c->st, C_ENDPOINTS, doc);
-    if (rc) {
-        json_decref(doc);
-        return fail_store(c, rc, "endpoint");
-    }
-    c->resp = present_endpoint(c, doc);
-    json_decref(doc);
-    return 0;
+    return respond_stored(c, rc, doc, present_endpoint, "endpoint");
 }
 
 /* The carrier credentials of an endpoint's account; fills creds from the account doc. */
@@ -196,22 +190,32 @@ int fail_carrier(call_t *c, presult_t pr, perr_t *e)
     return fail(c, 502, "ProviderError", "%s", e->message[0] ? e->message : "The carrier failed");
 }
 
-/* Own transactions: the carrier is called between them, never inside one. */
+/* For the operations that call the carrier between their own transactions: the
+ * endpoint (a new reference) and its carrier credentials, read in a short read
+ * transaction, with the reach checks. */
+int load_endpoint(call_t *c, const char *id, json_t **ep, pcreds_t *who)
+{
+    int rc = store_begin(c->st, 0);
+    if (rc)
+        return fail_store(c, rc, "endpoint");
+    if (reach_endpoint(c, id, ep)) {
+        store_rollback(c->st);
+        return -1;
+    }
+    json_incref(*ep);
+    endpoint_creds(c, *ep, who);
+    store_rollback(c->st);
+    return 0;
+}
+
 int op_delete_endpoint(call_t *c)
 {
     const char *id = req_str(c, "endpointId");
     json_t *ep = NULL;
     pcreds_t who = {0};
-    int rc = store_begin(c->st, 0);
-    if (rc)
-        return fail_store(c, rc, "endpoint");
-    if (reach_endpoint(c, id, &ep)) {
-        store_rollback(c->st);
+    int rc;
+    if (load_endpoint(c, id, &ep, &who))
         return -1;
-    }
-    json_incref(ep);
-    endpoint_creds(c, ep, &who);
-    store_rollback(c->st);
     const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
     if (pn && *pn && !json_is_true(json_object_get(ep, "isVirtualPhoneNumber"))) {
         perr_t e;

@@ -19,6 +19,7 @@
 json_t *present_endpoint(call_t *c, json_t *doc);
 int reach_endpoint(call_t *c, const char *id, json_t **out);
 void endpoint_creds(call_t *c, json_t *ep, pcreds_t *who);
+int load_endpoint(call_t *c, const char *id, json_t **ep, pcreds_t *who);
 int fail_carrier(call_t *c, presult_t pr, perr_t *e);
 
 /* E.164: "+" and 8 to 15 digits.  Spaces, dashes, dots and parentheses are dropped; ten
@@ -326,21 +327,14 @@ int op_set_phone_number_is_fax(call_t *c)
     int fax = json_is_true(req_get(c, "isFax"));
     json_t *ep = NULL;
     pcreds_t who = {0};
-    int rc = store_begin(c->st, 0);
-    if (rc)
-        return fail_store(c, rc, "endpoint");
-    if (reach_endpoint(c, id, &ep)) {
-        store_rollback(c->st);
+    int rc;
+    if (load_endpoint(c, id, &ep, &who))
         return -1;
-    }
     const char *type = json_string_value(json_object_get(ep, "type"));
     if (!type || (strcmp(type, "PhoneNumber") && strcmp(type, "FaxNumber"))) {
-        store_rollback(c->st);
+        json_decref(ep);
         return fail(c, 400, "ArgumentException", "Endpoint '%s' is not a phone number", id);
     }
-    json_incref(ep);
-    endpoint_creds(c, ep, &who);
-    store_rollback(c->st);
     const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
     if (pn && *pn && !json_is_true(json_object_get(ep, "isVirtualPhoneNumber"))) {
         perr_t e;
@@ -365,13 +359,7 @@ int op_set_phone_number_is_fax(call_t *c)
         rc = store_commit(c->st);
     else
         store_rollback(c->st);
-    if (rc) {
-        json_decref(cur);
-        return fail_store(c, rc, "endpoint");
-    }
-    c->resp = present_endpoint(c, cur);
-    json_decref(cur);
-    return 0;
+    return respond_stored(c, rc, cur, present_endpoint, "endpoint");
 }
 
 int op_search_phone_numbers(call_t *c)

@@ -164,13 +164,7 @@ int op_new_user(call_t *c)
     int rc = password_hash(pw, hash) ? ST_ERROR : store_put(c->st, C_USERS, doc);
     if (!rc)
         rc = store_set_password(c->st, json_string_value(json_object_get(doc, "id")), hash);
-    if (rc) {
-        json_decref(doc);
-        return fail_store(c, rc, "user");
-    }
-    c->resp = present_user(c, doc);
-    json_decref(doc);
-    return 0;
+    return respond_stored(c, rc, doc, present_user, "user");
 }
 
 int op_patch_user(call_t *c)
@@ -215,13 +209,7 @@ int op_patch_user(call_t *c)
         if (!rc)
             rc = store_session_delete_user(c->st, id); /* a new password ends the old sessions */
     }
-    if (rc) {
-        json_decref(doc);
-        return fail_store(c, rc, "user");
-    }
-    c->resp = present_user(c, doc);
-    json_decref(doc);
-    return 0;
+    return respond_stored(c, rc, doc, present_user, "user");
 }
 
 int op_delete_user(call_t *c)

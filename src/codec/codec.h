@@ -30,6 +30,10 @@ void write_dto(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags
 void write_xml(buf_t *b, const type_t *t, json_t *obj, unsigned flags);
 void write_csv(buf_t *b, const type_t *t, json_t *obj, unsigned flags);
 
+/* s in double quotes with inner quotes doubled when it holds one of specials (or is
+ * empty and quote_empty), else as it is: the quoting of JSV and of CSV. */
+void write_quoted(buf_t *b, const char *s, size_t n, const char *specials, int quote_empty);
+
 /* A JSON or JSV string literal as that format writes it. */
 void write_string(buf_t *b, fmt_t fmt, const char *s, size_t n);
 

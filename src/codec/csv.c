@@ -11,26 +11,8 @@
 #include "codec.h"
 #include <string.h>
 
-static void csv_cell(buf_t *b, const char *s, size_t n)
-{
-    int quote = 0;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote) {
-        buf_put(b, s, n);
-        return;
-    }
-    buf_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '"') {
-            buf_put(b, s + run, i + 1 - run);
-            buf_putc(b, '"');
-            run = i + 1;
-        }
-    buf_put(b, s + run, n - run);
-    buf_putc(b, '"');
-}
+/* RFC 4180: quoted when it holds a comma, a quote or a line break */
+static void csv_cell(buf_t *b, const char *s, size_t n) { write_quoted(b, s, n, ",\"\r\n", 0); }
 
 static int visible(const field_t *f, unsigned flags) { return !(f->flags & F_SECRET) || (flags & W_SECRETS); }
 

@@ -41,21 +41,12 @@ static void json_str(buf_t *b, const char *s, size_t n)
     buf_putc(b, '"');
 }
 
-static int jsv_needs_quotes(const char *s, size_t n)
+void write_quoted(buf_t *b, const char *s, size_t n, const char *specials, int quote_empty)
 {
-    if (n == 0)
-        return 1;
-    for (size_t i = 0; i < n; i++)
-        switch (s[i]) {
-        case '"': case ':': case ',': case '{': case '}': case '[': case ']': case '\r': case '\n':
-            return 1;
-        }
-    return 0;
-}
-
-static void jsv_str(buf_t *b, const char *s, size_t n)
-{
-    if (!jsv_needs_quotes(s, n)) {
+    int quote = n == 0 && quote_empty;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] && strchr(specials, s[i]) != NULL;
+    if (!quote) {
         buf_put(b, s, n);
         return;
     }
@@ -70,6 +61,8 @@ static void jsv_str(buf_t *b, const char *s, size_t n)
     buf_put(b, s + run, n - run);
     buf_putc(b, '"');
 }
+
+static void jsv_str(buf_t *b, const char *s, size_t n) { write_quoted(b, s, n, "\":,{}[]\r\n", 1); }
 
 void write_string(buf_t *b, fmt_t fmt, const char *s, size_t n)
 {
