@@ -14,6 +14,7 @@
 #include <string.h>
 #include "../provider/provider.h"
 #include "../util/ids.h"
+#include "routing.h"
 #include "validate.h"
 
 json_t *present_endpoint(call_t *c, json_t *doc);
@@ -238,6 +239,13 @@ int purchase_complete(store_t *st, json_t *purchase, const char *pn_sid, json_t 
     int rc = store_put(st, C_ENDPOINTS, d);
     if (!rc)
         rc = store_delete(st, C_PURCHASES, json_string_value(json_object_get(purchase, "id")));
+    /* the customer's staging flag may have flipped while the carrier was buying: the
+     * number was pointed at the base chosen at reservation, so route it anew */
+    json_t *cu = store_get(st, C_CUSTOMERS, json_string_value(json_object_get(r, "customerId")));
+    int staging = json_is_true(json_object_get(cu, "isStaging"));
+    if (!rc && cu && staging != json_is_true(json_object_get(purchase, "staging")))
+        rc = routing_enqueue_endpoint(st, d, staging);
+    json_decref(cu);
     if (rc)
         json_decref(d);
     else
@@ -313,6 +321,7 @@ int op_buy_phone_number(call_t *c)
         c->resp = NULL;
         return fail_store(c, rc, "purchase");
     }
+    routing_wake(); /* completing may have queued a routing update */
     if (pr == P_UNKNOWN)
         return fail(c, 502, "ProviderError", "%s; the purchase will be confirmed with the carrier shortly",
                     e.message[0] ? e.message : "The carrier did not confirm the purchase");

@@ -27,7 +27,8 @@ static atomic_llong seq_counter;
 static pthread_t worker;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int running, woken;
+static atomic_int running;
+static int woken;
 
 static long long next_seq(void)
 {
@@ -40,6 +41,20 @@ static long long next_seq(void)
     }
 }
 
+int routing_enqueue_endpoint(store_t *st, json_t *ep, int staging)
+{
+    const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
+    if (!pn || !*pn || json_is_true(json_object_get(ep, "isVirtualPhoneNumber")))
+        return ST_OK;
+    json_t *job = json_pack("{s:O,s:I,s:O,s:O?,s:s,s:b,s:i,s:I}", "id", json_object_get(ep, "id"), "seq",
+                            (json_int_t)next_seq(), "accountId", json_object_get(ep, "accountId"), "carrierAccountSid",
+                            json_object_get(ep, "carrierAccountSid"), "phoneNumberSid", pn, "staging", staging,
+                            "attempts", 0, "nextAtMs", (json_int_t)now_ms());
+    int rc = store_put(st, C_JOBS, job);
+    json_decref(job);
+    return rc;
+}
+
 int routing_enqueue_customer(call_t *c, const char *customer_id, int staging)
 {
     query_t q = {0};
@@ -49,25 +64,9 @@ int routing_enqueue_customer(call_t *c, const char *customer_id, int staging)
     json_t *rows = NULL;
     int rc = store_list(c->st, C_ENDPOINTS, &q, &rows, NULL);
     json_decref(cid);
-    if (rc)
-        return rc;
     size_t i;
     json_t *ep;
-    long long now = now_ms();
-    json_array_foreach(rows, i, ep)
-    {
-        const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
-        if (!pn || !*pn || json_is_true(json_object_get(ep, "isVirtualPhoneNumber")))
-            continue;
-        json_t *job = json_pack("{s:O,s:I,s:O,s:O?,s:s,s:b,s:i,s:I}", "id", json_object_get(ep, "id"), "seq",
-                                (json_int_t)next_seq(), "accountId", json_object_get(ep, "accountId"),
-                                "carrierAccountSid", json_object_get(ep, "carrierAccountSid"), "phoneNumberSid", pn,
-                                "staging", staging, "attempts", 0, "nextAtMs", (json_int_t)now);
-        rc = store_put(c->st, C_JOBS, job);
-        json_decref(job);
-        if (rc)
-            break;
-    }
+    json_array_foreach(rows, i, ep) if (!rc) rc = routing_enqueue_endpoint(c->st, ep, staging);
     json_decref(rows);
     return rc;
 }
@@ -195,11 +194,16 @@ static void *work(void *arg)
         size_t i;
         json_t *d;
         if (!due(st, C_JOBS, "nextAtMs", now_ms(), &rows))
-            json_array_foreach(rows, i, d) busy |= apply(st, d);
+            json_array_foreach(rows, i, d)
+            {
+                if (!atomic_load(&running))
+                    break; /* stopping: the rest stay queued */
+                busy |= apply(st, d);
+            }
         json_decref(rows);
         rows = NULL;
         if (!due(st, C_PURCHASES, "createdMs", now_ms() - routing_config.reconcile_after_ms, &rows))
-            json_array_foreach(rows, i, d) reconcile(st, d);
+            json_array_foreach(rows, i, d) if (atomic_load(&running)) reconcile(st, d);
         json_decref(rows);
         if (busy)
             continue;

@@ -16,6 +16,8 @@ extern routing_config_t routing_config;
  * at the staging or production webhooks.  One job per endpoint: a newer one replaces an
  * older one still waiting, so the last setting wins. */
 int routing_enqueue_customer(call_t *c, const char *customer_id, int staging);
+/* The same for one endpoint (ignored unless it is a number bought at the carrier). */
+int routing_enqueue_endpoint(store_t *st, json_t *ep, int staging);
 
 int routing_start(void); /* the worker thread */
 void routing_stop(void);
