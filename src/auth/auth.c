@@ -7,6 +7,7 @@
  * password change invalidates it at once. */
 #include "auth.h"
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,23 @@ typedef struct {
     json_t *user;            /* the user as it was at verification */
     unsigned long version;   /* store_users_version() before it was read */
     time_t expires;
+    int verifying;           /* a thread is verifying vkey: others with it wait */
+    unsigned char vkey[16];
 } centry_t;
 static centry_t cache[CACHE_SLOTS];
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cache_cv = PTHREAD_COND_INITIALIZER;
+
+/* argon2id takes 64 MiB and a core for tens of milliseconds: at most this many run at
+ * once, which bounds the memory without costing throughput on a machine this size. */
+enum { MAX_ARGON = 2 };
+static sem_t argon_slots;
 
 int auth_init(void)
 {
     if (sodium_init() < 0)
         return -1;
+    sem_init(&argon_slots, 0, MAX_ARGON);
     randombytes_buf(cache_key, sizeof cache_key);
     /* verifying unknown e-mails against a dummy hash keeps their timing like a real one */
     char pw[33];
@@ -45,14 +55,20 @@ int auth_init(void)
 
 int password_hash(const char *pw, char out[crypto_pwhash_STRBYTES])
 {
-    return crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    sem_wait(&argon_slots);
+    int rc = crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    sem_post(&argon_slots);
+    return rc;
 }
 
 int password_verify(const char *hash, const char *pw)
 {
     atomic_fetch_add(&argon_runs, 1);
-    return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    sem_wait(&argon_slots);
+    int ok = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    sem_post(&argon_slots);
+    return ok;
 }
 
 unsigned long auth_argon_runs(void) { return atomic_load(&argon_runs); }
@@ -113,28 +129,51 @@ static void hash16(unsigned char out[16], const char *s)
 }
 
 /* A hit needs the same header, unexpired, and no committed change to any user since
- * the entry was made (a password change, a new role, a deletion all bump the version). */
-static json_t *cache_lookup(const unsigned char key[16])
+ * the entry was made (a password change, a new role, a deletion all bump the version).
+ * Called with cache_mu held. */
+static json_t *cache_hit(centry_t *e, const unsigned char key[16])
 {
-    centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
-    json_t *user = NULL;
-    pthread_mutex_lock(&cache_mu);
     if (e->user && sodium_memcmp(e->key, key, 16) == 0 && e->expires > time(NULL) &&
         e->version == store_users_version())
-        user = json_incref(e->user);
+        return json_incref(e->user);
+    return NULL;
+}
+
+static centry_t *slot_of(const unsigned char key[16]) { return &cache[(key[0] | key[1] << 8) % CACHE_SLOTS]; }
+
+/* Look the header up; on a miss, become its verifier, or wait while another thread
+ * verifies the same header (so a burst of first requests costs one argon2 run). */
+static json_t *cache_claim(const unsigned char key[16], int *verifier)
+{
+    centry_t *e = slot_of(key);
+    json_t *user;
+    pthread_mutex_lock(&cache_mu);
+    while (!(user = cache_hit(e, key)) && e->verifying && !sodium_memcmp(e->vkey, key, 16))
+        pthread_cond_wait(&cache_cv, &cache_mu);
+    *verifier = !user && !e->verifying;
+    if (*verifier) {
+        e->verifying = 1;
+        memcpy(e->vkey, key, 16);
+    }
     pthread_mutex_unlock(&cache_mu);
     return user;
 }
 
-static void cache_store(const unsigned char key[16], json_t *user, unsigned long version)
+/* Record the verifier's result (user NULL: it failed) and wake the waiters. */
+static void cache_release(const unsigned char key[16], json_t *user, unsigned long version)
 {
-    centry_t *e = &cache[(key[0] | key[1] << 8) % CACHE_SLOTS];
+    centry_t *e = slot_of(key);
     pthread_mutex_lock(&cache_mu);
-    json_t *old = e->user;
-    memcpy(e->key, key, 16);
-    e->user = json_incref(user);
-    e->version = version;
-    e->expires = time(NULL) + auth_config.cache_seconds;
+    json_t *old = NULL;
+    if (user) {
+        old = e->user;
+        memcpy(e->key, key, 16);
+        e->user = json_incref(user);
+        e->version = version;
+        e->expires = time(NULL) + auth_config.cache_seconds;
+    }
+    e->verifying = 0;
+    pthread_cond_broadcast(&cache_cv);
     pthread_mutex_unlock(&cache_mu);
     json_decref(old);
 }
@@ -143,32 +182,35 @@ static int basic(store_t *st, const char *b64, const char *header, principal_t *
 {
     unsigned char key[16];
     hash16(key, header);
-    json_t *cached = cache_lookup(key);
+    int verifier = 0;
+    json_t *cached = cache_claim(key, &verifier);
     if (cached) {
         principal_set(p, cached);
         return AUTH_OK;
     }
-    unsigned long version = store_users_version(); /* before reading: see cache_lookup */
+    unsigned long version = store_users_version(); /* before reading: see cache_hit */
     unsigned char raw[1024];
     size_t n;
-    if (sodium_base642bin(raw, sizeof raw - 1, b64, strlen(b64), " ", &n, NULL, sodium_base64_VARIANT_ORIGINAL))
-        return AUTH_BAD;
-    raw[n] = 0;
-    char *colon = memchr(raw, ':', n);
-    if (!colon || memchr(raw, 0, n))
-        return AUTH_BAD;
-    *colon = 0;
-    const char *email = (const char *)raw, *password = colon + 1;
-    char *hash = NULL;
-    json_t *user = store_user_by_email(st, email, &hash);
-    int ok = password_verify(user && hash ? hash : dummy_hash, password) && user && hash;
-    free(hash);
-    sodium_memzero(raw, sizeof raw);
+    json_t *user = NULL;
+    int ok = 0;
+    if (!sodium_base642bin(raw, sizeof raw - 1, b64, strlen(b64), " ", &n, NULL, sodium_base64_VARIANT_ORIGINAL)) {
+        raw[n] = 0;
+        char *colon = memchr(raw, ':', n);
+        if (colon && !memchr(raw, 0, n)) {
+            *colon = 0;
+            char *hash = NULL;
+            user = store_user_by_email(st, (const char *)raw, &hash);
+            ok = password_verify(user && hash ? hash : dummy_hash, colon + 1) && user && hash;
+            free(hash);
+        }
+        sodium_memzero(raw, sizeof raw);
+    }
+    if (verifier)
+        cache_release(key, ok ? user : NULL, version);
     if (!ok) {
         json_decref(user);
         return AUTH_BAD;
     }
-    cache_store(key, user, version);
     principal_set(p, user);
     return AUTH_OK;
 }

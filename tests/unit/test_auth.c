@@ -2,6 +2,7 @@
  * without running argon2 again; a password change or a wrong password is not. */
 #include "check.h"
 #include <stdlib.h>
+#include <pthread.h>
 #include <unistd.h>
 #include "auth/auth.h"
 #include "schema/schema.h"
@@ -16,6 +17,23 @@ static int basic(store_t *st, const char *user_pw)
     if (r == AUTH_OK)
         principal_free(&p);
     return r;
+}
+
+/* each thread: its own connection, the same header */
+static const char *db_path;
+static int burst_ok;
+static pthread_mutex_t burst_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *burst(void *arg)
+{
+    char err[128];
+    store_t *st = store_open(db_path, err, sizeof err);
+    int r = st ? basic(st, (const char *)arg) : AUTH_BAD;
+    pthread_mutex_lock(&burst_mu);
+    burst_ok += r == AUTH_OK;
+    pthread_mutex_unlock(&burst_mu);
+    store_close(st);
+    return NULL;
 }
 
 int main(void)
@@ -56,6 +74,19 @@ int main(void)
     CHECK(basic(st, "u@x.io:third one") == AUTH_OK);
     CHECK(basic(st, "u@x.io:third one") == AUTH_OK);
     CHECK(auth_argon_runs() == n + 2); /* with no cache time, every request verifies */
+    /* a burst of first requests with one header costs one verification */
+    auth_config.cache_seconds = 60;
+    CHECK(password_hash("fourth one", hash) == 0);
+    CHECK(store_set_password(st, "0123456789abcdef01234567", hash) == ST_OK);
+    db_path = path;
+    n = auth_argon_runs();
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++)
+        pthread_create(&th[i], NULL, burst, "u@x.io:fourth one");
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    CHECK(burst_ok == 8);
+    CHECK(auth_argon_runs() == n + 1);
     json_decref(u);
     store_close(st);
     char cmd[128];
