@@ -5,11 +5,40 @@
  * breadcrumb (walked up the tree, so a move shows at once in the whole subtree),
  * accountName and the resolved tags. */
 #include "api.h"
+#include <stdio.h>
 #include <string.h>
 #include "routing.h"
 #include "validate.h"
 
 enum { MAX_TREE_DEPTH = 1000 };
+
+/* Root-first [{id,name}] down to the customer doc, memoised per call: the items of a
+ * page share their ancestors, so each ancestor is looked up once. */
+static json_t *breadcrumb(call_t *c, json_t *doc, int depth)
+{
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    const char *parent = json_string_value(json_object_get(doc, "parentCustomerId"));
+    char key[64];
+    snprintf(key, sizeof key, "path:%s", id ? id : "");
+    if (!c->memo)
+        c->memo = json_object();
+    json_t *path = json_object_get(c->memo, key);
+    if (path)
+        return json_incref(path);
+    if (parent && *parent && depth < MAX_TREE_DEPTH) {
+        char pkey[64];
+        snprintf(pkey, sizeof pkey, "path:%s", parent);
+        json_t *above = json_object_get(c->memo, pkey);
+        path = above ? json_copy(above) : store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth);
+        if (!above)
+            json_object_set(c->memo, pkey, path), json_decref(path), path = json_copy(path);
+    } else {
+        path = json_array();
+    }
+    json_array_append_new(path, json_pack("{s:s?,s:O?}", "id", id, "name", json_object_get(doc, "name")));
+    json_object_set(c->memo, key, path);
+    return path;
+}
 
 json_t *present_customer(call_t *c, json_t *doc)
 {
@@ -19,8 +48,7 @@ json_t *present_customer(call_t *c, json_t *doc)
     json_t *a = call_get(c, C_ACCOUNTS, account);
     if (a)
         json_object_set(out, "accountName", json_object_get(a, "name"));
-    json_object_set_new(out, "breadcrumb", store_path(c->st, C_CUSTOMERS, json_string_value(json_object_get(doc, "id")),
-                                                      MAX_TREE_DEPTH));
+    json_object_set_new(out, "breadcrumb", breadcrumb(c, doc, 0));
     json_object_set_new(out, "tags", resolve_tags(c, account, json_object_get(doc, "tagIds")));
     return out;
 }
@@ -56,8 +84,11 @@ static int put_and_present(call_t *c, json_t *doc)
     /* later reads in this call must see the new version */
     char key[64];
     snprintf(key, sizeof key, "%d:%s", (int)C_CUSTOMERS, json_string_value(json_object_get(doc, "id")));
-    if (c->memo)
+    if (c->memo) {
         json_object_del(c->memo, key);
+        snprintf(key, sizeof key, "path:%s", json_string_value(json_object_get(doc, "id")));
+        json_object_del(c->memo, key);
+    }
     return respond_stored(c, rc, doc, present_customer, "customer");
 }
 
