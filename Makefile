@@ -47,9 +47,66 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 	cd tests && npm ci --no-audit --no-fund --loglevel=error
 
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer" \
 	  build-asan/evovoiced $(patsubst $(BUILD)/%,build-asan/%,$(UNIT))
 	ASAN_OPTIONS=detect_leaks=1 scripts/run-tests build-asan
 
 clean:
 	rm -rf build build-asan
+
+# ---- fuzz: one libFuzzer target per parser (tests/fuzz/fuzz_*.c), each run for
+# FUZZ_SECONDS on a scratch copy of its seed corpus (tests/fuzz/corpus/<target>); new
+# corpus entries go to the scratch copy, crash/leak/UB inputs to build-fuzz/artifacts/.
+#   make fuzz                      every target, 60 s each
+#   make fuzz FUZZ_SECONDS=120 FUZZ_TARGETS="jsv xml"
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= jsv json xml form e164
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl
+FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_LDLIBS  := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lpthread -lm
+# the parsers: jsv, json and xml link only these
+FUZZ_CORE    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,src/util/buf.c $(wildcard src/schema/*.c src/codec/*.c))
+# the rest of the program but main.c and the libmicrohttpd server, as an archive the
+# linker takes only what it needs from: http_unescape (dispatch.c), e164_normalize (numbers.c)
+FUZZ_REST    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out src/http/server.c $(FUZZ_CORE:$(FUZZ_BUILD)/%.o=%.c),$(SRC)))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+.SECONDARY: $(FUZZ_CORE) $(FUZZ_REST)
+
+.PHONY: fuzz fuzz-build fuzz-check
+fuzz-check:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "make fuzz needs clang with libFuzzer:" \
+	  "sudo apt-get install clang libclang-rt-14-dev (Debian 12: clang-14)"; exit 1; }
+	@echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' | \
+	  $(FUZZ_CC) -x c -fsanitize=fuzzer,address,undefined - -o /dev/null 2>/dev/null || { \
+	  echo "$(FUZZ_CC) cannot link -fsanitize=fuzzer: sudo apt-get install libclang-rt-14-dev"; exit 1; }
+
+$(FUZZ_BUILD)/%.o: %.c $(wildcard src/*/*.h) | fuzz-check
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-CC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/librest.a: $(FUZZ_REST)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_CORE) $(FUZZ_BUILD)/librest.a | fuzz-check
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_CORE) $(FUZZ_BUILD)/librest.a -o $@ $(FUZZ_LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@status=0; for t in $(FUZZ_TARGETS); do \
+	  work=$$(mktemp -d); cp -R tests/fuzz/corpus/$$t/. $$work/; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s from $$(ls $$work | wc -l) seeds"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1$${FUZZ_UBSAN_OPTIONS:+:$$FUZZ_UBSAN_OPTIONS} \
+	    $(FUZZ_BUILD)/fuzz_$$t $$work -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1; rc=$$?; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss|^stat::new_units_added' $(FUZZ_BUILD)/fuzz_$$t.log | sed 's/^/   /'; \
+	  if [ $$rc -ne 0 ]; then status=1; echo "   FAILED (exit $$rc): see $(FUZZ_BUILD)/fuzz_$$t.log"; \
+	    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' $(FUZZ_BUILD)/fuzz_$$t.log | head -3 | sed 's/^/   /'; fi; \
+	  rm -rf $$work; \
+	done; exit $$status

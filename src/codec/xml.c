@@ -404,7 +404,7 @@ static void x_double(xw_t *w, double d)
         snprintf(tmp, sizeof tmp, "NaN");
     else if (isinf(d))
         snprintf(tmp, sizeof tmp, "%s", d > 0 ? "INF" : "-INF");
-    else if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+    else if (d > -1e15 && d < 1e15 && d == (double)(long long)d) /* range first: the cast of a larger double is undefined */
         snprintf(tmp, sizeof tmp, "%lld", (long long)d);
     else {
         snprintf(tmp, sizeof tmp, "%.15g", d);
