@@ -74,6 +74,8 @@ void patch_fields(call_t *c, json_t *doc, const char *const *keys);
 
 /* A document read once per call (memoised); borrowed reference, NULL if missing. */
 json_t *call_get(call_t *c, coll_t coll, const char *id);
+/* The name of an account (memoised per call), read from its column; borrowed, or NULL. */
+json_t *account_name(call_t *c, const char *account_id);
 
 /* Reach (access.c): 0 when the caller may act on the thing, else fail()s 403/404 and -1. */
 int reach_account(call_t *c, const char *account_id, json_t **account_out);

@@ -111,3 +111,20 @@ json_t *call_get(call_t *c, coll_t coll, const char *id)
     json_object_set_new(c->memo, key, d ? d : json_null());
     return d;
 }
+
+json_t *account_name(call_t *c, const char *account_id)
+{
+    if (!account_id)
+        return NULL;
+    char key[64];
+    snprintf(key, sizeof key, "name:%s", account_id);
+    if (!c->memo)
+        c->memo = json_object();
+    json_t *v = json_object_get(c->memo, key);
+    if (!v) {
+        v = store_get_field(c->st, C_ACCOUNTS, account_id, "name");
+        json_object_set_new(c->memo, key, v ? v : json_null());
+        v = json_object_get(c->memo, key);
+    }
+    return json_is_string(v) ? v : NULL;
+}

@@ -45,9 +45,9 @@ json_t *present_customer(call_t *c, json_t *doc)
     json_t *out = json_copy(doc) /* shallow: only top-level keys change */;
     json_object_del(out, "tagIds");
     const char *account = json_string_value(json_object_get(doc, "accountId"));
-    json_t *a = call_get(c, C_ACCOUNTS, account);
-    if (a)
-        json_object_set(out, "accountName", json_object_get(a, "name"));
+    json_t *an = account_name(c, account);
+    if (an)
+        json_object_set(out, "accountName", an);
     json_object_set_new(out, "breadcrumb", breadcrumb(c, doc, 0));
     json_object_set_new(out, "tags", resolve_tags(c, account, json_object_get(doc, "tagIds")));
     return out;

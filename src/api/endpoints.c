@@ -19,9 +19,9 @@ json_t *present_endpoint(call_t *c, json_t *doc)
     json_object_del(out, "tagIds");
     json_object_del(out, "carrierAccountSid");
     const char *account = json_string_value(json_object_get(doc, "accountId"));
-    json_t *a = call_get(c, C_ACCOUNTS, account);
-    if (a)
-        json_object_set(out, "accountName", json_object_get(a, "name"));
+    json_t *an = account_name(c, account);
+    if (an)
+        json_object_set(out, "accountName", an);
     const char *cid = json_string_value(json_object_get(doc, "customerId"));
     json_t *cu = cid ? call_get(c, C_CUSTOMERS, cid) : NULL;
     if (cu) {

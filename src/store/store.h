@@ -35,6 +35,9 @@ void store_rollback(store_t *st);
 json_t *store_get(store_t *st, coll_t c, const char *id);      /* new ref or NULL */
 int store_put(store_t *st, coll_t c, json_t *doc);              /* insert or replace */
 int store_delete(store_t *st, coll_t c, const char *id);
+/* One field of a document (a column when the collection indexes it), without reading
+ * the document: a new reference, or NULL when there is no such document. */
+json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field);
 long store_count(store_t *st, coll_t c, const char *field, const char *value);
 
 /* Queries over one collection. */

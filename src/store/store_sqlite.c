@@ -381,6 +381,33 @@ static int field_expr(buf_t *b, coll_t c, const char *field)
     return 0;
 }
 
+json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field)
+{
+    buf_t b = {0};
+    buf_puts(&b, "SELECT ");
+    if (field_expr(&b, c, field)) {
+        buf_free(&b);
+        return NULL;
+    }
+    buf_printf(&b, " FROM %s WHERE id=?", colls[c].table);
+    sqlite3_stmt *s = prep(st, b.p);
+    buf_free(&b);
+    if (!s)
+        return NULL;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    json_t *v = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        switch (sqlite3_column_type(s, 0)) {
+        case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(s, 0)); break;
+        case SQLITE_FLOAT: v = json_real(sqlite3_column_double(s, 0)); break;
+        case SQLITE_NULL: v = json_null(); break;
+        default: v = json_string((const char *)sqlite3_column_text(s, 0)); break;
+        }
+    }
+    done(s);
+    return v;
+}
+
 long store_count(store_t *st, coll_t c, const char *field, const char *value)
 {
     buf_t b = {0};
