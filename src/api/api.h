@@ -72,6 +72,12 @@ void entity_stamp_mod(call_t *c, json_t *doc);
 /* PATCH: copy each present request field named in keys into doc ("" clears a string). */
 void patch_fields(call_t *c, json_t *doc, const char *const *keys);
 
+/* The per-call memo of things read once per request: memo_get gives the value kept
+ * under key (borrowed; JSON null for "known to be missing"), or NULL when nothing is kept
+ * yet; memo_put keeps v (stolen; NULL keeps JSON null) and gives it back borrowed. */
+json_t *memo_get(call_t *c, const char *key);
+json_t *memo_put(call_t *c, const char *key, json_t *v);
+
 /* A document read once per call (memoised); borrowed reference, NULL if missing. */
 json_t *call_get(call_t *c, coll_t coll, const char *id);
 /* The name of an account (memoised per call), read from its column; borrowed, or NULL. */

@@ -96,20 +96,26 @@ void patch_fields(call_t *c, json_t *doc, const char *const *keys)
     }
 }
 
+json_t *memo_get(call_t *c, const char *key) { return c->memo ? json_object_get(c->memo, key) : NULL; }
+
+json_t *memo_put(call_t *c, const char *key, json_t *v)
+{
+    if (!c->memo)
+        c->memo = json_object();
+    json_object_set_new(c->memo, key, v ? v : json_null());
+    return json_object_get(c->memo, key);
+}
+
 json_t *call_get(call_t *c, coll_t coll, const char *id)
 {
     if (!id)
         return NULL;
     char key[64];
     snprintf(key, sizeof key, "%d:%s", (int)coll, id);
-    if (!c->memo)
-        c->memo = json_object();
-    json_t *d = json_object_get(c->memo, key);
-    if (d)
-        return json_is_null(d) ? NULL : d;
-    d = store_get(c->st, coll, id);
-    json_object_set_new(c->memo, key, d ? d : json_null());
-    return d;
+    json_t *d = memo_get(c, key);
+    if (!d)
+        d = memo_put(c, key, store_get(c->st, coll, id));
+    return json_is_null(d) ? NULL : d;
 }
 
 json_t *account_name(call_t *c, const char *account_id)
@@ -118,13 +124,8 @@ json_t *account_name(call_t *c, const char *account_id)
         return NULL;
     char key[64];
     snprintf(key, sizeof key, "name:%s", account_id);
-    if (!c->memo)
-        c->memo = json_object();
-    json_t *v = json_object_get(c->memo, key);
-    if (!v) {
-        v = store_get_field(c->st, C_ACCOUNTS, account_id, "name");
-        json_object_set_new(c->memo, key, v ? v : json_null());
-        v = json_object_get(c->memo, key);
-    }
+    json_t *v = memo_get(c, key);
+    if (!v)
+        v = memo_put(c, key, store_get_field(c->st, C_ACCOUNTS, account_id, "name"));
     return json_is_string(v) ? v : NULL;
 }

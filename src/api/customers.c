@@ -20,24 +20,21 @@ static json_t *breadcrumb(call_t *c, json_t *doc, int depth)
     const char *parent = json_string_value(json_object_get(doc, "parentCustomerId"));
     char key[64];
     snprintf(key, sizeof key, "path:%s", id ? id : "");
-    if (!c->memo)
-        c->memo = json_object();
-    json_t *path = json_object_get(c->memo, key);
+    json_t *path = memo_get(c, key);
     if (path)
         return json_incref(path);
     if (parent && *parent && depth < MAX_TREE_DEPTH) {
         char pkey[64];
         snprintf(pkey, sizeof pkey, "path:%s", parent);
-        json_t *above = json_object_get(c->memo, pkey);
-        path = above ? json_copy(above) : store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth);
+        json_t *above = memo_get(c, pkey);
         if (!above)
-            json_object_set(c->memo, pkey, path), json_decref(path), path = json_copy(path);
+            above = memo_put(c, pkey, store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth));
+        path = json_copy(above);
     } else {
         path = json_array();
     }
     json_array_append_new(path, json_pack("{s:s?,s:O?}", "id", id, "name", json_object_get(doc, "name")));
-    json_object_set(c->memo, key, path);
-    return path;
+    return json_incref(memo_put(c, key, path));
 }
 
 json_t *present_customer(call_t *c, json_t *doc)

@@ -93,22 +93,19 @@ json_t *account_settings(call_t *c, const char *account_id)
 {
     char key[64];
     snprintf(key, sizeof key, "settings-of:%s", account_id ? account_id : "");
-    if (!c->memo)
-        c->memo = json_object();
-    json_t *d = json_object_get(c->memo, key);
-    if (d)
-        return json_is_null(d) ? NULL : d;
-    query_t q = {0};
-    json_t *aid = json_string(account_id ? account_id : "");
-    q.f[q.nf++] = (qfilter_t){"accountId", Q_EQ, aid};
-    q.limit = 1;
-    json_t *rows = NULL;
-    store_list(c->st, C_SETTINGS, &q, &rows, NULL);
-    json_decref(aid);
-    d = json_array_get(rows, 0);
-    json_object_set(c->memo, key, d ? d : json_null());
-    json_decref(rows);
-    return json_object_get(c->memo, key) && !json_is_null(json_object_get(c->memo, key)) ? json_object_get(c->memo, key) : NULL;
+    json_t *d = memo_get(c, key);
+    if (!d) {
+        query_t q = {0};
+        json_t *aid = json_string(account_id ? account_id : "");
+        q.f[q.nf++] = (qfilter_t){"accountId", Q_EQ, aid};
+        q.limit = 1;
+        json_t *rows = NULL;
+        store_list(c->st, C_SETTINGS, &q, &rows, NULL);
+        json_decref(aid);
+        d = memo_put(c, key, json_incref(json_array_get(rows, 0)));
+        json_decref(rows);
+    }
+    return json_is_null(d) ? NULL : d;
 }
 
 static json_t *find_tag(json_t *settings, const char *id)

@@ -50,7 +50,9 @@ static void write_cell(buf_t *b, const field_t *f, json_t *v, unsigned flags)
     buf_free(&t);
 }
 
-static void header(buf_t *b, const type_t *t, unsigned flags)
+/* One line of the type's visible fields: their names (obj NULL: the header), or the
+ * values of obj. */
+static void line(buf_t *b, const type_t *t, json_t *obj, unsigned flags)
 {
     int first = 1, n = schema_nwire(t);
     for (int i = 0; i < n; i++) {
@@ -60,22 +62,10 @@ static void header(buf_t *b, const type_t *t, unsigned flags)
         if (!first)
             buf_putc(b, ',');
         first = 0;
-        csv_cell(b, f->name, strlen(f->name));
-    }
-    buf_puts(b, "\r\n");
-}
-
-static void row(buf_t *b, const type_t *t, json_t *obj, unsigned flags)
-{
-    int first = 1, n = schema_nwire(t);
-    for (int i = 0; i < n; i++) {
-        const field_t *f = schema_wire_field(t, i);
-        if (!visible(f, flags))
-            continue;
-        if (!first)
-            buf_putc(b, ',');
-        first = 0;
-        write_cell(b, f, json_object_get(obj, f->json), flags);
+        if (obj)
+            write_cell(b, f, json_object_get(obj, f->json), flags);
+        else
+            csv_cell(b, f->name, strlen(f->name));
     }
     buf_puts(b, "\r\n");
 }
@@ -89,13 +79,15 @@ void write_csv(buf_t *b, const type_t *t, json_t *obj, unsigned flags)
         if (!strcmp(t->fields[i].name, "Items") && (t->fields[i].flags & F_LIST) && t->fields[i].type->kind == K_OBJECT)
             items = &t->fields[i];
     if (!items) {
-        header(b, t, flags);
-        row(b, t, obj, flags);
+        line(b, t, NULL, flags);
+        line(b, t, obj, flags);
         return;
     }
-    header(b, items->type, flags);
+    line(b, items->type, NULL, flags);
+    json_t *none = json_object(); /* an item that is not an object: a row of empty cells */
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(obj, items->json), i, it)
-        row(b, items->type, json_is_object(it) ? it : NULL, flags);
+        line(b, items->type, json_is_object(it) ? it : none, flags);
+    json_decref(none);
 }
