@@ -356,7 +356,9 @@ int op_set_phone_number_is_fax(call_t *c)
     json_decref(ep);
     if ((rc = store_begin(c->st, 1)))
         return fail_store(c, rc, "endpoint");
-    json_t *cur = store_get(c->st, C_ENDPOINTS, id);
+    json_t *stored = store_get(c->st, C_ENDPOINTS, id);
+    json_t *cur = stored ? json_copy(stored) : NULL; /* documents from the store are read-only */
+    json_decref(stored);
     if (!cur) {
         store_rollback(c->st);
         return fail(c, 404, "NotFound", "Endpoint '%s' not found", id);

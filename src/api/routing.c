@@ -104,7 +104,9 @@ static int apply(store_t *st, json_t *job)
     json_decref(account);
     if (store_begin(st, 1))
         return 0;
-    json_t *cur = store_get(st, C_JOBS, id);
+    json_t *stored = store_get(st, C_JOBS, id);
+    json_t *cur = stored ? json_copy(stored) : NULL; /* documents from the store are read-only */
+    json_decref(stored);
     if (cur && json_integer_value(json_object_get(cur, "seq")) == seq) {
         if (pr == P_OK || pr == P_NONE || pr == P_NOTFOUND) {
             store_delete(st, C_JOBS, id); /* done (or nothing left to route) */

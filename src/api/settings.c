@@ -71,8 +71,11 @@ static int prune_tags(call_t *c, const char *account, json_t *removed)
                 if (!gone)
                     json_array_append(keep, t);
             }
-            json_object_set_new(d, "tagIds", keep);
-            if ((rc = store_put(c->st, colls[k], d)))
+            json_t *nd = json_copy(d); /* documents from the store are read-only */
+            json_object_set_new(nd, "tagIds", keep);
+            rc = store_put(c->st, colls[k], nd);
+            json_decref(nd);
+            if (rc)
                 break;
         }
         json_decref(rows);

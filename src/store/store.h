@@ -31,7 +31,9 @@ int store_commit(store_t *st);
 void store_rollback(store_t *st);
 
 /* Documents.  A document is a DTO object with an "id" key; the store keeps the
- * collection's indexed fields (accountId, parentId, name, ...) in columns. */
+ * collection's indexed fields (accountId, parentId, name, ...) in columns.
+ * Documents that store_get and store_list return may be shared with other requests:
+ * they are read-only.  To change one, change a copy (json_copy) and store_put it. */
 json_t *store_get(store_t *st, coll_t c, const char *id);      /* new ref or NULL */
 int store_put(store_t *st, coll_t c, json_t *doc);              /* insert or replace */
 int store_delete(store_t *st, coll_t c, const char *id);

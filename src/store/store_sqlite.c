@@ -6,7 +6,13 @@
  * with SQLITE_BUSY.  Migrations are numbered; PRAGMA user_version holds the last one
  * applied. */
 #include "store.h"
+#include <jansson.h>
+#if JANSSON_VERSION_HEX < 0x020d00
+#error "jansson 2.13 or newer is needed: parsed documents are shared read-only between threads, and older versions mark values while encoding them"
+#endif
 #include <sqlite3.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -170,11 +176,71 @@ static int migrate(store_t *st, char *err, size_t errsz)
     return 0;
 }
 
+/* ---- parsed documents, shared between requests ----
+ * Parsing a stored document was the largest cost of a read.  A parsed document is kept
+ * by collection and id together with a keyed hash (SipHash, random key) and the length
+ * of the text it came from: a row whose text changed in any way is parsed anew, so
+ * nothing stale is ever served, and the hash cannot be steered by a client.  Documents
+ * are shared, hence read-only for every caller (store.h).  The table is fixed in size. */
+enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
+typedef struct {
+    coll_t coll;
+    char id[DOC_ID_MAX];
+    uint64_t hash;
+    size_t len;
+    json_t *doc;
+} dslot_t;
+static dslot_t dslots[DOC_SLOTS];
+static pthread_mutex_t dlocks[DOC_STRIPES];
+static unsigned char dkey[crypto_shorthash_KEYBYTES];
+
+static json_t *doc_shared(sqlite3_stmt *s, int col, coll_t c, const char *id)
+{
+    const char *txt = (const char *)sqlite3_column_text(s, col);
+    if (!txt || !id)
+        return NULL;
+    size_t len = (size_t)sqlite3_column_bytes(s, col), idlen = strlen(id);
+    if (idlen >= DOC_ID_MAX)
+        return json_loadb(txt, len, 0, NULL);
+    uint64_t h, slot_h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)txt, len, dkey);
+    crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
+    size_t slot = (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
+    dslot_t *e = &dslots[slot];
+    pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
+    json_t *doc = NULL;
+    pthread_mutex_lock(mu);
+    if (e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id))
+        doc = json_incref(e->doc);
+    pthread_mutex_unlock(mu);
+    if (doc)
+        return doc;
+    doc = json_loadb(txt, len, 0, NULL);
+    if (!doc)
+        return NULL;
+    pthread_mutex_lock(mu);
+    json_t *old = e->doc;
+    e->coll = c;
+    memcpy(e->id, id, idlen + 1);
+    e->hash = h;
+    e->len = len;
+    e->doc = json_incref(doc);
+    pthread_mutex_unlock(mu);
+    json_decref(old);
+    return doc;
+}
+
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 
 /* Memory statistics make every SQLite allocation take one process-wide mutex: with a
  * connection per thread that lock was a tenth of a read's time. */
-static void configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static void configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    randombytes_buf(dkey, sizeof dkey);
+    for (int i = 0; i < DOC_STRIPES; i++)
+        pthread_mutex_init(&dlocks[i], NULL);
+}
 
 store_t *store_open(const char *path, char *err, size_t errsz)
 {
@@ -290,11 +356,12 @@ static json_t *doc_of(sqlite3_stmt *s, int col)
     return txt ? json_loads(txt, 0, NULL) : NULL;
 }
 
+
 json_t *store_get(store_t *st, coll_t c, const char *id)
 {
     sqlite3_stmt *s = st->get[c];
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    json_t *doc = sqlite3_step(s) == SQLITE_ROW ? doc_of(s, 0) : NULL;
+    json_t *doc = sqlite3_step(s) == SQLITE_ROW ? doc_shared(s, 0, c, id) : NULL;
     sqlite3_reset(s);
     return doc;
 }
@@ -510,7 +577,7 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
         done(s);
         b.len = 0;
     }
-    buf_printf(&b, "SELECT doc FROM %s%s ORDER BY ", colls[c].table, w.p);
+    buf_printf(&b, "SELECT doc, id FROM %s%s ORDER BY ", colls[c].table, w.p);
     if (field_expr(&b, c, q->sort ? q->sort : colls[c].sort)) {
         buf_free(&w);
         buf_free(&b);
@@ -525,7 +592,7 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
         json_t *arr = json_array();
         int r;
         while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-            json_t *d = doc_of(s, 0);
+            json_t *d = doc_shared(s, 0, c, (const char *)sqlite3_column_text(s, 1));
             if (d)
                 json_array_append_new(arr, d);
         }
