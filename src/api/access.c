@@ -4,6 +4,7 @@
  *   Customer: the customers in its customerIds and their descendants.
  * Outside reach is 403; a missing resource is 404 (checked first). */
 #include "api.h"
+#include <ctype.h>
 #include <string.h>
 
 static int in_list(json_t *list, const char *id)
@@ -49,29 +50,20 @@ int can_reach_customer(call_t *c, json_t *customer)
     return 0;
 }
 
-int reach_account(call_t *c, const char *id, json_t **out)
+int reach(call_t *c, coll_t coll, const char *id, const char *noun, int (*can)(call_t *, json_t *), json_t **out)
 {
-    json_t *a = call_get(c, C_ACCOUNTS, id);
-    if (!a)
-        return fail(c, 404, "NotFound", "Account '%s' not found", id ? id : "");
-    if (!can_reach_account(c, a))
-        return fail(c, 403, "Forbidden", "You do not have access to account '%s'", id);
+    json_t *d = call_get(c, coll, id);
+    if (!d)
+        return fail(c, 404, "NotFound", "%c%s '%s' not found", toupper((unsigned char)noun[0]), noun + 1, id ? id : "");
+    if (!can(c, d))
+        return fail(c, 403, "Forbidden", "You do not have access to %s '%s'", noun, id);
     if (out)
-        *out = a;
+        *out = d;
     return 0;
 }
 
-int reach_customer(call_t *c, const char *id, json_t **out)
-{
-    json_t *cu = call_get(c, C_CUSTOMERS, id);
-    if (!cu)
-        return fail(c, 404, "NotFound", "Customer '%s' not found", id ? id : "");
-    if (!can_reach_customer(c, cu))
-        return fail(c, 403, "Forbidden", "You do not have access to customer '%s'", id);
-    if (out)
-        *out = cu;
-    return 0;
-}
+int reach_account(call_t *c, const char *id, json_t **out) { return reach(c, C_ACCOUNTS, id, "account", can_reach_account, out); }
+int reach_customer(call_t *c, const char *id, json_t **out) { return reach(c, C_CUSTOMERS, id, "customer", can_reach_customer, out); }
 
 json_t *reach_account_ids(call_t *c)
 {

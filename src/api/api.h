@@ -83,7 +83,9 @@ json_t *call_get(call_t *c, coll_t coll, const char *id);
 /* The name of an account (memoised per call), read from its column; borrowed, or NULL. */
 json_t *account_name(call_t *c, const char *account_id);
 
-/* Reach (access.c): 0 when the caller may act on the thing, else fail()s 403/404 and -1. */
+/* Reach (access.c): 0 when the caller may act on the thing, else fail()s 403/404 and -1.
+ * reach() is the one mechanism: the document (404 when missing), then can() (403). */
+int reach(call_t *c, coll_t coll, const char *id, const char *noun, int (*can)(call_t *, json_t *), json_t **out);
 int reach_account(call_t *c, const char *account_id, json_t **account_out);
 int reach_customer(call_t *c, const char *customer_id, json_t **customer_out);
 int can_reach_account(call_t *c, json_t *account);

@@ -44,14 +44,7 @@ int can_reach_endpoint(call_t *c, json_t *ep)
 
 int reach_endpoint(call_t *c, const char *id, json_t **out)
 {
-    json_t *ep = call_get(c, C_ENDPOINTS, id);
-    if (!ep)
-        return fail(c, 404, "NotFound", "Endpoint '%s' not found", id ? id : "");
-    if (!can_reach_endpoint(c, ep))
-        return fail(c, 403, "Forbidden", "You do not have access to endpoint '%s'", id);
-    if (out)
-        *out = ep;
-    return 0;
+    return reach(c, C_ENDPOINTS, id, "endpoint", can_reach_endpoint, out);
 }
 
 int op_list_endpoints(call_t *c)

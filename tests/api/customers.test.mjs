@@ -4,7 +4,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, makeWorld, HEX24, ISO_MS, randomHex24, u, expectStatus, expectError,
-  expectForbidden, expectNotFound, expectNoContent, assertNoNulls, describeRes,
+  expectForbidden, expectNotFound, expectNoContent, assertNoNulls, describeRes, RULE,
 } from './harness.mjs';
 
 let srv, w;
@@ -16,13 +16,6 @@ const getC = (id, as = w.sa) => srv.ok('GET', `/customers/${id}`, { as });
 const patchC = (id, body, as = w.sa) => srv.req('PATCH', `/customers/${id}`, { as, body });
 const crumbs = (c) => c.breadcrumb.map((b) => b.id);
 
-const RULE = {
-  id: 'rule-1', name: 'Business hours', priority: 1, state: 'Open', source: 'src', condition: 'cond',
-  simpleRuleType: 'Time', customerState: 'Open', flowId: 'flow-1', isAllDay: false,
-  startDate: '2026-01-05', startTime: '09:00', endTime: '17:30', bySetPosition: [1], byMonth: [1, 2],
-  byWeekNo: [2], byYearDay: [5], byMonthDay: [5], byDay: [{ offset: 0, dayOfWeek: 'Monday' }], byHour: [9],
-  byMinute: [0], interval: 1, count: 10, untilDate: '2027-01-01', frequency: 'Weekly',
-};
 const SCHEDULE = { timeZoneId: 'America/New_York', inherit: false, forceClosed: false, rules: [RULE], defaultState: 'Closed' };
 
 describe('NewCustomer', () => {

@@ -480,3 +480,12 @@ export function rawTcp(port, bytes, timeoutMs = 5000) {
     } else s.write(bytes);
   });
 }
+
+/** A scheduling rule with every field set (for shape and round-trip tests). */
+export const RULE = {
+  id: 'rule-1', name: 'Business hours', priority: 1, state: 'Open', source: 'src', condition: 'cond',
+  simpleRuleType: 'Time', customerState: 'Open', flowId: 'flow-1', isAllDay: false,
+  startDate: '2026-01-05', startTime: '09:00', endTime: '17:30', bySetPosition: [1], byMonth: [1, 2],
+  byWeekNo: [2], byYearDay: [5], byMonthDay: [5], byDay: [{ offset: 0, dayOfWeek: 'Monday' }], byHour: [9],
+  byMinute: [0], interval: 1, count: 10, untilDate: '2027-01-01', frequency: 'Weekly',
+};

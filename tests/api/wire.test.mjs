@@ -11,19 +11,12 @@ import http from 'node:http';
 import path from 'node:path';
 import {
   startServer, makeWorld, REPO, readSeed, camel, randomHex24, expectStatus, describeRes,
-  PATCH_ACCOUNT_SEED, PATCH_CUSTOMER_SEED, STAGING_SEED, seedResponseJson, seedRequestJson,
+  PATCH_ACCOUNT_SEED, PATCH_CUSTOMER_SEED, STAGING_SEED, seedResponseJson, seedRequestJson, RULE,
 } from './harness.mjs';
 
 let srv, w, acct, cust, tag;
 const SA = () => ({ ...w.sa, basic: true });
 
-const RULE = {
-  id: 'rule-1', name: 'Business hours', priority: 1, state: 'Open', source: 'src', condition: 'cond',
-  simpleRuleType: 'Time', customerState: 'Open', flowId: 'flow-1', isAllDay: false,
-  startDate: '2026-01-05', startTime: '09:00', endTime: '17:30', bySetPosition: [1], byMonth: [1, 2],
-  byWeekNo: [2], byYearDay: [5], byMonthDay: [5], byDay: [{ offset: 0, dayOfWeek: 'Monday' }], byHour: [9],
-  byMinute: [0], interval: 1, count: 10, untilDate: '2027-01-01', frequency: 'Weekly',
-};
 const ITEM = { baseCost: 1.5, rawUnitMultiplier: 2, unitCost: 0.25, allowance: 3 };
 const BILLING = Object.fromEntries(['base', 'localNumbers', 'tollFreeNumbers', 'inboundVoiceCalls', 'outboundVoiceCalls',
   'inboundFaxes', 'outboundFaxes', 'inboundSmsMessages', 'outboundSmsMessages', 'aiInsights', 'aiLiveMinutes', 'aiMessages']
