@@ -35,26 +35,22 @@ json_t *present_user(call_t *c, json_t *doc)
 
 /* The target user is within a Manager's reach: not an administrator, and every one of
  * its accounts is one the Manager reaches. */
-static int reach_user(call_t *c, const char *id, json_t **out)
+static int can_reach_user(call_t *c, json_t *u)
 {
-    json_t *u = call_get(c, C_USERS, id);
-    if (!u)
-        return fail(c, 404, "NotFound", "User '%s' not found", id ? id : "");
-    if (!(c->who->roles & ROLE_SA)) {
-        if (in_list(json_object_get(u, "roles"), "SystemAdministrator"))
-            return fail(c, 403, "Forbidden", "You do not have access to user '%s'", id);
-        json_t *reach = reach_account_ids(c);
-        size_t i;
-        json_t *v;
-        int ok = json_array_size(json_object_get(u, "accountIds")) > 0;
-        json_array_foreach(json_object_get(u, "accountIds"), i, v) if (!in_list(reach, json_string_value(v))) ok = 0;
-        json_decref(reach);
-        if (!ok)
-            return fail(c, 403, "Forbidden", "You do not have access to user '%s'", id);
-    }
-    *out = u;
-    return 0;
+    if (c->who->roles & ROLE_SA)
+        return 1;
+    if (in_list(json_object_get(u, "roles"), "SystemAdministrator"))
+        return 0;
+    json_t *reach = reach_account_ids(c);
+    size_t i;
+    json_t *v;
+    int ok = json_array_size(json_object_get(u, "accountIds")) > 0;
+    json_array_foreach(json_object_get(u, "accountIds"), i, v) if (!in_list(reach, json_string_value(v))) ok = 0;
+    json_decref(reach);
+    return ok;
 }
+
+static int reach_user(call_t *c, const char *id, json_t **out) { return reach(c, C_USERS, id, "user", can_reach_user, out); }
 
 static int check_roles(call_t *c, json_t *roles)
 {
