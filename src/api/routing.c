@@ -19,6 +19,7 @@
 #include "../util/ids.h"
 
 routing_config_t routing_config = {200, 500, 60000, 60000};
+routing_carrier_t routing_carrier = {provider_update, provider_find};
 
 json_t *present_endpoint(call_t *c, json_t *doc);
 int purchase_complete(store_t *st, json_t *purchase, const char *pn_sid, json_t **endpoint);
@@ -28,6 +29,7 @@ static pthread_t worker;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static atomic_int running;
+static atomic_int stopping; /* routing_stop was called: a pass leaves the rest queued */
 static int woken;
 
 static long long next_seq(void)
@@ -98,7 +100,7 @@ static int apply(store_t *st, json_t *job)
     char voice[512], sms[512];
     provider_webhooks(json_is_true(json_object_get(job, "staging")), voice, sms);
     perr_t e = {0};
-    presult_t pr = *voice ? provider_update(&who, json_string_value(json_object_get(job, "phoneNumberSid")), voice, sms,
+    presult_t pr = *voice ? routing_carrier.update(&who, json_string_value(json_object_get(job, "phoneNumberSid")), voice, sms,
                                             -1, &e)
                           : P_OK; /* no webhook base configured: nothing to point at */
     json_decref(account);
@@ -136,7 +138,7 @@ static void reconcile(store_t *st, json_t *p)
     creds_of(st, p, &who, &account);
     pnumber_t pn = {0};
     perr_t e = {0};
-    presult_t pr = provider_find(&who, json_string_value(json_object_get(p, "phoneNumber")), &pn, &e);
+    presult_t pr = routing_carrier.find(&who, json_string_value(json_object_get(p, "phoneNumber")), &pn, &e);
     json_decref(account);
     if (pr != P_OK && pr != P_NOTFOUND)
         return; /* still cannot tell: try again later */
@@ -180,6 +182,27 @@ static int due(store_t *st, coll_t coll, const char *field, long long until, jso
     return rc;
 }
 
+int routing_run_once(store_t *st)
+{
+    int busy = 0;
+    json_t *rows = NULL;
+    size_t i;
+    json_t *d;
+    if (!due(st, C_JOBS, "nextAtMs", now_ms(), &rows))
+        json_array_foreach(rows, i, d)
+        {
+            if (atomic_load(&stopping))
+                break; /* the rest stay queued */
+            busy |= apply(st, d);
+        }
+    json_decref(rows);
+    rows = NULL;
+    if (!due(st, C_PURCHASES, "createdMs", now_ms() - routing_config.reconcile_after_ms, &rows))
+        json_array_foreach(rows, i, d) if (!atomic_load(&stopping)) reconcile(st, d);
+    json_decref(rows);
+    return busy;
+}
+
 static void *work(void *arg)
 {
     (void)arg;
@@ -191,23 +214,7 @@ static void *work(void *arg)
             break;
         }
         pthread_mutex_unlock(&mu);
-        int busy = 0;
-        json_t *rows = NULL;
-        size_t i;
-        json_t *d;
-        if (!due(st, C_JOBS, "nextAtMs", now_ms(), &rows))
-            json_array_foreach(rows, i, d)
-            {
-                if (!atomic_load(&running))
-                    break; /* stopping: the rest stay queued */
-                busy |= apply(st, d);
-            }
-        json_decref(rows);
-        rows = NULL;
-        if (!due(st, C_PURCHASES, "createdMs", now_ms() - routing_config.reconcile_after_ms, &rows))
-            json_array_foreach(rows, i, d) if (atomic_load(&running)) reconcile(st, d);
-        json_decref(rows);
-        if (busy)
+        if (routing_run_once(st))
             continue;
         pthread_mutex_lock(&mu);
         if (running && !woken) {
@@ -227,6 +234,7 @@ static void *work(void *arg)
 int routing_start(void)
 {
     running = 1;
+    stopping = 0;
     return pthread_create(&worker, NULL, work, NULL);
 }
 
@@ -234,6 +242,7 @@ void routing_stop(void)
 {
     pthread_mutex_lock(&mu);
     running = 0;
+    stopping = 1;
     pthread_cond_signal(&cv);
     pthread_mutex_unlock(&mu);
     pthread_join(worker, NULL);
