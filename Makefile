@@ -6,7 +6,7 @@
 CC      ?= cc
 # jemalloc: the request path allocates many small jansson nodes from several threads;
 # it measured 27% more GET /customers/{id} per second than glibc's allocator here.
-PKGS    := libmicrohttpd jansson sqlite3 libsodium jemalloc libcurl libxml-2.0
+PKGS    := libmicrohttpd jansson sqlite3 libsodium jemalloc libcurl libxml-2.0 libpq
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
@@ -63,7 +63,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= jsv json xml form e164
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl
+FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl libpq
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LDLIBS  := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lpthread -lm

@@ -130,11 +130,11 @@ static void hash16(unsigned char out[16], const char *s)
 
 /* A hit needs the same header, unexpired, and no committed change to any user since
  * the entry was made (a password change, a new role, a deletion all bump the version).
- * Called with cache_mu held. */
-static json_t *cache_hit(centry_t *e, const unsigned char key[16])
+ * version is the users' version now (read from the store before the lock: with several
+ * servers it lives in the database).  Called with cache_mu held. */
+static json_t *cache_hit(centry_t *e, const unsigned char key[16], unsigned long version)
 {
-    if (e->user && sodium_memcmp(e->key, key, 16) == 0 && e->expires > time(NULL) &&
-        e->version == store_users_version())
+    if (e->user && sodium_memcmp(e->key, key, 16) == 0 && e->expires > time(NULL) && e->version == version)
         return json_incref(e->user);
     return NULL;
 }
@@ -143,12 +143,12 @@ static centry_t *slot_of(const unsigned char key[16]) { return &cache[(key[0] | 
 
 /* Look the header up; on a miss, become its verifier, or wait while another thread
  * verifies the same header (so a burst of first requests costs one argon2 run). */
-static json_t *cache_claim(const unsigned char key[16], int *verifier)
+static json_t *cache_claim(const unsigned char key[16], unsigned long version, int *verifier)
 {
     centry_t *e = slot_of(key);
     json_t *user;
     pthread_mutex_lock(&cache_mu);
-    while (!(user = cache_hit(e, key)) && e->verifying && !sodium_memcmp(e->vkey, key, 16))
+    while (!(user = cache_hit(e, key, version)) && e->verifying && !sodium_memcmp(e->vkey, key, 16))
         pthread_cond_wait(&cache_cv, &cache_mu);
     *verifier = !user && !e->verifying;
     if (*verifier) {
@@ -183,12 +183,12 @@ static int basic(store_t *st, const char *b64, const char *header, principal_t *
     unsigned char key[16];
     hash16(key, header);
     int verifier = 0;
-    json_t *cached = cache_claim(key, &verifier);
+    unsigned long version = store_users_version(st); /* before reading the user: see cache_hit */
+    json_t *cached = cache_claim(key, version, &verifier);
     if (cached) {
         principal_set(p, cached);
         return AUTH_OK;
     }
-    unsigned long version = store_users_version(); /* before reading: see cache_hit */
     unsigned char raw[1024];
     size_t n;
     json_t *user = NULL;

@@ -2,6 +2,9 @@
  * through st->ops, keeping what is the same for every back end: the failure of the last
  * call (store_errcode). */
 #include "store_backend.h"
+#include <pthread.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,12 +14,10 @@ static const struct {
     const char *prefix;
     const struct store_ops *ops;
 } backends[] = {
-    {"postgresql://", NULL}, /* PostgreSQL: a later change */
-    {"postgres://", NULL},
+    {"postgresql://", &store_pg_ops},
+    {"postgres://", &store_pg_ops},
     {"", &store_sqlite_ops},
 };
-
-static const struct store_ops *process_ops = &store_sqlite_ops; /* for store_users_version */
 
 store_t *store_open(const char *path, char *err, size_t errsz)
 {
@@ -28,10 +29,7 @@ store_t *store_open(const char *path, char *err, size_t errsz)
                      (int)strcspn(backends[i].prefix, ":"), backends[i].prefix);
             return NULL;
         }
-        store_t *st = backends[i].ops->open(path, err, errsz);
-        if (st)
-            process_ops = st->ops;
-        return st;
+        return backends[i].ops->open(path, err, errsz);
     }
     snprintf(err, errsz, "cannot open %s: no back end for it", path);
     return NULL;
@@ -58,7 +56,7 @@ int store_begin(store_t *st, int write) { return note(st, st->ops->begin(st, wri
 int store_commit(store_t *st) { return note(st, st->ops->commit(st)); }
 void store_rollback(store_t *st) { st->ops->rollback(st); }
 
-unsigned long store_users_version(void) { return process_ops->users_version(); }
+unsigned long store_users_version(store_t *st) { return st->ops->users_version(st); }
 
 json_t *store_get(store_t *st, coll_t c, const char *id)
 {
@@ -161,4 +159,66 @@ int store_session_delete(store_t *st, const char *sid) { return note(st, st->ops
 int store_session_delete_user(store_t *st, const char *user_id)
 {
     return note(st, st->ops->session_delete_user(st, user_id));
+}
+
+/* ---- parsed documents, shared between requests ----
+ * Keyed by collection and id together with a keyed hash (SipHash, random key) and the
+ * length of the text a document came from: a row whose text changed in any way is
+ * parsed anew, so nothing stale is ever served, and the hash cannot be steered by a
+ * client.  Documents are shared, hence read-only for every caller (store.h).  The table
+ * is fixed in size. */
+enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
+typedef struct {
+    coll_t coll;
+    char id[DOC_ID_MAX];
+    uint64_t hash;
+    size_t len;
+    json_t *doc;
+} dslot_t;
+static dslot_t dslots[DOC_SLOTS];
+static pthread_mutex_t dlocks[DOC_STRIPES];
+static unsigned char dkey[crypto_shorthash_KEYBYTES];
+static pthread_once_t dkey_once = PTHREAD_ONCE_INIT;
+
+static void doc_init(void)
+{
+    randombytes_buf(dkey, sizeof dkey);
+    for (int i = 0; i < DOC_STRIPES; i++)
+        pthread_mutex_init(&dlocks[i], NULL);
+}
+
+json_t *store_doc_shared(coll_t c, const char *id, const char *txt, size_t len)
+{
+    if (!txt || !id)
+        return NULL;
+    pthread_once(&dkey_once, doc_init);
+    size_t idlen = strlen(id);
+    if (idlen >= DOC_ID_MAX)
+        return json_loadb(txt, len, 0, NULL);
+    uint64_t h, slot_h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)txt, len, dkey);
+    crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
+    size_t slot = (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
+    dslot_t *e = &dslots[slot];
+    pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
+    json_t *doc = NULL;
+    pthread_mutex_lock(mu);
+    if (e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id))
+        doc = json_incref(e->doc);
+    pthread_mutex_unlock(mu);
+    if (doc)
+        return doc;
+    doc = json_loadb(txt, len, 0, NULL);
+    if (!doc)
+        return NULL;
+    pthread_mutex_lock(mu);
+    json_t *old = e->doc;
+    e->coll = c;
+    memcpy(e->id, id, idlen + 1);
+    e->hash = h;
+    e->len = len;
+    e->doc = json_incref(doc);
+    pthread_mutex_unlock(mu);
+    json_decref(old);
+    return doc;
 }

@@ -2,7 +2,7 @@
  * columns, transactions, users' credentials and sessions.  It knows nothing of HTTP or
  * formats.  One store_t is one connection; use it from one thread at a time.
  * These functions (store.c) forward to a back end's table of primitives
- * (store_backend.h): SQLite (store_sqlite.c); store_fault.c wraps any store to fail on
+ * (store_backend.h): SQLite (store_sqlite.c) and PostgreSQL (store_pg.c); store_fault.c wraps any store to fail on
  * purpose, for tests.
  *
  * Failures.  A call fails with ST_BUSY (try again) or ST_ERROR; ST_NOTFOUND and
@@ -25,8 +25,8 @@ enum { ST_OK = 0, ST_NOTFOUND = 1, ST_CONFLICT = 2, ST_BUSY = 3, ST_ERROR = 4 };
 
 typedef struct store store_t;
 
-/* Open (creating and migrating as needed).  The path chooses the back end: a file name
- * is SQLite.  NULL with a message in err on failure. */
+/* Open (creating and migrating as needed).  The path chooses the back end: a
+ * postgresql:// (or postgres://) URL is PostgreSQL, a file name is SQLite.  NULL with a message in err on failure. */
 store_t *store_open(const char *path, char *err, size_t errsz);
 void store_close(store_t *st);
 const char *store_errmsg(store_t *st);
@@ -37,8 +37,10 @@ int store_errcode(store_t *st);
 
 int store_begin(store_t *st, int write); /* write: BEGIN IMMEDIATE */
 /* Grows after every committed change to users (documents, passwords); caches of users
- * compare it.  One back end per process: the one the last store_open chose. */
-unsigned long store_users_version(void);
+ * compare it.  Where it lives is the back end's: SQLite keeps it in the process (one
+ * process owns the file), PostgreSQL in the database (every server sees a change at
+ * once).  Read it before reading the users it stands for. */
+unsigned long store_users_version(store_t *st);
 /* ST_OK, or the failure; either way the transaction is over (rolled back on failure). */
 int store_commit(store_t *st);
 void store_rollback(store_t *st);

@@ -33,7 +33,7 @@ struct store_ops {
     json_t *(*user_by_email)(store_t *st, const char *email, char **hash, int *rc);
     char *(*user_hash)(store_t *st, const char *user_id, int *rc);
     int (*set_password)(store_t *st, const char *user_id, const char *hash);
-    unsigned long (*users_version)(void);
+    unsigned long (*users_version)(store_t *st); /* STORE_VERSION_UNKNOWN when it cannot tell */
 
     int (*session_put)(store_t *st, const char *sid, const char *user_id, long long expires_ms);
     char *(*session_user)(store_t *st, const char *sid, int *rc);
@@ -47,6 +47,15 @@ struct store {
     int last; /* the failure of the last call (ST_BUSY, ST_ERROR) or ST_OK */
 };
 
-extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_sqlite_ops, store_pg_ops;
+
+/* A version no real one equals: a cache comparing it misses, which is safe. */
+#define STORE_VERSION_UNKNOWN (~0UL)
+
+/* The parsed document for the stored text txt of id in collection c, shared between
+ * requests (read-only): parsing is a read's largest cost, so a parsed document is kept by
+ * collection and id with a keyed hash and the length of its text, and a row whose text
+ * changed in any way is parsed anew.  NULL when the text does not parse. */
+json_t *store_doc_shared(coll_t c, const char *id, const char *txt, size_t len);
 
 #endif

@@ -163,7 +163,7 @@ static int f_set_password(store_t *st, const char *user_id, const char *hash)
     return fails(st) ? ST_ERROR : store_set_password(inner(st), user_id, hash);
 }
 
-static unsigned long f_users_version(void) { return store_users_version(); }
+static unsigned long f_users_version(store_t *st) { return store_users_version(inner(st)); }
 
 static int f_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms)
 {

@@ -177,58 +177,11 @@ static int migrate(sq_t *st, char *err, size_t errsz)
     return 0;
 }
 
-/* ---- parsed documents, shared between requests ----
- * Parsing a stored document was the largest cost of a read.  A parsed document is kept
- * by collection and id together with a keyed hash (SipHash, random key) and the length
- * of the text it came from: a row whose text changed in any way is parsed anew, so
- * nothing stale is ever served, and the hash cannot be steered by a client.  Documents
- * are shared, hence read-only for every caller (store.h).  The table is fixed in size. */
-enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
-typedef struct {
-    coll_t coll;
-    char id[DOC_ID_MAX];
-    uint64_t hash;
-    size_t len;
-    json_t *doc;
-} dslot_t;
-static dslot_t dslots[DOC_SLOTS];
-static pthread_mutex_t dlocks[DOC_STRIPES];
-static unsigned char dkey[crypto_shorthash_KEYBYTES];
-
-static json_t *doc_shared(sqlite3_stmt *s, int col, coll_t c, const char *id)
+/* The document in column col, parsed once and shared (store_doc_shared). */
+static json_t *sq_doc(sqlite3_stmt *s, int col, coll_t c, const char *id)
 {
     const char *txt = (const char *)sqlite3_column_text(s, col);
-    if (!txt || !id)
-        return NULL;
-    size_t len = (size_t)sqlite3_column_bytes(s, col), idlen = strlen(id);
-    if (idlen >= DOC_ID_MAX)
-        return json_loadb(txt, len, 0, NULL);
-    uint64_t h, slot_h;
-    crypto_shorthash((unsigned char *)&h, (const unsigned char *)txt, len, dkey);
-    crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
-    size_t slot = (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
-    dslot_t *e = &dslots[slot];
-    pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
-    json_t *doc = NULL;
-    pthread_mutex_lock(mu);
-    if (e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id))
-        doc = json_incref(e->doc);
-    pthread_mutex_unlock(mu);
-    if (doc)
-        return doc;
-    doc = json_loadb(txt, len, 0, NULL);
-    if (!doc)
-        return NULL;
-    pthread_mutex_lock(mu);
-    json_t *old = e->doc;
-    e->coll = c;
-    memcpy(e->id, id, idlen + 1);
-    e->hash = h;
-    e->len = len;
-    e->doc = json_incref(doc);
-    pthread_mutex_unlock(mu);
-    json_decref(old);
-    return doc;
+    return txt ? store_doc_shared(c, id, txt, (size_t)sqlite3_column_bytes(s, col)) : NULL;
 }
 
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
@@ -238,9 +191,6 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static void configure(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    randombytes_buf(dkey, sizeof dkey);
-    for (int i = 0; i < DOC_STRIPES; i++)
-        pthread_mutex_init(&dlocks[i], NULL);
 }
 
 static void sq_close(store_t *base);
@@ -301,7 +251,7 @@ static void sq_close(store_t *base)
     free(st);
 }
 
-static unsigned long sq_users_version(void) { return atomic_load(&users_version); }
+static unsigned long sq_users_version(store_t *base) { return atomic_load(&users_version); }
 
 /* Outside an explicit transaction a write commits at once. */
 static void users_written(sq_t *st)
@@ -371,7 +321,7 @@ static json_t *sq_get(store_t *base, coll_t c, const char *id, int *rc)
     sqlite3_stmt *s = st->get[c];
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     int r = sqlite3_step(s);
-    json_t *doc = r == SQLITE_ROW ? doc_shared(s, 0, c, id) : NULL;
+    json_t *doc = r == SQLITE_ROW ? sq_doc(s, 0, c, id) : NULL;
     *rc = r == SQLITE_ROW && !doc ? ST_ERROR : one_row(r); /* a row that does not parse is a failure */
     sqlite3_reset(s);
     return doc;
@@ -621,7 +571,7 @@ static int sq_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
         json_t *arr = json_array();
         int r;
         while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-            json_t *d = doc_shared(s, 0, c, (const char *)sqlite3_column_text(s, 1));
+            json_t *d = sq_doc(s, 0, c, (const char *)sqlite3_column_text(s, 1));
             if (d)
                 json_array_append_new(arr, d);
         }

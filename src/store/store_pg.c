@@ -1,0 +1,789 @@
+/* store_pg.c — the PostgreSQL back end of store.h (libpq), for several servers on one
+ * database.
+ *
+ * The contract in database terms (see store.h for what each primitive does):
+ * - Documents are JSONB beside their indexed columns; every tenant table carries
+ *   root_id, the id of the tenant's top account, so the tables can be distributed by
+ *   tenant (Citus) without changing a query.  users, sessions and idempotency are global.
+ * - Writers are serialized: every write transaction takes one transaction-scoped
+ *   advisory lock (pg_advisory_xact_lock) before its first statement, on every server,
+ *   and runs at READ COMMITTED, so each of its statements sees every write committed
+ *   before it — the single-writer model of SQLite's BEGIN IMMEDIATE, across servers.
+ *   That keeps every read-then-write rule (the phone-number cap, the parent-cycle check,
+ *   unique numbers and e-mails) whole.  Reads never wait for it: a read transaction is
+ *   one REPEATABLE READ snapshot.
+ * - The users' version lives in the database (evovoiced_meta, bumped by a trigger in the
+ *   transaction that changes users), so a password changed through one server is seen
+ *   by every server's credential cache on its next request.
+ * - Migrations run under a session advisory lock, one server at a time; a database whose
+ *   schema is newer than this program is refused.
+ * - One connection per store_t (per worker thread).  A lost connection is answered
+ *   ST_BUSY (503 upstream) and re-made on a later call, backing off from 100 ms to 5 s;
+ *   connect_timeout and tcp_user_timeout bound how long a dead server can hold a call. */
+#include "store_backend.h"
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../util/buf.h"
+#include "../util/ids.h"
+
+enum { STMT_CACHE = 128, MAX_PARAMS = 24, WRITE_LOCK = 7260401, MIGRATE_LOCK = 7260402 };
+
+typedef struct pg_store {
+    struct store base;
+    PGconn *conn;
+    int in_txn;
+    long long retry_at;   /* when a lost connection may be tried again (ms) */
+    int backoff_ms;
+    struct {
+        char *sql;
+        char name[8];
+    } cache[STMT_CACHE]; /* statements prepared on this connection, by SQL text */
+    int ncached;
+    char err[512];
+} pg_t;
+
+/* A collection: its table, the document fields kept in columns, and how its root_id
+ * (the tenant) is found. */
+typedef enum { ROOT_NONE, ROOT_SELF, ROOT_OF_ACCOUNT } root_t;
+typedef struct {
+    const char *table;
+    const char *fields[5];
+    const char *cols[5];
+    const char *types[5];  /* SQL type of each column: "text" or "bigint" */
+    const char *unique[2]; /* columns other than id that are unique (of fields) */
+    root_t root;
+    const char *account;   /* ROOT_OF_ACCOUNT: the field holding the account id */
+    const char *sort;
+} coll_def_t;
+
+static const coll_def_t colls[C__COUNT] = {
+    [C_ACCOUNTS] = {"accounts", {"parentAccountId", "name"}, {"parent_id", "name"}, {"text", "text"}, {0}, ROOT_SELF,
+                    NULL, "name"},
+    [C_CUSTOMERS] = {"customers", {"accountId", "parentCustomerId", "name"}, {"account_id", "parent_id", "name"},
+                     {"text", "text", "text"}, {0}, ROOT_OF_ACCOUNT, "accountId", "name"},
+    [C_ENDPOINTS] = {"endpoints", {"accountId", "customerId", "phoneNumber", "displayName", "type"},
+                     {"account_id", "customer_id", "phone_number", "display_name", "type"},
+                     {"text", "text", "text", "text", "text"}, {"phone_number"}, ROOT_OF_ACCOUNT, "accountId",
+                     "displayName"},
+    [C_USERS] = {"users", {"emailAddress"}, {"email"}, {"text"}, {"email"}, ROOT_NONE, NULL, "emailAddress"},
+    [C_SETTINGS] = {"settings", {"accountId"}, {"account_id"}, {"text"}, {"account_id"}, ROOT_OF_ACCOUNT, "accountId",
+                    "accountId"},
+    [C_PURCHASES] = {"purchases", {"accountId", "phoneNumber"}, {"account_id", "phone_number"}, {"text", "text"},
+                     {"phone_number"}, ROOT_OF_ACCOUNT, "accountId", "phoneNumber"},
+    [C_IDEMPOTENCY] = {"idempotency", {"createdMs"}, {"created_ms"}, {"bigint"}, {0}, ROOT_NONE, NULL, "createdMs"},
+    [C_JOBS] = {"routing_jobs", {"nextAtMs", "seq"}, {"next_at", "seq"}, {"bigint", "bigint"}, {0}, ROOT_OF_ACCOUNT,
+                "accountId", "seq"},
+};
+
+/* ASCII-only case folding and byte order: the order of SQLite's NOCASE, so both back
+ * ends list alike. */
+#define NOCASE(x) "evo_nocase(" x ") COLLATE \"C\""
+
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE FUNCTION evo_nocase(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
+    "$$ SELECT translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$;"
+    "CREATE TABLE accounts(id text PRIMARY KEY, root_id text NOT NULL, parent_id text, name text, doc jsonb NOT NULL);"
+    "CREATE INDEX accounts_parent ON accounts(parent_id);"
+    "CREATE INDEX accounts_name ON accounts(evo_nocase(name) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE TABLE customers(id text PRIMARY KEY, root_id text, account_id text NOT NULL, parent_id text, name text,"
+    " doc jsonb NOT NULL);"
+    "CREATE INDEX customers_account_name ON customers(account_id, evo_nocase(name) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE INDEX customers_parent ON customers(parent_id);"
+    "CREATE INDEX customers_root ON customers(root_id);"
+    "CREATE TABLE endpoints(id text PRIMARY KEY, root_id text, account_id text NOT NULL, customer_id text,"
+    " phone_number text UNIQUE, display_name text, type text, doc jsonb NOT NULL);"
+    "CREATE INDEX endpoints_account ON endpoints(account_id, evo_nocase(display_name) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE INDEX endpoints_customer ON endpoints(customer_id);"
+    "CREATE TABLE users(id text PRIMARY KEY, email text NOT NULL, password_hash text, doc jsonb NOT NULL);"
+    "CREATE UNIQUE INDEX users_email ON users(evo_nocase(email));"
+    "CREATE INDEX users_email_order ON users(evo_nocase(email) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE TABLE settings(id text PRIMARY KEY, root_id text, account_id text UNIQUE, doc jsonb NOT NULL);"
+    "CREATE TABLE sessions(id text PRIMARY KEY, user_id text NOT NULL, expires bigint NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE TABLE purchases(id text PRIMARY KEY, root_id text, account_id text NOT NULL, phone_number text UNIQUE,"
+    " doc jsonb NOT NULL);"
+    "CREATE INDEX purchases_account ON purchases(account_id);"
+    "CREATE TABLE idempotency(id text PRIMARY KEY, created_ms bigint, doc jsonb NOT NULL);"
+    "CREATE TABLE routing_jobs(id text PRIMARY KEY, root_id text, next_at bigint, seq bigint, doc jsonb NOT NULL);"
+    "CREATE INDEX routing_jobs_due ON routing_jobs(next_at);"
+    "CREATE TABLE evovoiced_meta(key text PRIMARY KEY, value bigint NOT NULL);"
+    "INSERT INTO evovoiced_meta VALUES('users_version', 0);"
+    "CREATE FUNCTION evo_users_changed() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN UPDATE evovoiced_meta SET value = value + 1 WHERE key = 'users_version'; RETURN NULL; END $$;"
+    "CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE ON users"
+    " FOR EACH STATEMENT EXECUTE FUNCTION evo_users_changed();",
+};
+static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *pg_errmsg(store_t *base)
+{
+    pg_t *st = (pg_t *)base;
+    return st->err[0] ? st->err : PQerrorMessage(st->conn);
+}
+
+/* The store code of a failed result: a unique or check violation is a conflict; a
+ * serialization failure, deadlock, lock or statement time-out, or a lost connection is
+ * "busy, try again"; the rest is an error. */
+static int code_of(pg_t *st, PGresult *r)
+{
+    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+        return ST_OK;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(st->err, sizeof st->err, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(st->conn));
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return ST_BUSY;
+    if (!state)
+        return ST_ERROR;
+    if (!strncmp(state, "23", 2))
+        return ST_CONFLICT;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") || !strcmp(state, "57014") ||
+        !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+        return ST_BUSY;
+    return ST_ERROR;
+}
+
+static void forget_statements(pg_t *st)
+{
+    for (int i = 0; i < st->ncached; i++)
+        free(st->cache[i].sql);
+    st->ncached = 0;
+}
+
+/* The connection, made again if it was lost (not inside a transaction: that one is gone
+ * and its caller is told so).  0 when usable. */
+static int usable(pg_t *st)
+{
+    if (PQstatus(st->conn) == CONNECTION_OK)
+        return 0;
+    if (st->in_txn)
+        return -1;
+    long long now = mono_ms();
+    if (now < st->retry_at)
+        return -1;
+    PQreset(st->conn);
+    forget_statements(st);
+    if (PQstatus(st->conn) == CONNECTION_OK) {
+        st->backoff_ms = 0;
+        return 0;
+    }
+    st->backoff_ms = st->backoff_ms ? (st->backoff_ms * 2 > 5000 ? 5000 : st->backoff_ms * 2) : 100;
+    st->retry_at = now + st->backoff_ms;
+    snprintf(st->err, sizeof st->err, "the database is unreachable: %s", PQerrorMessage(st->conn));
+    return -1;
+}
+
+/* Run sql (parameters $1..$n as text, NULL for SQL NULL), prepared once per connection.
+ * Returns the result (the caller PQclear()s it) with *rc ST_OK, or NULL with the failure. */
+static PGresult *run(pg_t *st, const char *sql, int n, const char *const *vals, int *rc)
+{
+    if (usable(st)) {
+        *rc = ST_BUSY;
+        return NULL;
+    }
+    const char *name = NULL;
+    for (int i = 0; i < st->ncached; i++)
+        if (!strcmp(st->cache[i].sql, sql)) {
+            name = st->cache[i].name;
+            break;
+        }
+    if (!name && st->ncached < STMT_CACHE) {
+        int i = st->ncached;
+        snprintf(st->cache[i].name, sizeof st->cache[i].name, "s%d", i);
+        PGresult *p = PQprepare(st->conn, st->cache[i].name, sql, n, NULL);
+        int prc = code_of(st, p);
+        PQclear(p);
+        if (prc) {
+            *rc = prc;
+            return NULL;
+        }
+        st->cache[i].sql = strdup(sql);
+        st->ncached++;
+        name = st->cache[i].name;
+    }
+    PGresult *r = name ? PQexecPrepared(st->conn, name, n, vals, NULL, NULL, 0)
+                       : PQexecParams(st->conn, sql, n, NULL, vals, NULL, NULL, 0);
+    *rc = code_of(st, r);
+    if (*rc) {
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* A command whose rows do not matter; the number of rows it touched in *changed. */
+static int command(pg_t *st, const char *sql, int n, const char *const *vals, long *changed)
+{
+    int rc;
+    PGresult *r = run(st, sql, n, vals, &rc);
+    if (r && changed)
+        *changed = atol(PQcmdTuples(r));
+    PQclear(r);
+    return rc;
+}
+
+/* A script of several statements, unprepared (transactions, migrations). */
+static int script(pg_t *st, const char *sql)
+{
+    if (usable(st))
+        return ST_BUSY;
+    PGresult *r = PQexec(st->conn, sql);
+    int rc = code_of(st, r);
+    PQclear(r);
+    return rc;
+}
+
+static int migrate(pg_t *st, char *err, size_t errsz)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", MIGRATE_LOCK);
+    int rc = script(st, sql);
+    if (!rc)
+        rc = script(st, "CREATE TABLE IF NOT EXISTS evovoiced_schema(version int NOT NULL);"
+                        "INSERT INTO evovoiced_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM evovoiced_schema)");
+    int version = -1;
+    if (!rc) {
+        PGresult *r = PQexec(st->conn, "SELECT version FROM evovoiced_schema");
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+            version = atoi(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    if (rc || version < 0)
+        snprintf(err, errsz, "cannot read the schema version: %s", pg_errmsg(&st->base));
+    else if (version > nmigrations())
+        snprintf(err, errsz, "database schema version %d is newer than this program (%d)", version, nmigrations());
+    for (int v = version; !rc && v >= 0 && v < nmigrations(); v++) {
+        char bump[96];
+        snprintf(bump, sizeof bump, "UPDATE evovoiced_schema SET version=%d", v + 1);
+        if (script(st, "BEGIN") || script(st, migrations[v]) || script(st, bump) || script(st, "COMMIT")) {
+            snprintf(err, errsz, "migration %d failed: %s", v + 1, pg_errmsg(&st->base));
+            script(st, "ROLLBACK");
+            rc = ST_ERROR;
+        }
+    }
+    int ok = !rc && version >= 0 && version <= nmigrations();
+    snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d)", MIGRATE_LOCK);
+    script(st, sql);
+    return ok ? 0 : -1;
+}
+
+static void pg_close(store_t *base)
+{
+    pg_t *st = (pg_t *)base;
+    forget_statements(st);
+    PQfinish(st->conn);
+    free(st);
+}
+
+static store_t *pg_open(const char *url, char *err, size_t errsz)
+{
+    pg_t *st = calloc(1, sizeof *st);
+    st->base.ops = &store_pg_ops;
+    /* defaults first: what the URL says wins */
+    const char *keys[] = {"connect_timeout", "application_name", "tcp_user_timeout", "keepalives_idle", "dbname", NULL};
+    const char *vals[] = {"5", "evovoiced", "10000", "30", url, NULL};
+    st->conn = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(st->conn) != CONNECTION_OK) {
+        snprintf(err, errsz, "cannot connect to the database: %s", PQerrorMessage(st->conn));
+        pg_close(&st->base);
+        return NULL;
+    }
+    PQclear(PQexec(st->conn, "SET client_min_messages = warning"));
+    if (migrate(st, err, errsz)) {
+        pg_close(&st->base);
+        return NULL;
+    }
+    return &st->base;
+}
+
+static int pg_begin(store_t *base, int write)
+{
+    pg_t *st = (pg_t *)base;
+    char sql[128];
+    if (write)
+        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", WRITE_LOCK);
+    else
+        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+    int rc = script(st, sql);
+    if (rc && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+        script(st, "ROLLBACK");
+    st->in_txn = rc == ST_OK;
+    return rc;
+}
+
+static int pg_commit(store_t *base)
+{
+    pg_t *st = (pg_t *)base;
+    int rc = ST_BUSY;
+    if (PQstatus(st->conn) == CONNECTION_OK) {
+        PGresult *r = PQexec(st->conn, "COMMIT");
+        rc = code_of(st, r);
+        if (!rc && strcmp(PQcmdStatus(r), "COMMIT")) /* an aborted transaction "commits" as ROLLBACK */
+            rc = ST_ERROR;
+        PQclear(r);
+    }
+    st->in_txn = 0;
+    return rc;
+}
+
+static void pg_rollback(store_t *base)
+{
+    pg_t *st = (pg_t *)base;
+    if (PQstatus(st->conn) == CONNECTION_OK && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(st->conn, "ROLLBACK"));
+    st->in_txn = 0;
+}
+
+/* ---- documents ---- */
+
+static json_t *doc_at(PGresult *r, int row, int col, coll_t c, const char *id)
+{
+    if (PQgetisnull(r, row, col))
+        return NULL;
+    return store_doc_shared(c, id, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+static json_t *pg_get(store_t *base, coll_t c, const char *id, int *rc)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT doc::text FROM %s WHERE id=$1", colls[c].table);
+    const char *v[1] = {id};
+    PGresult *r = run((pg_t *)base, sql, 1, v, rc);
+    json_t *d = r && PQntuples(r) ? doc_at(r, 0, 0, c, id) : NULL;
+    if (r && PQntuples(r) && !d)
+        *rc = ST_ERROR; /* a row that does not parse is a failure */
+    PQclear(r);
+    return d;
+}
+
+/* A JSON scalar as a text parameter: NULL for null, absent or "" (an empty parent is no
+ * parent, as in the SQLite back end). */
+static char *param_of(json_t *v)
+{
+    if (json_is_string(v))
+        return json_string_length(v) ? strdup(json_string_value(v)) : NULL;
+    if (json_is_integer(v) || json_is_real(v) || json_is_boolean(v))
+        return json_dumps(v, JSON_ENCODE_ANY);
+    return NULL;
+}
+
+static int pg_put(store_t *base, coll_t c, json_t *doc)
+{
+    pg_t *st = (pg_t *)base;
+    const coll_def_t *d = &colls[c];
+    char *vals[MAX_PARAMS] = {0};
+    int n = 0;
+    buf_t b = {0}, v = {0}, up = {0}, uq = {0};
+    vals[n++] = param_of(json_object_get(doc, "id"));
+    vals[n++] = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    buf_printf(&b, "INSERT INTO %s(id,doc", d->table);
+    buf_puts(&v, "$1,$2::jsonb");
+    buf_puts(&up, "doc=excluded.doc");
+    for (int i = 0; i < 5 && d->fields[i]; i++) {
+        vals[n++] = param_of(json_object_get(doc, d->fields[i]));
+        buf_printf(&b, ",%s", d->cols[i]);
+        buf_printf(&v, ",$%d::%s", n, d->types[i]);
+        buf_printf(&up, ",%s=excluded.%s", d->cols[i], d->cols[i]);
+        for (int u = 0; u < 2 && d->unique[u]; u++)
+            if (!strcmp(d->unique[u], d->cols[i])) { /* taken by another document: a conflict, not an abort */
+                if (c == C_USERS) /* e-mails are unique case-insensitively */
+                    buf_printf(&uq, " AND NOT EXISTS (SELECT 1 FROM users WHERE evo_nocase(email)=evo_nocase($%d) AND id<>$1)", n);
+                else
+                    buf_printf(&uq, " AND NOT EXISTS (SELECT 1 FROM %s WHERE %s=$%d::%s AND id<>$1)", d->table, d->cols[i], n,
+                               d->types[i]);
+            }
+    }
+    if (d->root == ROOT_SELF) {
+        buf_puts(&b, ",root_id");
+        buf_puts(&v, ",coalesce($2::jsonb->'ancestorIds'->>0,$1)");
+        buf_puts(&up, ",root_id=excluded.root_id");
+    } else if (d->root == ROOT_OF_ACCOUNT) {
+        vals[n++] = param_of(json_object_get(doc, d->account));
+        buf_puts(&b, ",root_id");
+        buf_printf(&v, ",(SELECT root_id FROM accounts WHERE id=$%d)", n);
+        buf_puts(&up, ",root_id=excluded.root_id");
+    }
+    buf_printf(&b, ") SELECT %s WHERE TRUE%s ON CONFLICT(id) DO UPDATE SET %s", v.p, uq.p ? uq.p : "", up.p);
+    long changed = 0;
+    int rc = command(st, b.p, n, (const char *const *)vals, &changed);
+    if (!rc && changed == 0)
+        rc = ST_CONFLICT;
+    for (int i = 0; i < n; i++)
+        free(vals[i]);
+    buf_free(&b);
+    buf_free(&v);
+    buf_free(&up);
+    buf_free(&uq);
+    return rc;
+}
+
+static int pg_delete(store_t *base, coll_t c, const char *id)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id=$1", colls[c].table);
+    const char *v[1] = {id};
+    long changed = 0;
+    int rc = command((pg_t *)base, sql, 1, v, &changed);
+    return rc ? rc : changed ? ST_OK : ST_NOTFOUND;
+}
+
+/* A field as SQL: its column, or the document's member (as jsonb with json, else as
+ * text).  -1 for an unsafe name. */
+static int field_sql(buf_t *b, coll_t c, const char *field, int json, const char **type)
+{
+    if (type)
+        *type = "text";
+    if (!field || !*field)
+        return -1;
+    for (const char *p = field; *p; p++)
+        if (!isalnum((unsigned char)*p))
+            return -1;
+    const char *col = !strcmp(field, "id") ? "id" : NULL;
+    for (int i = 0; !col && i < 5 && colls[c].fields[i]; i++)
+        if (!strcmp(colls[c].fields[i], field)) {
+            col = colls[c].cols[i];
+            if (type)
+                *type = colls[c].types[i];
+        }
+    if (col)
+        buf_printf(b, json ? "to_jsonb(%s)" : "%s", col);
+    else {
+        buf_printf(b, json ? "(doc->'%s')" : "(doc->>'%s')", field);
+        if (type)
+            *type = "json";
+    }
+    return 0;
+}
+
+static json_t *pg_get_field(store_t *base, coll_t c, const char *id, const char *field, int *rc)
+{
+    buf_t b = {0};
+    buf_puts(&b, "SELECT (");
+    if (field_sql(&b, c, field, 1, NULL)) {
+        buf_free(&b);
+        *rc = ST_ERROR;
+        return NULL;
+    }
+    buf_printf(&b, ")::text FROM %s WHERE id=$1", colls[c].table);
+    const char *v[1] = {id};
+    PGresult *r = run((pg_t *)base, b.p, 1, v, rc);
+    buf_free(&b);
+    json_t *out = NULL;
+    if (r && PQntuples(r))
+        out = PQgetisnull(r, 0, 0) ? json_null() : json_loads(PQgetvalue(r, 0, 0), JSON_DECODE_ANY, NULL);
+    PQclear(r);
+    return out;
+}
+
+static long pg_count(store_t *base, coll_t c, const char *field, const char *value, int *rc)
+{
+    buf_t b = {0};
+    const char *type;
+    buf_printf(&b, "SELECT count(*) FROM %s WHERE ", colls[c].table);
+    if (field_sql(&b, c, field, 0, &type)) {
+        buf_free(&b);
+        *rc = ST_ERROR;
+        return -1;
+    }
+    buf_printf(&b, "=$1::%s", !strcmp(type, "bigint") ? "bigint" : "text");
+    const char *v[1] = {value};
+    PGresult *r = run((pg_t *)base, b.p, 1, v, rc);
+    buf_free(&b);
+    long n = r && PQntuples(r) ? atol(PQgetvalue(r, 0, 0)) : -1;
+    if (r && n < 0)
+        *rc = ST_ERROR;
+    PQclear(r);
+    return n;
+}
+
+/* ---- queries ---- */
+
+static int where(buf_t *b, coll_t c, const query_t *q, char **vals)
+{
+    buf_puts(b, " WHERE TRUE");
+    for (int i = 0; i < q->nf; i++) {
+        const qfilter_t *f = &q->f[i];
+        int n = i + 1;
+        const char *type;
+        json_t *first = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;
+        int as_list = f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN ||
+                      (f->op == Q_IN && json_array_size(f->values) != 1);
+        vals[i] = as_list ? json_dumps(f->values, JSON_COMPACT) : param_of(first);
+        if (!as_list && json_is_string(first) && !json_string_length(first))
+            vals[i] = strdup("");
+        buf_puts(b, " AND ");
+        if (f->op == Q_DATA_EQ) {
+            for (const char *p = f->field; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '_')
+                    return -1;
+            buf_printf(b,
+                       "((doc->'data'->'%s'->>'stringValue')=$%d OR (doc->'data'->'%s'->'numberValue')=to_jsonb(CASE WHEN "
+                       "$%d ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN $%d::numeric END) OR (doc->'data'->'%s'->'boolValue')="
+                       "to_jsonb(CASE lower($%d) WHEN 'true' THEN true WHEN 'false' THEN false END))",
+                       f->field, n, f->field, n, n, f->field, n);
+            continue;
+        }
+        buf_t fx = {0};
+        int json = as_list || (f->op == Q_EQ && !json_is_string(first));
+        if (field_sql(&fx, c, f->field, json, &type)) {
+            buf_free(&fx);
+            return -1;
+        }
+        switch (f->op) {
+        case Q_IN:
+            if (json_array_size(f->values) == 1)
+                buf_printf(b, "%s=$%d", fx.p, n);
+            else
+                buf_printf(b, "%s IN (SELECT jsonb_array_elements_text($%d::jsonb))", fx.p, n);
+            break;
+        case Q_CONTAINS: buf_printf(b, "strpos(evo_nocase(%s),evo_nocase($%d::text))>0", fx.p, n); break;
+        case Q_HAS_ALL: buf_printf(b, "coalesce(%s @> $%d::jsonb,false)", fx.p, n); break;
+        case Q_EQ:
+            if (json_is_string(first))
+                buf_printf(b, "%s=$%d::text", fx.p, n);
+            else
+                buf_printf(b, "%s=$%d::jsonb", fx.p, n);
+            break;
+        case Q_LE:
+            if (!strcmp(type, "bigint"))
+                buf_printf(b, "%s<=$%d::bigint", fx.p, n);
+            else
+                buf_printf(b, "(%s)::numeric<=$%d::numeric", fx.p, n);
+            break;
+        case Q_HAS_ANY: buf_printf(b, "coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
+        case Q_LACKS: buf_printf(b, "NOT coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
+        case Q_WITHIN:
+            buf_printf(b, "(jsonb_typeof(%s)='array' AND jsonb_array_length(%s)>0 AND $%d::jsonb @> %s)", fx.p, fx.p, n,
+                       fx.p);
+            break;
+        case Q_DATA_EQ: break;
+        }
+        buf_free(&fx);
+    }
+    return 0;
+}
+
+/* ORDER BY a field: text case-insensitively in byte order; a document member as SQLite
+ * orders json_extract() values (nulls, then numbers, then text). */
+static int order_by(buf_t *b, coll_t c, const char *field, int desc)
+{
+    buf_t fx = {0};
+    const char *type;
+    if (field_sql(&fx, c, field, 0, &type)) {
+        buf_free(&fx);
+        return -1;
+    }
+    const char *dir = desc ? "DESC" : "ASC", *nulls = desc ? "NULLS LAST" : "NULLS FIRST";
+    if (!strcmp(type, "bigint"))
+        buf_printf(b, " ORDER BY %s %s %s", fx.p, dir, nulls);
+    else if (!strcmp(type, "text"))
+        buf_printf(b, " ORDER BY " NOCASE("%s") " %s %s", fx.p, dir, nulls);
+    else
+        buf_printf(b,
+                   " ORDER BY CASE jsonb_typeof(doc->'%s') WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' "
+                   "THEN 2 WHEN 'null' THEN 0 WHEN NULL THEN 0 ELSE 3 END %s, CASE jsonb_typeof(doc->'%s') WHEN "
+                   "'number' THEN (doc->>'%s')::numeric WHEN 'boolean' THEN (CASE doc->>'%s' WHEN 'true' THEN 1 ELSE "
+                   "0 END) END %s, " NOCASE("%s") " %s",
+                   field, dir, field, field, field, dir, fx.p, dir);
+    buf_printf(b, ", id COLLATE \"C\" %s", dir);
+    buf_free(&fx);
+    return 0;
+}
+
+static int pg_list(store_t *base, coll_t c, const query_t *q, json_t **items, long *total)
+{
+    pg_t *st = (pg_t *)base;
+    char *vals[16] = {0};
+    buf_t w = {0}, b = {0};
+    int rc = ST_ERROR;
+    *items = NULL;
+    if (q->nf > 16 || where(&w, c, q, vals))
+        goto out;
+    if (q->count && total) {
+        buf_printf(&b, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
+        PGresult *r = run(st, b.p, q->nf, (const char *const *)vals, &rc);
+        *total = r && PQntuples(r) ? atol(PQgetvalue(r, 0, 0)) : 0;
+        PQclear(r);
+        if (rc)
+            goto out;
+        b.len = 0;
+        b.p[0] = 0;
+    }
+    buf_printf(&b, "SELECT doc::text, id FROM %s%s", colls[c].table, w.p);
+    if (order_by(&b, c, q->sort ? q->sort : colls[c].sort, q->desc))
+        goto out;
+    if (q->limit >= 0)
+        buf_printf(&b, " LIMIT %ld", q->limit);
+    buf_printf(&b, " OFFSET %ld", q->offset);
+    PGresult *r = run(st, b.p, q->nf, (const char *const *)vals, &rc);
+    if (r) {
+        json_t *arr = json_array();
+        for (int i = 0; i < PQntuples(r); i++) {
+            json_t *d = doc_at(r, i, 0, c, PQgetvalue(r, i, 1));
+            if (d)
+                json_array_append_new(arr, d);
+        }
+        *items = arr;
+    }
+    PQclear(r);
+out:
+    for (int i = 0; i < 16; i++)
+        free(vals[i]);
+    buf_free(&w);
+    buf_free(&b);
+    return rc;
+}
+
+static json_t *pg_path(store_t *base, coll_t c, const char *id, int max_depth, int *rc)
+{
+    char sql[512], depth[16];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE p(id, parent_id, name, depth) AS (SELECT id, parent_id, name, 1 FROM %s WHERE id=$1 "
+             "UNION ALL SELECT x.id, x.parent_id, x.name, p.depth+1 FROM %s x JOIN p ON x.id=p.parent_id WHERE "
+             "p.depth < $2::int) SELECT id, name FROM p ORDER BY depth DESC",
+             colls[c].table, colls[c].table);
+    snprintf(depth, sizeof depth, "%d", max_depth);
+    const char *v[2] = {id ? id : "", depth};
+    PGresult *r = run((pg_t *)base, sql, 2, v, rc);
+    if (!r)
+        return NULL;
+    json_t *out = json_array();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(out, json_pack("{s:s,s:s?}", "id", PQgetvalue(r, i, 0), "name",
+                                             PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1)));
+    PQclear(r);
+    return out;
+}
+
+static json_t *pg_subtree(store_t *base, coll_t c, json_t *root_ids, int *rc)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE t(id) AS (SELECT jsonb_array_elements_text($1::jsonb) UNION SELECT x.id FROM %s x JOIN t "
+             "ON x.parent_id=t.id) SELECT id FROM t",
+             colls[c].table);
+    char *ids = json_dumps(root_ids, JSON_COMPACT);
+    const char *v[1] = {ids};
+    PGresult *r = run((pg_t *)base, sql, 1, v, rc);
+    free(ids);
+    if (!r)
+        return NULL;
+    json_t *out = json_array();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(out, json_string(PQgetvalue(r, i, 0)));
+    PQclear(r);
+    return out;
+}
+
+/* ---- users and sessions ---- */
+
+static json_t *pg_user_by_email(store_t *base, const char *email, char **hash, int *rc)
+{
+    const char *v[1] = {email};
+    PGresult *r = run((pg_t *)base, "SELECT doc::text, password_hash, id FROM users WHERE evo_nocase(email)=evo_nocase($1)",
+                      1, v, rc);
+    json_t *doc = NULL;
+    if (r && PQntuples(r)) {
+        doc = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+        if (hash)
+            *hash = PQgetisnull(r, 0, 1) ? NULL : strdup(PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    return doc;
+}
+
+static char *pg_user_hash(store_t *base, const char *user_id, int *rc)
+{
+    const char *v[1] = {user_id};
+    PGresult *r = run((pg_t *)base, "SELECT password_hash FROM users WHERE id=$1", 1, v, rc);
+    char *out = r && PQntuples(r) && !PQgetisnull(r, 0, 0) ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    return out;
+}
+
+static int pg_set_password(store_t *base, const char *user_id, const char *hash)
+{
+    const char *v[2] = {user_id, hash};
+    return command((pg_t *)base, "UPDATE users SET password_hash=$2 WHERE id=$1", 2, v, NULL);
+}
+
+static unsigned long pg_users_version(store_t *base)
+{
+    int rc;
+    PGresult *r = run((pg_t *)base, "SELECT value FROM evovoiced_meta WHERE key='users_version'", 0, NULL, &rc);
+    unsigned long v = r && PQntuples(r) ? strtoul(PQgetvalue(r, 0, 0), NULL, 10) : STORE_VERSION_UNKNOWN;
+    PQclear(r);
+    return v;
+}
+
+static int pg_session_put(store_t *base, const char *sid, const char *user_id, long long expires_ms)
+{
+    char exp[32];
+    snprintf(exp, sizeof exp, "%lld", expires_ms);
+    const char *v[3] = {sid, user_id, exp};
+    return command((pg_t *)base,
+                   "INSERT INTO sessions(id,user_id,expires) VALUES($1,$2,$3::bigint) ON CONFLICT(id) DO UPDATE SET "
+                   "user_id=excluded.user_id, expires=excluded.expires",
+                   3, v, NULL);
+}
+
+static char *pg_session_user(store_t *base, const char *sid, int *rc)
+{
+    char now[32];
+    snprintf(now, sizeof now, "%lld", now_ms());
+    const char *v[2] = {sid, now};
+    PGresult *r = run((pg_t *)base, "SELECT user_id FROM sessions WHERE id=$1 AND expires>$2::bigint", 2, v, rc);
+    char *out = r && PQntuples(r) ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    PQclear(r);
+    return out;
+}
+
+static int pg_session_delete(store_t *base, const char *sid)
+{
+    const char *v[1] = {sid};
+    return command((pg_t *)base, "DELETE FROM sessions WHERE id=$1", 1, v, NULL);
+}
+
+static int pg_session_delete_user(store_t *base, const char *user_id)
+{
+    const char *v[1] = {user_id};
+    return command((pg_t *)base, "DELETE FROM sessions WHERE user_id=$1", 1, v, NULL);
+}
+
+const struct store_ops store_pg_ops = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .errmsg = pg_errmsg,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .get = pg_get,
+    .put = pg_put,
+    .del = pg_delete,
+    .get_field = pg_get_field,
+    .count = pg_count,
+    .list = pg_list,
+    .path = pg_path,
+    .subtree = pg_subtree,
+    .user_by_email = pg_user_by_email,
+    .user_hash = pg_user_hash,
+    .set_password = pg_set_password,
+    .users_version = pg_users_version,
+    .session_put = pg_session_put,
+    .session_user = pg_session_user,
+    .session_delete = pg_session_delete,
+    .session_delete_user = pg_session_delete_user,
+};
