@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "api/routing.h"
 #include "auth/auth.h"
+#include "auth/throttle.h"
 #include "codec/codec.h"
 #include "http/http.h"
 #include "http/server.h"
@@ -30,6 +31,19 @@ static const char usage[] =
     "  --auth-cache-seconds N how long a verified Basic credential is trusted\n"
     "                         (EVOVOICED_AUTH_CACHE_SECONDS; default 60)\n"
     "  --timeout SECONDS      idle connection timeout (EVOVOICED_TIMEOUT; default 60)\n"
+    "security:\n"
+    "  --trust-proxy          take the client address from X-Forwarded-For (its last entry) and\n"
+    "                         HTTPS from X-Forwarded-Proto, as set by a reverse proxy in front\n"
+    "                         (EVOVOICED_TRUST_PROXY=1; default off: the socket's peer, plain HTTP)\n"
+    "  --allow-query-credentials  accept passwords and tokens in the query string, for old\n"
+    "                         clients (EVOVOICED_ALLOW_QUERY_CREDENTIALS=1; default: refused, 400)\n"
+    "  --login-free-attempts N    failed sign-ins of one login name before it must wait\n"
+    "                         (EVOVOICED_LOGIN_FREE_ATTEMPTS; default 5)\n"
+    "  --login-free-attempts-per-address N  the same for one client address\n"
+    "                         (EVOVOICED_LOGIN_FREE_ATTEMPTS_PER_ADDRESS; default 20)\n"
+    "  --login-backoff-ms N   the first wait, doubled with each further failure\n"
+    "                         (EVOVOICED_LOGIN_BACKOFF_MS; default 1000)\n"
+    "  --login-max-backoff-ms N   the longest wait (EVOVOICED_LOGIN_MAX_BACKOFF_MS; default 60000)\n"
     "carrier (Twilio; without an account sid and token only virtual numbers exist):\n"
     "  --twilio-account-sid SID      the platform's main account (EVOVOICED_TWILIO_ACCOUNT_SID)\n"
     "  --twilio-auth-token TOKEN     its auth token (EVOVOICED_TWILIO_AUTH_TOKEN)\n"
@@ -168,6 +182,12 @@ static int cmd_serve(int argc, char **argv)
     provider_config.backoff_ms = atoi(env_or("EVOVOICED_CARRIER_BACKOFF_MS", "200"));
     routing_config.retry_base_ms = atoi(env_or("EVOVOICED_ROUTING_RETRY_MS", "500"));
     routing_config.reconcile_after_ms = atoi(env_or("EVOVOICED_RECONCILE_AFTER_MS", "60000"));
+    server_config.trust_proxy = atoi(env_or("EVOVOICED_TRUST_PROXY", "0")) != 0;
+    server_config.allow_query_credentials = atoi(env_or("EVOVOICED_ALLOW_QUERY_CREDENTIALS", "0")) != 0;
+    throttle_config.name_free = atoi(env_or("EVOVOICED_LOGIN_FREE_ATTEMPTS", "5"));
+    throttle_config.addr_free = atoi(env_or("EVOVOICED_LOGIN_FREE_ATTEMPTS_PER_ADDRESS", "20"));
+    throttle_config.base_ms = atoi(env_or("EVOVOICED_LOGIN_BACKOFF_MS", "1000"));
+    throttle_config.max_ms = atoi(env_or("EVOVOICED_LOGIN_MAX_BACKOFF_MS", "60000"));
     static const struct option opts[] = {{"listen", 1, 0, 'l'},  {"db", 1, 0, 'd'},      {"threads", 1, 0, 't'},
                                          {"max-body", 1, 0, 'b'}, {"max-depth", 1, 0, 'p'}, {"auth-cache-seconds", 1, 0, 'a'},
                                          {"timeout", 1, 0, 'T'},  {"help", 0, 0, 'h'},
@@ -176,6 +196,9 @@ static int cmd_serve(int argc, char **argv)
                                          {"staging-webhook-url", 1, 0, 5}, {"carrier-timeout-ms", 1, 0, 6},
                                          {"carrier-attempts", 1, 0, 7}, {"carrier-backoff-ms", 1, 0, 8},
                                          {"routing-retry-ms", 1, 0, 9}, {"reconcile-after-ms", 1, 0, 10},
+                                         {"trust-proxy", 0, 0, 11}, {"allow-query-credentials", 0, 0, 12},
+                                         {"login-free-attempts", 1, 0, 13}, {"login-free-attempts-per-address", 1, 0, 14},
+                                         {"login-backoff-ms", 1, 0, 15}, {"login-max-backoff-ms", 1, 0, 16},
                                          {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -198,6 +221,12 @@ static int cmd_serve(int argc, char **argv)
         case 8: provider_config.backoff_ms = atoi(optarg); break;
         case 9: routing_config.retry_base_ms = atoi(optarg); break;
         case 10: routing_config.reconcile_after_ms = atoi(optarg); break;
+        case 11: server_config.trust_proxy = 1; break;
+        case 12: server_config.allow_query_credentials = 1; break;
+        case 13: throttle_config.name_free = atoi(optarg); break;
+        case 14: throttle_config.addr_free = atoi(optarg); break;
+        case 15: throttle_config.base_ms = atoi(optarg); break;
+        case 16: throttle_config.max_ms = atoi(optarg); break;
         default: fputs(usage, stderr); return 2;
         }
     }
@@ -208,7 +237,9 @@ static int cmd_serve(int argc, char **argv)
         return 2;
     }
     if (lc.threads < 2 || lc.threads > 256 || server_config.max_body == 0 || codec_limits.max_depth < 2 ||
-        auth_config.cache_seconds < 0 || lc.timeout_seconds < 1) {
+        auth_config.cache_seconds < 0 || lc.timeout_seconds < 1 || throttle_config.name_free < 0 ||
+        throttle_config.addr_free < 0 || throttle_config.base_ms < 1 || throttle_config.max_ms < throttle_config.base_ms ||
+        throttle_config.max_ms > 86400000) {
         fprintf(stderr, "evovoiced: a numeric option is out of range\n%s", usage);
         return 2;
     }
