@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "api/routing.h"
 #include "auth/auth.h"
+#include "auth/throttle.h"
 #include "codec/codec.h"
 #include "http/http.h"
 #include "http/server.h"
@@ -16,34 +17,59 @@
 #include "store/store.h"
 #include "util/ids.h"
 
-static const char usage[] =
-    "usage: evovoiced serve [options]\n"
-    "       evovoiced user add --email E --role R [--account ID] [--password P] --db PATH\n"
-    "\n"
-    "serve options (each has an environment twin):\n"
-    "  --listen HOST:PORT     address to listen on (EVOVOICED_LISTEN; default 127.0.0.1:8080;\n"
-    "                         port 0 picks a free one, printed at start-up)\n"
-    "  --db PATH              SQLite database file (EVOVOICED_DB; default data/evovoiced.db)\n"
-    "  --threads N            HTTP worker threads, at least 2 (EVOVOICED_THREADS; default 4)\n"
-    "  --max-body BYTES       largest request body accepted (EVOVOICED_MAX_BODY; default 1048576)\n"
-    "  --max-depth N          deepest nesting of a request body (EVOVOICED_MAX_DEPTH; default 64)\n"
-    "  --auth-cache-seconds N how long a verified Basic credential is trusted\n"
-    "                         (EVOVOICED_AUTH_CACHE_SECONDS; default 60)\n"
-    "  --timeout SECONDS      idle connection timeout (EVOVOICED_TIMEOUT; default 60)\n"
-    "carrier (Twilio; without an account sid and token only virtual numbers exist):\n"
-    "  --twilio-account-sid SID      the platform's main account (EVOVOICED_TWILIO_ACCOUNT_SID)\n"
-    "  --twilio-auth-token TOKEN     its auth token (EVOVOICED_TWILIO_AUTH_TOKEN)\n"
-    "  --twilio-base-url URL         (EVOVOICED_TWILIO_BASE_URL; default https://api.twilio.com)\n"
-    "  --webhook-url URL             production webhook base: {URL}/voice, {URL}/sms (EVOVOICED_WEBHOOK_URL)\n"
-    "  --staging-webhook-url URL     staging webhook base (EVOVOICED_STAGING_WEBHOOK_URL)\n"
-    "  --carrier-timeout-ms N        one carrier request (EVOVOICED_CARRIER_TIMEOUT_MS; default 10000)\n"
-    "  --carrier-attempts N          attempts of a retryable carrier call (EVOVOICED_CARRIER_ATTEMPTS; default 4)\n"
-    "  --carrier-backoff-ms N        first retry wait, doubled each time, with jitter\n"
-    "                                (EVOVOICED_CARRIER_BACKOFF_MS; default 200; at most 10000 or Retry-After)\n"
-    "  --routing-retry-ms N          first wait before re-trying a failed routing update\n"
-    "                                (EVOVOICED_ROUTING_RETRY_MS; default 500, doubling up to 60000)\n"
-    "  --reconcile-after-ms N        an unconfirmed purchase is looked up at the carrier after this long\n"
-    "                                (EVOVOICED_RECONCILE_AFTER_MS; default 60000)\n"
+/* ---- the serve options: one table gives the flags, their environment twins, the
+ * defaults, the range checks and the usage text (as nginx merges each setting with its
+ * default in one place). */
+typedef enum { O_INT, O_SIZE, O_STR, O_FLAG } otype_t;
+typedef struct {
+    const char *group;  /* a heading printed before this option, or NULL */
+    const char *name;   /* --name */
+    const char *arg;    /* the value's name in the usage text; NULL for a flag */
+    otype_t type;
+    void *target;       /* int *, size_t *, const char ** */
+    const char *def;    /* the default, as text; NULL: none */
+    long min, max;      /* O_INT, O_SIZE */
+    const char *help;
+} option_t;
+
+static const char *listen_addr;
+static listen_config_t lc; /* threads and timeout come from the options */
+
+static const option_t options[] = {
+    {"serve options (each has an environment twin: EVOVOICED_ and the name in capitals):", "listen", "HOST:PORT", O_STR,
+     &listen_addr, "127.0.0.1:8080", 0, 0, "address to listen on (port 0 picks a free one, printed at start-up)"},
+    {NULL, "db", "PATH", O_STR, &server_config.db_path, "data/evovoiced.db", 0, 0, "SQLite database file"},
+    {NULL, "threads", "N", O_INT, &lc.threads, "4", 2, 256, "HTTP worker threads"},
+    {NULL, "max-body", "BYTES", O_SIZE, &server_config.max_body, "1048576", 1, 1L << 30, "largest request body accepted (413 above)"},
+    {NULL, "max-depth", "N", O_INT, &codec_limits.max_depth, "64", 2, 10000, "deepest nesting of a request body"},
+    {NULL, "auth-cache-seconds", "N", O_INT, &auth_config.cache_seconds, "60", 0, 86400, "how long a verified Basic credential is trusted"},
+    {NULL, "timeout", "SECONDS", O_INT, &lc.timeout_seconds, "60", 1, 86400, "idle connection timeout"},
+    {"security:", "trust-proxy", NULL, O_FLAG, &server_config.trust_proxy, "0", 0, 1,
+     "believe X-Forwarded-For (last entry) and X-Forwarded-Proto from a reverse proxy"},
+    {NULL, "allow-query-credentials", NULL, O_FLAG, &server_config.allow_query_credentials, "0", 0, 1,
+     "accept passwords and tokens in the query string, for old clients (else 400)"},
+    {NULL, "login-free-attempts", "N", O_INT, &throttle_config.name_free, "5", 0, 1000000, "failed sign-ins of one login name before it must wait"},
+    {NULL, "login-free-attempts-per-address", "N", O_INT, &throttle_config.addr_free, "20", 0, 1000000, "failed sign-ins from one client address before it must wait"},
+    {NULL, "login-backoff-ms", "N", O_INT, &throttle_config.base_ms, "1000", 1, 86400000, "the first wait, doubled with each further failure"},
+    {NULL, "login-max-backoff-ms", "N", O_INT, &throttle_config.max_ms, "60000", 1, 86400000, "the longest wait"},
+    {"carrier (Twilio; without an account sid and token only virtual numbers exist):", "twilio-account-sid", "SID", O_STR,
+     &provider_config.account_sid, NULL, 0, 0, "the platform's main account"},
+    {NULL, "twilio-auth-token", "TOKEN", O_STR, &provider_config.auth_token, NULL, 0, 0, "its auth token"},
+    {NULL, "twilio-base-url", "URL", O_STR, &provider_config.base_url, "https://api.twilio.com", 0, 0, "the carrier's API"},
+    {NULL, "webhook-url", "URL", O_STR, &provider_config.webhook_url, NULL, 0, 0, "production webhook base: {URL}/voice, {URL}/sms"},
+    {NULL, "staging-webhook-url", "URL", O_STR, &provider_config.staging_webhook_url, NULL, 0, 0, "staging webhook base"},
+    {NULL, "carrier-timeout-ms", "N", O_INT, &provider_config.timeout_ms, "10000", 100, 600000, "one carrier request"},
+    {NULL, "carrier-attempts", "N", O_INT, &provider_config.max_attempts, "4", 1, 20, "attempts of a retryable carrier call"},
+    {NULL, "carrier-backoff-ms", "N", O_INT, &provider_config.backoff_ms, "200", 1, 600000,
+     "first retry wait, doubled each time, with jitter (at most 10000 or Retry-After)"},
+    {NULL, "routing-retry-ms", "N", O_INT, &routing_config.retry_base_ms, "500", 1, 3600000,
+     "first wait before re-trying a failed routing update (doubling up to 60000)"},
+    {NULL, "reconcile-after-ms", "N", O_INT, &routing_config.reconcile_after_ms, "60000", 0, 86400000,
+     "an unconfirmed purchase is looked up at the carrier after this long"},
+};
+enum { NOPTIONS = sizeof options / sizeof *options };
+
+static const char usage_tail[] =
     "On an empty database, serve creates a SystemAdministrator from EVOVOICED_ADMIN_EMAIL and\n"
     "EVOVOICED_ADMIN_PASSWORD, or, when they are unset, admin@evovoiced.local with a generated\n"
     "password printed once.\n"
@@ -54,6 +80,56 @@ static const char usage[] =
     "  --account ID           the account the login belongs to (Manager, Customer)\n"
     "  --password P           the password (default: generated and printed; or EVOVOICED_PASSWORD)\n"
     "  --db PATH              the database file\n";
+
+/* EVOVOICED_MAX_BODY for "max-body" */
+static const char *env_name(const option_t *o, char buf[96])
+{
+    int n = snprintf(buf, 96, "EVOVOICED_");
+    for (const char *p = o->name; *p && n < 95; p++)
+        buf[n++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    buf[n] = 0;
+    return buf;
+}
+
+static void usage(FILE *f)
+{
+    char envbuf[96];
+    fputs("usage: evovoiced serve [options]\n"
+          "       evovoiced user add --email E --role R [--account ID] [--password P] --db PATH\n",
+          f);
+    for (int i = 0; i < NOPTIONS; i++) {
+        const option_t *o = &options[i];
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        if (o->group)
+            fprintf(f, "\n%s\n", o->group);
+        fprintf(f, "  %-36s %s\n  %-36s (%s%s; default %s)\n", flag, o->help, "", env_name(o, envbuf), o->type == O_FLAG ? "=1" : "",
+                o->type == O_FLAG ? "off" : o->def ? o->def : "none");
+    }
+    fputs("\n", f);
+    fputs(usage_tail, f);
+}
+
+/* Set one option from text; 0, or -1 with a message when the value is out of range. */
+static int set_option(const option_t *o, const char *v)
+{
+    void *t = o->target;
+    if (o->type == O_STR) {
+        *(const char **)t = v;
+        return 0;
+    }
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < o->min || n > o->max) {
+        fprintf(stderr, "evovoiced: --%s: '%s' is not a whole number from %ld to %ld\n", o->name, v, o->min, o->max);
+        return -1;
+    }
+    if (o->type == O_SIZE)
+        *(size_t *)t = (size_t)n;
+    else
+        *(int *)t = (int)n;
+    return 0;
+}
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -150,68 +226,42 @@ static void on_stop(void)
 
 static int cmd_serve(int argc, char **argv)
 {
-    const char *listen = env_or("EVOVOICED_LISTEN", "127.0.0.1:8080");
-    listen_config_t lc = {0};
-    lc.threads = atoi(env_or("EVOVOICED_THREADS", "4"));
-    lc.timeout_seconds = atoi(env_or("EVOVOICED_TIMEOUT", "60"));
-    server_config.db_path = env_or("EVOVOICED_DB", "data/evovoiced.db");
-    server_config.max_body = strtoul(env_or("EVOVOICED_MAX_BODY", "1048576"), NULL, 10);
-    codec_limits.max_depth = atoi(env_or("EVOVOICED_MAX_DEPTH", "64"));
-    auth_config.cache_seconds = atoi(env_or("EVOVOICED_AUTH_CACHE_SECONDS", "60"));
-    provider_config.account_sid = env_or("EVOVOICED_TWILIO_ACCOUNT_SID", NULL);
-    provider_config.auth_token = env_or("EVOVOICED_TWILIO_AUTH_TOKEN", NULL);
-    provider_config.base_url = env_or("EVOVOICED_TWILIO_BASE_URL", "https://api.twilio.com");
-    provider_config.webhook_url = env_or("EVOVOICED_WEBHOOK_URL", NULL);
-    provider_config.staging_webhook_url = env_or("EVOVOICED_STAGING_WEBHOOK_URL", NULL);
-    provider_config.timeout_ms = atoi(env_or("EVOVOICED_CARRIER_TIMEOUT_MS", "10000"));
-    provider_config.max_attempts = atoi(env_or("EVOVOICED_CARRIER_ATTEMPTS", "4"));
-    provider_config.backoff_ms = atoi(env_or("EVOVOICED_CARRIER_BACKOFF_MS", "200"));
-    routing_config.retry_base_ms = atoi(env_or("EVOVOICED_ROUTING_RETRY_MS", "500"));
-    routing_config.reconcile_after_ms = atoi(env_or("EVOVOICED_RECONCILE_AFTER_MS", "60000"));
-    static const struct option opts[] = {{"listen", 1, 0, 'l'},  {"db", 1, 0, 'd'},      {"threads", 1, 0, 't'},
-                                         {"max-body", 1, 0, 'b'}, {"max-depth", 1, 0, 'p'}, {"auth-cache-seconds", 1, 0, 'a'},
-                                         {"timeout", 1, 0, 'T'},  {"help", 0, 0, 'h'},
-                                         {"twilio-account-sid", 1, 0, 1}, {"twilio-auth-token", 1, 0, 2},
-                                         {"twilio-base-url", 1, 0, 3}, {"webhook-url", 1, 0, 4},
-                                         {"staging-webhook-url", 1, 0, 5}, {"carrier-timeout-ms", 1, 0, 6},
-                                         {"carrier-attempts", 1, 0, 7}, {"carrier-backoff-ms", 1, 0, 8},
-                                         {"routing-retry-ms", 1, 0, 9}, {"reconcile-after-ms", 1, 0, 10},
-                                         {0, 0, 0, 0}};
+    char envbuf[96];
+    /* defaults, then the environment, then the command line */
+    for (int i = 0; i < NOPTIONS; i++) {
+        const char *env = getenv(env_name(&options[i], envbuf));
+        if (options[i].def && set_option(&options[i], options[i].def))
+            return 2;
+        if (env && *env && set_option(&options[i], env))
+            return 2;
+    }
+    struct option longopts[NOPTIONS + 2];
+    for (int i = 0; i < NOPTIONS; i++)
+        longopts[i] = (struct option){options[i].name, options[i].arg ? 1 : 0, NULL, 1000 + i};
+    longopts[NOPTIONS] = (struct option){"help", 0, NULL, 'h'};
+    longopts[NOPTIONS + 1] = (struct option){0, 0, 0, 0};
     int o;
-    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (o) {
-        case 'l': listen = optarg; break;
-        case 'd': server_config.db_path = optarg; break;
-        case 't': lc.threads = atoi(optarg); break;
-        case 'b': server_config.max_body = strtoul(optarg, NULL, 10); break;
-        case 'p': codec_limits.max_depth = atoi(optarg); break;
-        case 'a': auth_config.cache_seconds = atoi(optarg); break;
-        case 'T': lc.timeout_seconds = atoi(optarg); break;
-        case 'h': fputs(usage, stdout); return 0;
-        case 1: provider_config.account_sid = optarg; break;
-        case 2: provider_config.auth_token = optarg; break;
-        case 3: provider_config.base_url = optarg; break;
-        case 4: provider_config.webhook_url = optarg; break;
-        case 5: provider_config.staging_webhook_url = optarg; break;
-        case 6: provider_config.timeout_ms = atoi(optarg); break;
-        case 7: provider_config.max_attempts = atoi(optarg); break;
-        case 8: provider_config.backoff_ms = atoi(optarg); break;
-        case 9: routing_config.retry_base_ms = atoi(optarg); break;
-        case 10: routing_config.reconcile_after_ms = atoi(optarg); break;
-        default: fputs(usage, stderr); return 2;
+    while ((o = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (o == 'h') {
+            usage(stdout);
+            return 0;
         }
+        if (o < 1000 || o >= 1000 + NOPTIONS) {
+            usage(stderr);
+            return 2;
+        }
+        if (set_option(&options[o - 1000], options[o - 1000].arg ? optarg : "1"))
+            return 2;
     }
-    if (provider_config.timeout_ms < 100 || provider_config.max_attempts < 1 || provider_config.max_attempts > 20 ||
-        provider_config.backoff_ms < 1 || routing_config.retry_base_ms < 1 || routing_config.reconcile_after_ms < 0 ||
-        (!provider_config.account_sid) != (!provider_config.auth_token)) {
-        fprintf(stderr, "evovoiced: carrier options: a value is out of range, or only one of the sid and token is set\n");
+    if ((!provider_config.account_sid) != (!provider_config.auth_token)) {
+        fprintf(stderr, "evovoiced: --twilio-account-sid and --twilio-auth-token go together\n");
         return 2;
     }
-    if (lc.threads < 2 || lc.threads > 256 || server_config.max_body == 0 || codec_limits.max_depth < 2 ||
-        auth_config.cache_seconds < 0 || lc.timeout_seconds < 1) {
-        fprintf(stderr, "evovoiced: a numeric option is out of range\n%s", usage);
+    if (throttle_config.max_ms < throttle_config.base_ms) {
+        fprintf(stderr, "evovoiced: --login-max-backoff-ms is less than --login-backoff-ms\n");
         return 2;
     }
+    const char *listen = listen_addr;
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon - listen >= (long)sizeof host) {
@@ -260,8 +310,8 @@ static int cmd_user_add(int argc, char **argv)
         case 'a': account = optarg; break;
         case 'p': pw = optarg; break;
         case 'd': db = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
     if (!email || !strchr(email, '@') || !role ||
@@ -310,9 +360,9 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "user") && !strcmp(argv[2], "add"))
         return cmd_user_add(argc - 2, argv + 2);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
-        fputs(usage, stdout);
+        usage(stdout);
         return 0;
     }
-    fputs(usage, stderr);
+    usage(stderr);
     return 2;
 }

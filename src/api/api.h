@@ -47,6 +47,8 @@ struct call {
     /* session effects, carried out by the transport */
     const char *session_in; /* the session id the request came with */
     const char *idempotency_key; /* the request's Idempotency-Key, or NULL */
+    const char *client;     /* the caller's address, for throttling failed sign-ins */
+    long retry_after_ms;    /* with a 429: how long the client should wait */
     char session_out[64];   /* a new session to hand to the client */
     int session_remember;
     int session_end;
@@ -58,6 +60,8 @@ int fail(call_t *c, int status, const char *code, const char *fmt, ...) __attrib
 int fail_field(call_t *c, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int fail_store(call_t *c, int rc, const char *what);
+/* 429: too many failed sign-ins; try again after wait_ms. */
+int fail_throttled(call_t *c, long wait_ms);
 /* The end of a handler that stored doc (rc: the store's result): the store error, or
  * present(c, doc) as the response.  Takes the reference to doc. */
 int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what);

@@ -40,7 +40,11 @@ int op_authenticate(call_t *c)
             return fail_field(c, "UserName", "ArgumentException", "UserName is required");
         if (!pw || !*pw)
             return fail_field(c, "Password", "ArgumentException", "Password is required");
-        if (auth_login(c->st, user, pw, &login) != AUTH_OK)
+        long wait = 0;
+        int a = auth_login(c->st, user, pw, c->client, &login, &wait);
+        if (a == AUTH_THROTTLED)
+            return fail_throttled(c, wait);
+        if (a != AUTH_OK)
             return fail(c, 401, "Unauthorized", "Invalid Username or Password");
         p = &login;
     } else if (!p->user) {

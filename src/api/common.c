@@ -1,6 +1,7 @@
 /* common.c — helpers every handler uses: errors, request field access, entity
  * stamps, PATCH copying, and the per-call document memo. */
 #include "api.h"
+#include "../auth/throttle.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,12 @@ int fail_store(call_t *c, int rc, const char *what)
         fprintf(stderr, "evovoiced: store error on %s: %s\n", what, store_errmsg(c->st));
         return fail(c, 500, "InternalServerError", "An internal error occurred");
     }
+}
+
+int fail_throttled(call_t *c, long wait_ms)
+{
+    c->retry_after_ms = wait_ms;
+    return fail(c, 429, "TooManyRequests", THROTTLED_MESSAGE, throttle_seconds(wait_ms));
 }
 
 int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what)

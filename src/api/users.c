@@ -87,6 +87,26 @@ static int check_customers(call_t *c, json_t *ids, json_t *account_ids)
     return 0;
 }
 
+/* managerAccess: a Manager gives others at most its own, never changes its own, and
+ * leaves a Manager with more access than its own to a SystemAdministrator. */
+static int check_access(call_t *c, json_t *target)
+{
+    if (c->who->roles & ROLE_SA)
+        return 0;
+    const char *want = req_str(c, "managerAccess");
+    if (target) {
+        const char *tid = json_string_value(json_object_get(target, "id"));
+        const char *had = json_string_value(json_object_get(target, "managerAccess"));
+        if ((roles_of(target) & ROLE_MANAGER) && access_level(had) > c->who->access)
+            return fail(c, 403, "Forbidden", "Only a SystemAdministrator may change a Manager with more access than yours");
+        if (want && c->who->id && tid && !strcmp(c->who->id, tid) && access_level(want) != access_level(had))
+            return fail(c, 403, "Forbidden", "You cannot change your own manager access");
+    }
+    if (want && access_level(want) > c->who->access)
+        return fail(c, 403, "Forbidden", "You cannot give more manager access than your own");
+    return 0;
+}
+
 static int check_password(call_t *c, const char *pw, const char *field)
 {
     if (!pw || strlen(pw) < 8)
@@ -100,8 +120,8 @@ int op_list_users(call_t *c)
 {
     query_t q = {0};
     json_t *reach = reach_account_ids(c), *sa = json_pack("[s]", "SystemAdministrator");
-    if (reach) {
-        q.f[q.nf++] = (qfilter_t){"accountIds", Q_HAS_ANY, reach};
+    if (reach) { /* the rule of can_reach_user: every one of its accounts in reach */
+        q.f[q.nf++] = (qfilter_t){"accountIds", Q_WITHIN, reach};
         q.f[q.nf++] = (qfilter_t){"roles", Q_LACKS, sa};
     }
     json_t *v;
@@ -132,6 +152,12 @@ int op_new_user(call_t *c)
     json_t *roles = req_get(c, "roles");
     if (roles && check_roles(c, roles))
         return -1;
+    if (check_access(c, NULL))
+        return -1;
+    static const char *const access_names[] = {"ReadOnly", "ReadWrite", "ReadWriteDelete"};
+    const char *access = req_str(c, "managerAccess");
+    if (!access) /* a Manager's new users get its own access, an administrator's all of it */
+        access = access_names[(c->who->roles & ROLE_SA) ? ACCESS_DELETE : c->who->access];
     json_t *accounts = json_pack("[s]", account);
     json_t *cids = req_get(c, "customerIds");
     if (cids && check_customers(c, cids, accounts)) {
@@ -146,9 +172,7 @@ int op_new_user(call_t *c)
     }
     json_t *doc = json_pack("{s:s,s:o,s:O,s:O,s:s,s:[]}", "emailAddress", email, "accountIds", accounts, "roles",
                             roles ? roles : json_pack("[s]", "Customer"), "customerIds",
-                            cids ? cids : json_array(), "managerAccess",
-                            req_str(c, "managerAccess") ? req_str(c, "managerAccess") : "ReadWriteDelete",
-                            "dashboardPermissions");
+                            cids ? cids : json_array(), "managerAccess", access, "dashboardPermissions");
     if (!roles)
         json_decref(json_object_get(doc, "roles"));
     if (!cids)
@@ -173,6 +197,8 @@ int op_patch_user(call_t *c)
     if (roles && !(c->who->roles & ROLE_SA))
         return fail(c, 403, "Forbidden", "Only a SystemAdministrator may change roles");
     if (roles && check_roles(c, roles))
+        return -1;
+    if (check_access(c, u))
         return -1;
     json_t *accounts = req_get(c, "accountIds");
     size_t i;

@@ -6,6 +6,7 @@
  * is never kept).  An entry also records a hash of the stored password hash, so a
  * password change invalidates it at once. */
 #include "auth.h"
+#include "throttle.h"
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -43,6 +44,7 @@ int auth_init(void)
     if (sodium_init() < 0)
         return -1;
     sem_init(&argon_slots, 0, MAX_ARGON);
+    throttle_init();
     randombytes_buf(cache_key, sizeof cache_key);
     /* verifying unknown e-mails against a dummy hash keeps their timing like a real one */
     char pw[33];
@@ -99,8 +101,12 @@ void principal_set(principal_t *p, json_t *user)
     p->id = json_string_value(json_object_get(user, "id"));
     p->email = json_string_value(json_object_get(user, "emailAddress"));
     p->roles = roles_of(user);
-    const char *a = json_string_value(json_object_get(user, "managerAccess"));
-    p->access = !a || !strcmp(a, "ReadWriteDelete") ? ACCESS_DELETE : !strcmp(a, "ReadWrite") ? ACCESS_WRITE : ACCESS_READ;
+    p->access = access_level(json_string_value(json_object_get(user, "managerAccess")));
+}
+
+int access_level(const char *name)
+{
+    return !name || !strcmp(name, "ReadWriteDelete") ? ACCESS_DELETE : !strcmp(name, "ReadWrite") ? ACCESS_WRITE : ACCESS_READ;
 }
 
 void principal_free(principal_t *p)
@@ -109,18 +115,34 @@ void principal_free(principal_t *p)
     memset(p, 0, sizeof *p);
 }
 
-int auth_login(store_t *st, const char *email, const char *password, principal_t *p)
+/* The check of a name and password behind both a login and a Basic header: throttled
+ * per name and client address before argon2 runs, counted after. */
+static int verify(store_t *st, const char *email, const char *password, const char *client, principal_t *p,
+                  long *wait_ms)
 {
+    long wait = throttle_wait_ms(email, client);
+    if (wait > 0) {
+        if (wait_ms)
+            *wait_ms = wait;
+        return AUTH_THROTTLED;
+    }
     char *hash = NULL;
     json_t *user = store_user_by_email(st, email, &hash);
     int ok = password_verify(user && hash ? hash : dummy_hash, password) && user && hash;
     free(hash);
     if (!ok) {
         json_decref(user);
+        throttle_failed(email, client);
         return AUTH_BAD;
     }
+    throttle_succeeded(email);
     principal_set(p, user);
     return AUTH_OK;
+}
+
+int auth_login(store_t *st, const char *email, const char *password, const char *client, principal_t *p, long *wait_ms)
+{
+    return verify(st, email, password, client, p, wait_ms);
 }
 
 static void hash16(unsigned char out[16], const char *s)
@@ -178,41 +200,32 @@ static void cache_release(const unsigned char key[16], json_t *user, unsigned lo
     json_decref(old);
 }
 
-static int basic(store_t *st, const char *b64, const char *header, principal_t *p)
+static int basic(store_t *st, const char *b64, const char *header, const char *client, principal_t *p, long *wait_ms)
 {
     unsigned char key[16];
     hash16(key, header);
     int verifier = 0;
     unsigned long version = store_users_version(st); /* before reading the user: see cache_hit */
     json_t *cached = cache_claim(key, version, &verifier);
-    if (cached) {
+    if (cached) { /* a header verified lately is not throttled: its owner keeps working */
         principal_set(p, cached);
         return AUTH_OK;
     }
     unsigned char raw[1024];
     size_t n;
-    json_t *user = NULL;
-    int ok = 0;
+    int rc = AUTH_BAD;
     if (!sodium_base642bin(raw, sizeof raw - 1, b64, strlen(b64), " ", &n, NULL, sodium_base64_VARIANT_ORIGINAL)) {
         raw[n] = 0;
         char *colon = memchr(raw, ':', n);
         if (colon && !memchr(raw, 0, n)) {
             *colon = 0;
-            char *hash = NULL;
-            user = store_user_by_email(st, (const char *)raw, &hash);
-            ok = password_verify(user && hash ? hash : dummy_hash, colon + 1) && user && hash;
-            free(hash);
+            rc = verify(st, (const char *)raw, colon + 1, client, p, wait_ms);
         }
         sodium_memzero(raw, sizeof raw);
     }
     if (verifier)
-        cache_release(key, ok ? user : NULL, version);
-    if (!ok) {
-        json_decref(user);
-        return AUTH_BAD;
-    }
-    principal_set(p, user);
-    return AUTH_OK;
+        cache_release(key, rc == AUTH_OK ? p->user : NULL, version);
+    return rc;
 }
 
 static int session(store_t *st, const char *sid, principal_t *p)
@@ -228,12 +241,13 @@ static int session(store_t *st, const char *sid, principal_t *p)
     return AUTH_OK;
 }
 
-int auth_resolve(store_t *st, const char *authorization, const char *session_id, principal_t *p)
+int auth_resolve(store_t *st, const char *authorization, const char *session_id, const char *client, principal_t *p,
+                 long *wait_ms)
 {
     memset(p, 0, sizeof *p);
     if (authorization && *authorization) {
         if (!strncasecmp(authorization, "Basic ", 6))
-            return basic(st, authorization + 6, authorization, p);
+            return basic(st, authorization + 6, authorization, client, p, wait_ms);
         if (!strncasecmp(authorization, "Bearer ", 7))
             return session(st, authorization + 7, p);
         return AUTH_BAD;

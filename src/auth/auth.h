@@ -17,7 +17,7 @@ typedef struct principal {
     int access;         /* a Manager's managerAccess */
 } principal_t;
 
-enum { AUTH_NONE = 0, AUTH_OK = 1, AUTH_BAD = 2 };
+enum { AUTH_NONE = 0, AUTH_OK = 1, AUTH_BAD = 2, AUTH_THROTTLED = 3 };
 
 typedef struct auth_config {
     int cache_seconds;  /* how long a verified Basic header is trusted (default 60) */
@@ -30,12 +30,17 @@ int password_verify(const char *hash, const char *pw);
 unsigned long auth_argon_runs(void); /* how many argon2 verifications ran */
 
 /* Resolve the caller from an Authorization header ("Basic ...", "Bearer <session>")
- * and/or a session id (ss-id cookie or X-ss-id).  Fills p on AUTH_OK. */
-int auth_resolve(store_t *st, const char *authorization, const char *session_id, principal_t *p);
-/* Check e-mail and password (a login); fills p on AUTH_OK. */
-int auth_login(store_t *st, const char *email, const char *password, principal_t *p);
+ * and/or a session id (ss-id cookie or X-ss-id).  Fills p on AUTH_OK.  client is the
+ * caller's address (for throttling; may be NULL); on AUTH_THROTTLED (too many failed
+ * sign-ins, see throttle.h) *wait_ms says how long to wait. */
+int auth_resolve(store_t *st, const char *authorization, const char *session_id, const char *client, principal_t *p,
+                 long *wait_ms);
+/* Check e-mail and password (a login); fills p on AUTH_OK.  Throttled as above. */
+int auth_login(store_t *st, const char *email, const char *password, const char *client, principal_t *p, long *wait_ms);
 void principal_set(principal_t *p, json_t *user); /* takes the reference */
 void principal_free(principal_t *p);
 unsigned roles_of(json_t *user);
+/* ACCESS_* of a managerAccess name; absent means ReadWriteDelete. */
+int access_level(const char *name);
 
 #endif

@@ -12,12 +12,13 @@
 #include <string.h>
 #include <strings.h>
 #include "../api/api.h"
+#include "../auth/throttle.h"
 #include "../codec/codec.h"
 #include "../meta/meta.h"
 #include "../store/store.h"
 #include "../util/ids.h"
 
-server_config_t server_config = {"data/evovoiced.db", 1 << 20};
+server_config_t server_config = {"data/evovoiced.db", 1 << 20, 0, 0};
 
 /* ---- per-thread store connections ---- */
 static __thread store_t *tl_store;
@@ -109,6 +110,58 @@ static void encode_error(http_resp_t *out, fmt_t fmt, int status, const char *co
 void dispatch_error(http_resp_t *out, int status, const char *code, const char *msg)
 {
     encode_error(out, FMT_JSON, status, code, msg, NULL);
+}
+
+/* 429 for a sign-in that must wait, with Retry-After in whole seconds. */
+static void encode_throttled(http_resp_t *out, fmt_t fmt, long wait_ms)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, THROTTLED_MESSAGE, throttle_seconds(wait_ms));
+    encode_error(out, fmt, 429, "TooManyRequests", msg, NULL);
+    http_resp_header(out, "Retry-After: %ld", throttle_seconds(wait_ms));
+}
+
+/* A password or token in the query string ends up in access and proxy logs: refused
+ * (400 naming the field) unless the server allows it for old clients.  0 when clean. */
+static int query_credentials(const op_t *op, json_t *query, http_resp_t *out, fmt_t fmt)
+{
+    if (server_config.allow_query_credentials)
+        return 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(query, k, v)
+    {
+        const field_t *f = schema_field(op->req, k);
+        if (!f || !(f->flags & F_CREDENTIAL))
+            continue;
+        json_t *errors = json_pack("[{s:s,s:s,s:s}]", "errorCode", "ArgumentException", "fieldName", f->name, "message",
+                                   "Send credentials in the request body, never in the URL");
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s is not accepted in the query string: send it in the request body", f->name);
+        encode_error(out, fmt, 400, "ArgumentException", msg, errors);
+        json_decref(errors);
+        return -1;
+    }
+    return 0;
+}
+
+/* The session cookies: HttpOnly, SameSite=Lax (ServiceStack's default), Secure over HTTPS. */
+static void session_cookies(const http_req_t *r, http_resp_t *out, const call_t *c)
+{
+    const char *secure = r->tls ? "; Secure" : "";
+    static const char *const gone = "Thu, 01 Jan 1970 00:00:00 GMT", *const perm = "Fri, 01 Jan 2046 00:00:00 GMT";
+    if (c->session_out[0]) {
+        char pid[21]; /* the permanent id is its own random value, as ServiceStack's */
+        token_new(pid, 20);
+        http_resp_header(out, "Set-Cookie: ss-id=%s; Path=/; HttpOnly; SameSite=Lax%s", c->session_out, secure);
+        http_resp_header(out, "Set-Cookie: ss-pid=%s; Path=/; Expires=%s; HttpOnly; SameSite=Lax%s", pid, perm, secure);
+        if (c->session_remember)
+            http_resp_header(out, "Set-Cookie: ss-opt=perm; Path=/; Expires=%s; HttpOnly; SameSite=Lax%s", perm, secure);
+    } else if (c->session_end) {
+        static const char *const names[] = {"ss-id", "ss-pid", "ss-opt"};
+        for (int i = 0; i < 3; i++)
+            http_resp_header(out, "Set-Cookie: %s=; Path=/; Expires=%s; HttpOnly; SameSite=Lax%s", names[i], gone, secure);
+    }
 }
 
 /* ---- routing ---- */
@@ -248,8 +301,15 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         encode_error(out, fmt, 500, "InternalServerError", "The store is not available", NULL);
         return;
     }
+    if (query_credentials(op, r->query, out, fmt))
+        return;
     principal_t who = {0};
-    int a = auth_resolve(st, r->authorization, r->session_id, &who);
+    long wait_ms = 0;
+    int a = auth_resolve(st, r->authorization, r->session_id, r->client, &who, &wait_ms);
+    if (a == AUTH_THROTTLED) {
+        encode_throttled(out, fmt, wait_ms);
+        return;
+    }
     if (!(op->flags & OP_ANON)) {
         if (a != AUTH_OK) {
             encode_error(out, fmt, 401, "Unauthorized", a == AUTH_NONE ? "Not Authenticated" : "Invalid Username or Password", NULL);
@@ -322,7 +382,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     json_decref(errors);
 
     call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
-                .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL};
+                .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL};
     int rc;
     for (int attempt = 0;; attempt++) {
         if (op->flags & OP_OWN_TXN) { /* it calls the carrier between its own transactions */
@@ -345,6 +405,8 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         fail_store(&c, rc, "transaction");
     if (c.err_code) {
         encode_error(out, fmt, c.status, c.err_code, c.err_msg, c.err_fields);
+        if (c.retry_after_ms)
+            http_resp_header(out, "Retry-After: %ld", throttle_seconds(c.retry_after_ms));
         if (c.err_code[0] == 'I' && c.status == 500)
             fprintf(stderr, "evovoiced: %s: %s\n", op->name, c.err_msg);
     } else {
@@ -355,20 +417,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         } else if (out->status == 200) {
             out->status = 204;
         }
-        const char *secure = r->tls ? "; Secure" : "";
-        if (c.session_out[0]) {
-            http_resp_header(out, "Set-Cookie: ss-id=%s; Path=/; HttpOnly%s", c.session_out, secure);
-            char pid[21]; /* the permanent id is its own random value, as ServiceStack's */
-            token_new(pid, 20);
-            http_resp_header(out, "Set-Cookie: ss-pid=%s; Path=/; Expires=%s; HttpOnly%s", pid,
-                             "Fri, 01 Jan 2046 00:00:00 GMT", secure);
-            if (c.session_remember)
-                http_resp_header(out, "Set-Cookie: ss-opt=perm; Path=/; Expires=%s; HttpOnly%s",
-                                 "Fri, 01 Jan 2046 00:00:00 GMT", secure);
-        } else if (c.session_end) {
-            http_resp_header(out, "Set-Cookie: ss-id=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly%s", secure);
-            http_resp_header(out, "Set-Cookie: ss-pid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly%s", secure);
-        }
+        session_cookies(r, out, &c);
     }
     json_decref(c.resp);
     json_decref(c.err_fields);

@@ -17,7 +17,8 @@ typedef struct http_req {
     const char *authorization;
     const char *session_id;    /* ss-id cookie or X-ss-id header */
     const char *idempotency_key; /* Idempotency-Key header */
-    int tls;
+    const char *client;        /* the client's address (the proxy's X-Forwarded-For with trust_proxy) */
+    int tls;                   /* came over HTTPS (X-Forwarded-Proto with trust_proxy) */
 } http_req_t;
 
 typedef struct http_resp {
@@ -31,6 +32,8 @@ typedef struct http_resp {
 typedef struct server_config {
     const char *db_path;
     size_t max_body;           /* bytes (default 1 MiB) */
+    int trust_proxy;           /* believe X-Forwarded-For and X-Forwarded-Proto */
+    int allow_query_credentials; /* accept passwords and tokens in a query string */
 } server_config_t;
 extern server_config_t server_config;
 

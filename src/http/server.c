@@ -39,6 +39,30 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+/* The client's address: the socket's peer, or with trust_proxy the last entry of
+ * X-Forwarded-For (the one the proxy in front of us added). */
+static void client_address(struct MHD_Connection *conn, char *out, size_t n)
+{
+    out[0] = 0;
+    const char *xff = server_config.trust_proxy ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
+    if (xff && *xff) {
+        const char *last = strrchr(xff, ',');
+        last = last ? last + 1 : xff;
+        while (*last == ' ' || *last == '\t')
+            last++;
+        size_t len = strcspn(last, " \t");
+        snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), last);
+        if (*out)
+            return;
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
 static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *out)
 {
     size_t len = out->body.len;
@@ -109,6 +133,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
     r.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     r.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+    char client[64];
+    client_address(conn, client, sizeof client);
+    r.client = client;
+    if (server_config.trust_proxy) {
+        const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+        r.tls = proto && !strncasecmp(proto, "https", 5) && (proto[5] == 0 || proto[5] == ',' || proto[5] == ' ');
+    }
     r.session_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ss-id");
     if (!r.session_id)
         r.session_id = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "ss-id");

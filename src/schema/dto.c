@@ -113,7 +113,7 @@ OBJ(ErrorResponse, "ErrorResponse", NS_SS, NULL, NULL);
 static field_t Authenticate_f[] = {
     FLD("Provider", T_string, 0, NULL),
     FLD("UserName", T_string, 0, NULL),
-    FLD("Password", T_string, 0, NULL),
+    FLD("Password", T_string, F_CREDENTIAL, NULL),
     FLD("RememberMe", T_bool, F_NULLABLE, NULL),
 };
 OBJ(Authenticate, "Authenticate", NS_SS, NULL, NULL);
@@ -330,7 +330,7 @@ OBJ(GetAccount, "GetAccount", NS_ACCOUNTS, NULL, NULL);
 static field_t NewAccount_f[] = {
     FLD("Name", T_string, 0, NULL),
     FLD("TwilioAccountSid", T_string, 0, NULL),
-    FLD("TwilioAuthToken", T_string, 0, NULL),
+    FLD("TwilioAuthToken", T_string, F_CREDENTIAL, NULL),
     FLD("ParentAccountId", T_string, 0, NULL),
 };
 OBJ(NewAccount, "NewAccount", NS_ACCOUNTS, NULL, NULL);
@@ -850,7 +850,7 @@ static field_t NewUser_f[] = {
     FLD("EmailAddress", T_string, 0, NULL),
     FLD("FirstName", T_string, 0, NULL),
     FLD("LastName", T_string, 0, NULL),
-    FLD("Password", T_string, 0, NULL),
+    FLD("Password", T_string, F_CREDENTIAL, NULL),
     FLD("Roles", T_string, F_LIST, NULL),
     FLD("CustomerIds", T_string, F_LIST, NULL),
     FLD("ManagerAccess", T_UserManagerAccess, F_NULLABLE, NULL),
@@ -862,7 +862,7 @@ static field_t PatchUser_f[] = {
     FLD("AccountIds", T_string, F_LIST, NULL),
     FLD("FirstName", T_string, 0, NULL),
     FLD("LastName", T_string, 0, NULL),
-    FLD("NewPassword", T_string, 0, NULL),
+    FLD("NewPassword", T_string, F_CREDENTIAL, NULL),
     FLD("Roles", T_string, F_LIST, NULL),
     FLD("CustomerIds", T_string, F_LIST, NULL),
     FLD("ManagerAccess", T_UserManagerAccess, F_NULLABLE, NULL),

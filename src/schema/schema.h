@@ -23,6 +23,7 @@ enum {
     F_LIST     = 1 << 0, /* List<type> */
     F_NULLABLE = 1 << 1, /* bool?, int?, double?, enum?: absent means null, not default */
     F_SECRET   = 1 << 2, /* only shown to SystemAdministrators */
+    F_CREDENTIAL = 1 << 3, /* a password or token: refused in a query string (it would end up in logs) */
 };
 
 typedef struct field {

@@ -67,7 +67,8 @@ typedef enum {
     Q_HAS_ANY,  /* list field holds at least one of values */
     Q_LACKS,    /* list field does not hold values[0] */
     Q_LE,       /* field <= values[0] */
-    Q_DATA_EQ   /* data[field] (a Struct Value) equals values[0]: string, number or boolean */
+    Q_DATA_EQ,  /* data[field] (a Struct Value) equals values[0]: string, number or boolean */
+    Q_WITHIN    /* list field is not empty and every one of its elements is among values */
 } qop_t;
 typedef struct {
     const char *field; /* camelCase field name (letters and digits only) */

@@ -494,6 +494,12 @@ static int where(buf_t *b, coll_t c, const query_t *q)
             buf_printf(b, "NOT EXISTS (SELECT 1 FROM json_each(?%d) w WHERE w.value NOT IN (SELECT value FROM json_each(", n);
         if (f->op == Q_HAS_ANY || f->op == Q_LACKS)
             buf_printf(b, "%s (SELECT 1 FROM json_each(", f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
+        if (f->op == Q_WITHIN) {
+            buf_puts(b, "json_array_length(");
+            if (field_expr(b, c, f->field))
+                return -1;
+            buf_puts(b, ")>0 AND NOT EXISTS (SELECT 1 FROM json_each(");
+        }
         if (field_expr(b, c, f->field))
             return -1;
         switch (f->op) {
@@ -509,6 +515,7 @@ static int where(buf_t *b, coll_t c, const query_t *q)
         case Q_LE: buf_printf(b, "<=?%d", n); break;
         case Q_HAS_ANY:
         case Q_LACKS: buf_printf(b, ") h WHERE h.value IN (SELECT value FROM json_each(?%d)))", n); break;
+        case Q_WITHIN: buf_printf(b, ") h WHERE h.value NOT IN (SELECT value FROM json_each(?%d)))", n); break;
         case Q_DATA_EQ: break;
         }
     }
@@ -521,7 +528,7 @@ static void bind_filters(sqlite3_stmt *s, const query_t *q)
         const qfilter_t *f = &q->f[i];
         if (f->op == Q_IN && json_array_size(f->values) == 1) {
             bind_json(s, i + 1, json_array_get(f->values, 0));
-        } else if (f->op == Q_IN || f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS) {
+        } else if (f->op == Q_IN || f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN) {
             sqlite3_bind_text(s, i + 1, json_dumps(f->values, JSON_COMPACT), -1, free);
         } else {
             json_t *v = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;

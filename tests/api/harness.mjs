@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../..');
 export const BIN = process.env.EVOVOICED_BIN || path.join(REPO, 'build/evovoiced');
-export const SEEDS = process.env.EVOVOICED_SEEDS || path.resolve(REPO, '../shared/seeds');
+export const SEEDS = process.env.EVOVOICED_SEEDS || path.join(REPO, 'tests/seeds');
 
 export const HEX24 = /^[0-9a-f]{24}$/;
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

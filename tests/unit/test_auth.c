@@ -13,7 +13,7 @@ static int basic(store_t *st, const char *user_pw)
     sodium_bin2base64(hdr + 6, sizeof hdr - 6, (const unsigned char *)user_pw, strlen(user_pw),
                       sodium_base64_VARIANT_ORIGINAL);
     principal_t p;
-    int r = auth_resolve(st, hdr, NULL, &p);
+    int r = auth_resolve(st, hdr, NULL, NULL, &p, NULL);
     if (r == AUTH_OK)
         principal_free(&p);
     return r;

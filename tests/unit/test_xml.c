@@ -11,7 +11,7 @@
 static char *seed_dir(void)
 {
     const char *d = getenv("EVOVOICED_SEEDS");
-    return strdup(d ? d : "../shared/seeds");
+    return strdup(d ? d : "tests/seeds"); /* run from the repository root */
 }
 
 static char *read_seed(const char *name)
