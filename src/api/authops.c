@@ -44,6 +44,8 @@ int op_authenticate(call_t *c)
         int a = auth_login(c->st, user, pw, c->client, &login, &wait);
         if (a == AUTH_THROTTLED)
             return fail_throttled(c, wait);
+        if (a == AUTH_UNAVAILABLE)
+            return fail_store(c, ST_BUSY, "user");
         if (a != AUTH_OK)
             return fail(c, 401, "Unauthorized", "Invalid Username or Password");
         p = &login;

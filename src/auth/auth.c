@@ -128,6 +128,8 @@ static int verify(store_t *st, const char *email, const char *password, const ch
     }
     char *hash = NULL;
     json_t *user = store_user_by_email(st, email, &hash);
+    if (!user && store_errcode(st))
+        return AUTH_UNAVAILABLE; /* the store failed: nobody can tell, and it is no failed sign-in */
     int ok = password_verify(user && hash ? hash : dummy_hash, password) && user && hash;
     free(hash);
     if (!ok) {
@@ -232,11 +234,11 @@ static int session(store_t *st, const char *sid, principal_t *p)
 {
     char *uid = store_session_user(st, sid);
     if (!uid)
-        return AUTH_BAD;
+        return store_errcode(st) ? AUTH_UNAVAILABLE : AUTH_BAD;
     json_t *user = store_get(st, C_USERS, uid);
     free(uid);
     if (!user)
-        return AUTH_BAD;
+        return store_errcode(st) ? AUTH_UNAVAILABLE : AUTH_BAD;
     principal_set(p, user);
     return AUTH_OK;
 }

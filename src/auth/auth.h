@@ -17,7 +17,8 @@ typedef struct principal {
     int access;         /* a Manager's managerAccess */
 } principal_t;
 
-enum { AUTH_NONE = 0, AUTH_OK = 1, AUTH_BAD = 2, AUTH_THROTTLED = 3 };
+/* AUTH_UNAVAILABLE: the store failed while checking, so nothing can be said (503). */
+enum { AUTH_NONE = 0, AUTH_OK = 1, AUTH_BAD = 2, AUTH_THROTTLED = 3, AUTH_UNAVAILABLE = 4 };
 
 typedef struct auth_config {
     int cache_seconds;  /* how long a verified Basic header is trusted (default 60) */

@@ -298,7 +298,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
 {
     store_t *st = thread_store();
     if (!st) {
-        encode_error(out, fmt, 500, "InternalServerError", "The store is not available", NULL);
+        encode_error(out, fmt, 503, "ServiceUnavailable", "The store is not available; try again", NULL);
         return;
     }
     if (query_credentials(op, r->query, out, fmt))
@@ -308,6 +308,10 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     int a = auth_resolve(st, r->authorization, r->session_id, r->client, &who, &wait_ms);
     if (a == AUTH_THROTTLED) {
         encode_throttled(out, fmt, wait_ms);
+        return;
+    }
+    if (a == AUTH_UNAVAILABLE) {
+        encode_error(out, fmt, 503, "ServiceUnavailable", "The store is busy; try again", NULL);
         return;
     }
     if (!(op->flags & OP_ANON)) {
@@ -478,9 +482,37 @@ static void jsonp_wrap(http_resp_t *out, const char *name)
         out->status = 200;
 }
 
+/* For load balancers, unauthenticated and cheap, telling nothing but up or not:
+ * GET /health — the process answers; GET /ready — and its store does (a transaction
+ * begun and ended; migrations are done once a store opens). */
+static int probe(const http_req_t *r, http_resp_t *out)
+{
+    int health = !strcmp(r->path, "/health"), ready = !strcmp(r->path, "/ready");
+    if (!health && !ready)
+        return 0;
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        encode_error(out, FMT_JSON, 405, "MethodNotAllowed", "This route does not allow that HTTP method", NULL);
+        return 1;
+    }
+    if (ready) {
+        store_t *st = thread_store();
+        int rc = st ? store_begin(st, 0) : ST_BUSY;
+        if (!rc)
+            rc = store_commit(st);
+        if (rc) {
+            encode_error(out, FMT_JSON, 503, "ServiceUnavailable", "The store is not available", NULL);
+            return 1;
+        }
+    }
+    out->status = 200;
+    out->content_type = fmt_types[FMT_JSON];
+    buf_puts(&out->body, ready ? "{\"status\":\"ready\"}" : "{\"status\":\"up\"}");
+    return 1;
+}
+
 void dispatch(const http_req_t *r, http_resp_t *out)
 {
-    if (meta_dispatch(r, out))
+    if (probe(r, out) || meta_dispatch(r, out))
         return;
     char path[2048];
     snprintf(path, sizeof path, "%s", r->path);

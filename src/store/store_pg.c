@@ -2,7 +2,10 @@
  * database.
  *
  * The contract in database terms (see store.h for what each primitive does):
- * - Documents are JSONB beside their indexed columns; every tenant table carries
+ * - Documents are kept as json (their exact text) beside their indexed columns, and
+ *   filters read them as jsonb: jsonb would reorder a document's keys (a customer's data
+ *   map comes back in the order it was given) and rewrite its numbers (-2.5e300 as a
+ *   301-digit integer), and the wire must give back what was stored.  Every tenant table carries
  *   root_id, the id of the tenant's top account, so the tables can be distributed by
  *   tenant (Citus) without changing a query.  users, sessions and idempotency are global.
  * - Writers are serialized: every write transaction takes one transaction-scoped
@@ -87,29 +90,29 @@ static const char *const migrations[] = {
     /* 1: the first schema */
     "CREATE FUNCTION evo_nocase(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
     "$$ SELECT translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$;"
-    "CREATE TABLE accounts(id text PRIMARY KEY, root_id text NOT NULL, parent_id text, name text, doc jsonb NOT NULL);"
+    "CREATE TABLE accounts(id text PRIMARY KEY, root_id text NOT NULL, parent_id text, name text, doc json NOT NULL);"
     "CREATE INDEX accounts_parent ON accounts(parent_id);"
     "CREATE INDEX accounts_name ON accounts(evo_nocase(name) COLLATE \"C\", id COLLATE \"C\");"
     "CREATE TABLE customers(id text PRIMARY KEY, root_id text, account_id text NOT NULL, parent_id text, name text,"
-    " doc jsonb NOT NULL);"
+    " doc json NOT NULL);"
     "CREATE INDEX customers_account_name ON customers(account_id, evo_nocase(name) COLLATE \"C\", id COLLATE \"C\");"
     "CREATE INDEX customers_parent ON customers(parent_id);"
     "CREATE INDEX customers_root ON customers(root_id);"
     "CREATE TABLE endpoints(id text PRIMARY KEY, root_id text, account_id text NOT NULL, customer_id text,"
-    " phone_number text UNIQUE, display_name text, type text, doc jsonb NOT NULL);"
+    " phone_number text UNIQUE, display_name text, type text, doc json NOT NULL);"
     "CREATE INDEX endpoints_account ON endpoints(account_id, evo_nocase(display_name) COLLATE \"C\", id COLLATE \"C\");"
     "CREATE INDEX endpoints_customer ON endpoints(customer_id);"
-    "CREATE TABLE users(id text PRIMARY KEY, email text NOT NULL, password_hash text, doc jsonb NOT NULL);"
+    "CREATE TABLE users(id text PRIMARY KEY, email text NOT NULL, password_hash text, doc json NOT NULL);"
     "CREATE UNIQUE INDEX users_email ON users(evo_nocase(email));"
     "CREATE INDEX users_email_order ON users(evo_nocase(email) COLLATE \"C\", id COLLATE \"C\");"
-    "CREATE TABLE settings(id text PRIMARY KEY, root_id text, account_id text UNIQUE, doc jsonb NOT NULL);"
+    "CREATE TABLE settings(id text PRIMARY KEY, root_id text, account_id text UNIQUE, doc json NOT NULL);"
     "CREATE TABLE sessions(id text PRIMARY KEY, user_id text NOT NULL, expires bigint NOT NULL);"
     "CREATE INDEX sessions_user ON sessions(user_id);"
     "CREATE TABLE purchases(id text PRIMARY KEY, root_id text, account_id text NOT NULL, phone_number text UNIQUE,"
-    " doc jsonb NOT NULL);"
+    " doc json NOT NULL);"
     "CREATE INDEX purchases_account ON purchases(account_id);"
-    "CREATE TABLE idempotency(id text PRIMARY KEY, created_ms bigint, doc jsonb NOT NULL);"
-    "CREATE TABLE routing_jobs(id text PRIMARY KEY, root_id text, next_at bigint, seq bigint, doc jsonb NOT NULL);"
+    "CREATE TABLE idempotency(id text PRIMARY KEY, created_ms bigint, doc json NOT NULL);"
+    "CREATE TABLE routing_jobs(id text PRIMARY KEY, root_id text, next_at bigint, seq bigint, doc json NOT NULL);"
     "CREATE INDEX routing_jobs_due ON routing_jobs(next_at);"
     "CREATE TABLE evovoiced_meta(key text PRIMARY KEY, value bigint NOT NULL);"
     "INSERT INTO evovoiced_meta VALUES('users_version', 0);"
@@ -389,7 +392,7 @@ static int pg_put(store_t *base, coll_t c, json_t *doc)
     vals[n++] = param_of(json_object_get(doc, "id"));
     vals[n++] = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     buf_printf(&b, "INSERT INTO %s(id,doc", d->table);
-    buf_puts(&v, "$1,$2::jsonb");
+    buf_puts(&v, "$1,$2::json");
     buf_puts(&up, "doc=excluded.doc");
     for (int i = 0; i < 5 && d->fields[i]; i++) {
         vals[n++] = param_of(json_object_get(doc, d->fields[i]));
@@ -407,7 +410,7 @@ static int pg_put(store_t *base, coll_t c, json_t *doc)
     }
     if (d->root == ROOT_SELF) {
         buf_puts(&b, ",root_id");
-        buf_puts(&v, ",coalesce($2::jsonb->'ancestorIds'->>0,$1)");
+        buf_puts(&v, ",coalesce($2::json->'ancestorIds'->>0,$1)");
         buf_puts(&up, ",root_id=excluded.root_id");
     } else if (d->root == ROOT_OF_ACCOUNT) {
         vals[n++] = param_of(json_object_get(doc, d->account));
@@ -460,7 +463,7 @@ static int field_sql(buf_t *b, coll_t c, const char *field, int json, const char
     if (col)
         buf_printf(b, json ? "to_jsonb(%s)" : "%s", col);
     else {
-        buf_printf(b, json ? "(doc->'%s')" : "(doc->>'%s')", field);
+        buf_printf(b, json ? "(doc->'%s')::jsonb" : "(doc->>'%s')", field);
         if (type)
             *type = "json";
     }
@@ -529,14 +532,14 @@ static int where(buf_t *b, coll_t c, const query_t *q, char **vals)
                 if (!isalnum((unsigned char)*p) && *p != '_')
                     return -1;
             buf_printf(b,
-                       "((doc->'data'->'%s'->>'stringValue')=$%d OR (doc->'data'->'%s'->'numberValue')=to_jsonb(CASE WHEN "
-                       "$%d ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN $%d::numeric END) OR (doc->'data'->'%s'->'boolValue')="
+                       "((doc->'data'->'%s'->>'stringValue')=$%d OR (doc->'data'->'%s'->'numberValue')::jsonb=to_jsonb(CASE WHEN "
+                       "$%d ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN $%d::numeric END) OR (doc->'data'->'%s'->'boolValue')::jsonb="
                        "to_jsonb(CASE lower($%d) WHEN 'true' THEN true WHEN 'false' THEN false END))",
                        f->field, n, f->field, n, n, f->field, n);
             continue;
         }
         buf_t fx = {0};
-        int json = as_list || (f->op == Q_EQ && !json_is_string(first));
+        int json = (as_list && f->op != Q_IN) || (f->op == Q_EQ && !json_is_string(first));
         if (field_sql(&fx, c, f->field, json, &type)) {
             buf_free(&fx);
             return -1;
@@ -592,8 +595,8 @@ static int order_by(buf_t *b, coll_t c, const char *field, int desc)
         buf_printf(b, " ORDER BY " NOCASE("%s") " %s %s", fx.p, dir, nulls);
     else
         buf_printf(b,
-                   " ORDER BY CASE jsonb_typeof(doc->'%s') WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' "
-                   "THEN 2 WHEN 'null' THEN 0 WHEN NULL THEN 0 ELSE 3 END %s, CASE jsonb_typeof(doc->'%s') WHEN "
+                   " ORDER BY CASE coalesce(json_typeof(doc->'%s'),'null') WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 "
+                   "WHEN 'string' THEN 2 WHEN 'null' THEN 0 ELSE 3 END %s, CASE json_typeof(doc->'%s') WHEN "
                    "'number' THEN (doc->>'%s')::numeric WHEN 'boolean' THEN (CASE doc->>'%s' WHEN 'true' THEN 1 ELSE "
                    "0 END) END %s, " NOCASE("%s") " %s",
                    field, dir, field, field, field, dir, fx.p, dir);

@@ -227,6 +227,16 @@ describe('using a session', () => {
 });
 
 describe('Basic auth and anonymous access', () => {
+  test('GET /health and GET /ready answer without a login and say nothing more', async () => {
+    const h = await srv.req('GET', '/health');
+    expectStatus(h, 200);
+    assert.deepEqual(h.json, { status: 'up' });
+    const r = await srv.req('GET', '/ready');
+    expectStatus(r, 200);
+    assert.deepEqual(r.json, { status: 'ready' });
+    expectStatus(await srv.req('POST', '/ready', { body: {} }), 405);
+  });
+
   test('Authorization: Basic works on any request', async () => {
     const r = await srv.req('GET', '/accounts', { headers: { authorization: basic(mgr.email, mgr.password) } });
     expectStatus(r, 200);

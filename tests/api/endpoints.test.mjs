@@ -5,7 +5,6 @@
 // key order of the SetPhoneNumberIsFax seed, sipPassword only for SystemAdministrators.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
   startServer, makeWorld, HEX24, ISO_MS, randomHex24, expectStatus, expectError,
   expectForbidden, expectNotFound, expectNoContent, assertNoNulls, describeRes,
@@ -702,7 +701,7 @@ describe('sipPassword is shown only to SystemAdministrators', () => {
     expectStatus(p, [200, 400]);
     // put one into the stored document (the API has no way to set it), then restart
     await srv.stop();
-    execFileSync('sqlite3', [srv.db, `UPDATE endpoints SET doc = json_set(doc, '$.sipPassword', 'S1p-Secret', '$.sipUserName', 'sipuser') WHERE id = '${e.id}';`]);
+    srv.setDocFields('endpoints', e.id, { sipPassword: 'S1p-Secret', sipUserName: 'sipuser' });
     await srv.start();
     const sa = (await getE(e.id)).json;
     assert.equal(sa.sipPassword, 'S1p-Secret', 'SA sees sipPassword');

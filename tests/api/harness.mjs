@@ -9,10 +9,13 @@
 //   const acct = await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: 'A' } });
 //
 // Environment: EVOVOICED_BIN overrides the binary (default <repo>/build/evovoiced);
+// EVOVOICED_TEST_PG=postgresql://user@host:port/db runs every server on PostgreSQL
+// instead of SQLite: each Server gets a database of its own on that cluster, dropped at
+// cleanup (the cluster is started by scripts/run-tests with scripts/pg-cluster);
 // EVOVOICED_TEST_KEEP=1 keeps the temporary directories; EVOVOICED_TEST_AUTH=basic sends
 // HTTP Basic on every request instead of logging in once per user (session via X-ss-id).
 
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import net from 'node:net';
 import http from 'node:http';
 import fs from 'node:fs';
@@ -24,6 +27,24 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../..');
 export const BIN = process.env.EVOVOICED_BIN || path.join(REPO, 'build/evovoiced');
+export const PG = process.env.EVOVOICED_TEST_PG || '';
+
+/** Run SQL on the test cluster's database db (the maintenance database by default). */
+export function pgSql(sql, db) {
+  const url = new URL(PG);
+  if (db) url.pathname = '/' + db;
+  return execFileSync('psql', [url.toString(), '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+}
+
+let pgDbs = 0;
+/** A new empty database on the test cluster; its URL. */
+export function pgDatabase() {
+  const name = `evt_${process.pid}_${++pgDbs}_${Math.floor(Math.random() * 1e6)}`;
+  pgSql(`CREATE DATABASE ${name}`);
+  const url = new URL(PG);
+  url.pathname = '/' + name;
+  return { name, url: url.toString() };
+}
 export const SEEDS = process.env.EVOVOICED_SEEDS || path.join(REPO, 'tests/seeds');
 
 export const HEX24 = /^[0-9a-f]{24}$/;
@@ -68,7 +89,8 @@ export function randomHex24() {
 export class Server {
   constructor(opts = {}) {
     this.dir = opts.dir || tmpDir();
-    this.db = opts.db || path.join(this.dir, 'evovoiced.db');
+    if (opts.db) this.db = opts.db;
+    else if (PG) { this.pg = pgDatabase(); this.db = this.pg.url; } else this.db = path.join(this.dir, 'evovoiced.db');
     this.adminEnv = opts.adminEnv !== false;
     this.adminEmail = opts.adminEmail || ADMIN_EMAIL;
     this.adminPassword = opts.adminPassword || ADMIN_PASSWORD;
@@ -168,7 +190,21 @@ export class Server {
 
   async cleanup() {
     await this.stop();
-    if (!process.env.EVOVOICED_TEST_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (!process.env.EVOVOICED_TEST_KEEP) {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+      if (this.pg) pgSql(`DROP DATABASE IF EXISTS ${this.pg.name} WITH (FORCE)`);
+    }
+  }
+
+  /** Set members of a stored document behind the API's back (for tests of what the API
+   * must never show), on either back end. */
+  setDocFields(table, id, fields) {
+    if (this.pg) {
+      pgSql(`UPDATE ${table} SET doc = (doc::jsonb || '${JSON.stringify(fields).replace(/'/g, "''")}'::jsonb)::json WHERE id = '${id}'`, this.pg.name);
+    } else {
+      const sets = Object.entries(fields).map(([k, v]) => `'$.${k}', json('${JSON.stringify(v).replace(/'/g, "''")}')`).join(', ');
+      execFileSync('sqlite3', [this.db, `UPDATE ${table} SET doc = json_set(doc, ${sets}) WHERE id = '${id}';`]);
+    }
   }
 
   async login(user) {

@@ -1,0 +1,382 @@
+/* test_store.c — the store conformance suite: what store.h promises, checked against
+ * every back end.  SQLite always (a temporary file); PostgreSQL too when
+ * EVOVOICED_TEST_PG names a cluster (postgresql://user@host:port/db): each run makes a
+ * database of its own there and drops it at the end.
+ *
+ * Covered: every primitive; rollback; conflict answers (unique columns, delete of a
+ * missing document); the list order (case-insensitive, ties by id) and every filter;
+ * tree paths and subtrees; users and sessions; writers serialized across connections (a
+ * read-count-then-insert under a cap, from several threads with a connection each); the
+ * users' version seen from a second connection; migration of an empty database and the
+ * refusal of one newer than the program. */
+#include "check.h"
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "store/store.h"
+
+static const char *url; /* the back end under test */
+
+static json_t *doc(const char *json)
+{
+    json_error_t e;
+    json_t *d = json_loads(json, 0, &e);
+    if (!d)
+        fprintf(stderr, "bad test JSON: %s: %s\n", e.text, json);
+    return d;
+}
+
+static int put(store_t *st, coll_t c, const char *json)
+{
+    json_t *d = doc(json);
+    int rc = store_put(st, c, d);
+    json_decref(d);
+    return rc;
+}
+
+static const char *str(json_t *d, const char *k) { return json_string_value(json_object_get(d, k)); }
+
+/* the ids of a list, comma-separated, in order */
+static char *ids_of(store_t *st, coll_t c, query_t *q, long *total)
+{
+    json_t *rows = NULL;
+    static char out[1024];
+    out[0] = 0;
+    if (store_list(st, c, q, &rows, total))
+        return strcpy(out, "(failed)");
+    size_t i;
+    json_t *d;
+    json_array_foreach(rows, i, d)
+    {
+        if (i)
+            strcat(out, ",");
+        strncat(out, str(d, "id"), sizeof out - strlen(out) - 1);
+    }
+    json_decref(rows);
+    return out;
+}
+
+static void primitives(store_t *st)
+{
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"a1\",\"name\":\"beta\",\"ancestorIds\":[],\"maxPhoneNumbers\":3}") == ST_OK);
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"a2\",\"name\":\"Alpha\",\"ancestorIds\":[],\"maxPhoneNumbers\":10}") == ST_OK);
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"a3\",\"name\":\"alpha\",\"parentAccountId\":\"a1\",\"ancestorIds\":[\"a1\"]}") == ST_OK);
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"a0\",\"name\":\"ALPHA\",\"ancestorIds\":[]}") == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"c1\",\"accountId\":\"a1\",\"name\":\"Root\",\"tagIds\":[\"t1\",\"t2\"],"
+                               "\"data\":{\"plan\":{\"stringValue\":\"gold\"},\"seats\":{\"numberValue\":5}}}") == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"c2\",\"accountId\":\"a1\",\"parentCustomerId\":\"c1\",\"name\":\"kid\",\"tagIds\":[\"t2\"]}") == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"c3\",\"accountId\":\"a1\",\"parentCustomerId\":\"c2\",\"name\":\"Grand\",\"tagIds\":[]}") == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"c4\",\"accountId\":\"a2\",\"parentCustomerId\":\"\",\"name\":\"Other\"}") == ST_OK);
+    CHECK(put(st, C_ENDPOINTS, "{\"id\":\"e1\",\"accountId\":\"a1\",\"customerId\":\"c1\",\"phoneNumber\":\"+13125550100\","
+                               "\"displayName\":\"(312) 555-0100\",\"type\":\"PhoneNumber\"}") == ST_OK);
+    CHECK(store_commit(st) == ST_OK);
+
+    /* get, keys in the order stored, numbers exactly */
+    json_t *c1 = store_get(st, C_CUSTOMERS, "c1");
+    CHECK(c1 && !strcmp(str(c1, "name"), "Root"));
+    char *txt = json_dumps(c1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    CHECK_STR(txt, "{\"id\":\"c1\",\"accountId\":\"a1\",\"name\":\"Root\",\"tagIds\":[\"t1\",\"t2\"],"
+                   "\"data\":{\"plan\":{\"stringValue\":\"gold\"},\"seats\":{\"numberValue\":5}}}");
+    free(txt);
+    json_decref(c1);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"c5\",\"accountId\":\"a2\",\"name\":\"Nums\",\"data\":{\"z\":{\"numberValue\":-2.5e300},"
+                               "\"a\":{\"numberValue\":1e-07}}}") == ST_OK);
+    json_t *c5 = store_get(st, C_CUSTOMERS, "c5");
+    json_t *z = json_object_get(json_object_get(json_object_get(c5, "data"), "z"), "numberValue");
+    CHECK(json_is_real(z) && json_real_value(z) == -2.5e300);
+    CHECK(!strcmp(json_object_iter_key(json_object_iter(json_object_get(c5, "data"))), "z"));
+    json_decref(c5);
+    CHECK(store_delete(st, C_CUSTOMERS, "c5") == ST_OK);
+    CHECK(store_get(st, C_CUSTOMERS, "nope") == NULL && store_errcode(st) == ST_OK);
+    CHECK(store_delete(st, C_CUSTOMERS, "nope") == ST_NOTFOUND);
+
+    /* get_field and count */
+    json_t *f = store_get_field(st, C_ACCOUNTS, "a1", "maxPhoneNumbers");
+    CHECK(json_integer_value(f) == 3);
+    json_decref(f);
+    f = store_get_field(st, C_CUSTOMERS, "c2", "parentCustomerId");
+    CHECK_STR(json_string_value(f), "c1");
+    json_decref(f);
+    f = store_get_field(st, C_CUSTOMERS, "c4", "parentCustomerId"); /* "" is stored as no parent */
+    CHECK(json_is_null(f));
+    json_decref(f);
+    CHECK(store_get_field(st, C_CUSTOMERS, "nope", "name") == NULL);
+    CHECK(store_count(st, C_CUSTOMERS, "accountId", "a1") == 3);
+    CHECK(store_count(st, C_CUSTOMERS, "parentCustomerId", "c1") == 1);
+    CHECK(store_count(st, C_CUSTOMERS, "accountId", "zz") == 0);
+
+    /* lists: case-insensitive name order, ties by id; paging; totals */
+    query_t q = {0};
+    q.limit = -1;
+    q.count = 1;
+    long total = 0;
+    CHECK_STR(ids_of(st, C_ACCOUNTS, &q, &total), "a0,a2,a3,a1");
+    CHECK(total == 4);
+    q.desc = 1;
+    CHECK_STR(ids_of(st, C_ACCOUNTS, &q, NULL), "a1,a3,a2,a0");
+    q.desc = 0;
+    q.limit = 2;
+    q.offset = 1;
+    CHECK_STR(ids_of(st, C_ACCOUNTS, &q, &total), "a2,a3");
+    CHECK(total == 4);
+    q = (query_t){.limit = -1, .sort = "maxPhoneNumbers"}; /* a member of the document, numbers in order */
+    CHECK_STR(ids_of(st, C_ACCOUNTS, &q, NULL), "a0,a3,a1,a2");
+
+    /* filters */
+    json_t *v1 = json_pack("[s]", "a1"), *v2 = json_pack("[s,s]", "c1", "c3"), *sub = json_string("RAN"),
+           *t2 = json_pack("[s]", "t2"), *t12 = json_pack("[s,s]", "t1", "t2"), *gold = json_string("gold"),
+           *five = json_string("5"), *within = json_pack("[s,s]", "t1", "t2"), *three = json_integer(3);
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v1};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c3,c2,c1");
+    q.f[q.nf++] = (qfilter_t){"id", Q_IN, v2};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c3,c1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"name", Q_CONTAINS, sub};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c3");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"tagIds", Q_HAS_ALL, t12};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"tagIds", Q_HAS_ANY, t2};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c2,c1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v1};
+    q.f[q.nf++] = (qfilter_t){"tagIds", Q_LACKS, t2};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c3");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"tagIds", Q_WITHIN, within}; /* not empty, and all among them */
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c2,c1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"plan", Q_DATA_EQ, gold};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"seats", Q_DATA_EQ, five};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"maxPhoneNumbers", Q_EQ, three};
+    CHECK_STR(ids_of(st, C_ACCOUNTS, &q, NULL), "a1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"maxPhoneNumbers", Q_LE, three};
+    CHECK_STR(ids_of(st, C_ACCOUNTS, &q, NULL), "a1");
+    json_decref(v1), json_decref(v2), json_decref(sub), json_decref(t2), json_decref(t12), json_decref(gold);
+    json_decref(five), json_decref(within), json_decref(three);
+
+    /* trees */
+    json_t *path = store_path(st, C_CUSTOMERS, "c3", 100);
+    txt = json_dumps(path, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    CHECK_STR(txt, "[{\"id\":\"c1\",\"name\":\"Root\"},{\"id\":\"c2\",\"name\":\"kid\"},{\"id\":\"c3\",\"name\":\"Grand\"}]");
+    free(txt);
+    json_decref(path);
+    path = store_path(st, C_CUSTOMERS, "c3", 2);
+    CHECK(json_array_size(path) == 2);
+    json_decref(path);
+    json_t *roots = json_pack("[s]", "c2"), *tree = store_subtree(st, C_CUSTOMERS, roots);
+    CHECK(json_array_size(tree) == 2);
+    json_decref(roots);
+    json_decref(tree);
+
+    /* unique columns answer ST_CONFLICT, and the transaction goes on */
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_ENDPOINTS, "{\"id\":\"e2\",\"accountId\":\"a1\",\"phoneNumber\":\"+13125550100\",\"type\":\"PhoneNumber\"}") ==
+          ST_CONFLICT);
+    CHECK(put(st, C_ENDPOINTS, "{\"id\":\"e2\",\"accountId\":\"a1\",\"phoneNumber\":\"+13125550101\",\"type\":\"PhoneNumber\"}") ==
+          ST_OK);
+    CHECK(store_commit(st) == ST_OK);
+    CHECK(store_count(st, C_ENDPOINTS, "accountId", "a1") == 2);
+
+    /* rollback leaves nothing */
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"c9\",\"accountId\":\"a1\",\"name\":\"Gone\"}") == ST_OK);
+    CHECK(store_delete(st, C_ACCOUNTS, "a2") == ST_OK);
+    store_rollback(st);
+    CHECK(!store_get(st, C_CUSTOMERS, "c9"));
+    json_t *a2 = store_get(st, C_ACCOUNTS, "a2");
+    CHECK(a2 != NULL);
+    json_decref(a2);
+
+    /* users and sessions */
+    unsigned long v0 = store_users_version(st);
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_USERS, "{\"id\":\"u1\",\"emailAddress\":\"Ann@Example.test\",\"accountIds\":[\"a1\"]}") == ST_OK);
+    CHECK(store_set_password(st, "u1", "$hash-1") == ST_OK);
+    CHECK(put(st, C_USERS, "{\"id\":\"u2\",\"emailAddress\":\"ann@example.TEST\"}") == ST_CONFLICT); /* e-mails: case-insensitive */
+    CHECK(store_commit(st) == ST_OK);
+    CHECK(store_users_version(st) != v0);
+    char *hash = NULL;
+    json_t *u = store_user_by_email(st, "ANN@example.test", &hash);
+    CHECK(u && !strcmp(str(u, "id"), "u1"));
+    CHECK_STR(hash, "$hash-1");
+    free(hash);
+    json_decref(u);
+    char *h = store_user_hash(st, "u1");
+    CHECK_STR(h, "$hash-1");
+    free(h);
+    CHECK(store_session_put(st, "s1", "u1", 9999999999999LL) == ST_OK);
+    CHECK(store_session_put(st, "s2", "u1", 1) == ST_OK); /* expired */
+    char *who = store_session_user(st, "s1");
+    CHECK_STR(who, "u1");
+    free(who);
+    CHECK(store_session_user(st, "s2") == NULL);
+    CHECK(store_session_delete(st, "s1") == ST_OK);
+    CHECK(store_session_user(st, "s1") == NULL);
+    CHECK(store_session_put(st, "s3", "u1", 9999999999999LL) == ST_OK);
+    CHECK(store_session_delete_user(st, "u1") == ST_OK);
+    CHECK(store_session_user(st, "s3") == NULL);
+}
+
+/* ---- writers from several connections ---- */
+enum { WRITERS = 6, TRIES = 10, CAP = 7 };
+static int conflicts_seen;
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Each try: in a write transaction, count the account's endpoints and add one when
+ * under the cap — the read-then-write a cap rests on. */
+static void *writer(void *arg)
+{
+    char err[256];
+    store_t *st = store_open(url, err, sizeof err);
+    if (!st)
+        return NULL;
+    for (int i = 0; i < TRIES; i++) {
+        int rc = store_begin(st, 1);
+        if (rc)
+            continue;
+        long n = store_count(st, C_ENDPOINTS, "accountId", "capped");
+        if (n >= 0 && n < CAP) {
+            char json[256];
+            snprintf(json, sizeof json, "{\"id\":\"w%ld-%d\",\"accountId\":\"capped\",\"phoneNumber\":\"+1555000%02ld%02d\"}",
+                     (long)(intptr_t)arg, i, (long)(intptr_t)arg, i);
+            json_t *d = json_loads(json, 0, NULL);
+            rc = store_put(st, C_ENDPOINTS, d);
+            json_decref(d);
+        }
+        if (rc || store_commit(st)) {
+            store_rollback(st);
+            pthread_mutex_lock(&seen_mu);
+            conflicts_seen++;
+            pthread_mutex_unlock(&seen_mu);
+        }
+    }
+    store_close(st);
+    return NULL;
+}
+
+static void writers(store_t *st)
+{
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"capped\",\"name\":\"Capped\",\"ancestorIds\":[]}") == ST_OK);
+    pthread_t t[WRITERS];
+    for (long i = 0; i < WRITERS; i++)
+        pthread_create(&t[i], NULL, writer, (void *)(intptr_t)i);
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(t[i], NULL);
+    CHECK(store_count(st, C_ENDPOINTS, "accountId", "capped") == CAP);
+    CHECK(conflicts_seen == 0);
+
+    /* the users' version, as another connection sees it */
+    char err[256];
+    store_t *other = store_open(url, err, sizeof err);
+    CHECK(other != NULL);
+    if (!other)
+        return;
+    unsigned long before = store_users_version(other);
+    CHECK(store_set_password(st, "u1", "$hash-2") == ST_OK);
+    unsigned long after = store_users_version(other);
+    CHECK(after != before);
+    char *h = store_user_hash(other, "u1");
+    CHECK_STR(h, "$hash-2");
+    free(h);
+    /* a read transaction is one snapshot; a write from elsewhere shows after it */
+    CHECK(store_begin(other, 0) == ST_OK);
+    json_t *a = store_get(other, C_ACCOUNTS, "capped");
+    json_decref(a);
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"late\",\"name\":\"Late\",\"ancestorIds\":[]}") == ST_OK);
+    CHECK(store_commit(other) == ST_OK);
+    json_t *late = store_get(other, C_ACCOUNTS, "late");
+    CHECK(late != NULL);
+    json_decref(late);
+    store_close(other);
+}
+
+/* ---- one back end ---- */
+static void suite(const char *name)
+{
+    char err[256] = "";
+    store_t *st = store_open(url, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st) {
+        fprintf(stderr, "%s: %s\n", name, err);
+        return;
+    }
+    fprintf(stderr, "store conformance: %s\n", name);
+    primitives(st);
+    writers(st);
+    store_close(st);
+    /* opened again: migrations already done, data there */
+    st = store_open(url, err, sizeof err);
+    CHECK(st && store_count(st, C_ACCOUNTS, "name", "Capped") == 1);
+    store_close(st);
+}
+
+static int pg_exec(const char *conninfo, const char *sql)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    PGresult *r = PQexec(c, sql);
+    int ok = PQstatus(c) == CONNECTION_OK && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+    if (!ok)
+        fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+int main(void)
+{
+    char path[] = "/tmp/evovoiced-store-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    url = path;
+    suite("sqlite");
+    /* a newer schema is refused */
+    {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "sqlite3 %s 'PRAGMA user_version=999'", path);
+        CHECK(system(cmd) == 0);
+        char err[256] = "";
+        store_t *st = store_open(path, err, sizeof err);
+        CHECK(st == NULL && strstr(err, "newer"));
+        store_close(st);
+    }
+    unlink(path);
+    for (const char *ext = "-wal"; ext; ext = strcmp(ext, "-wal") ? NULL : "-shm") {
+        char p[64];
+        snprintf(p, sizeof p, "%s%s", path, ext);
+        unlink(p);
+    }
+
+    const char *pg = getenv("EVOVOICED_TEST_PG");
+    if (pg && *pg) {
+        char db[64], dburl[512], sql[128];
+        snprintf(db, sizeof db, "evs_%d", (int)getpid());
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+        CHECK(pg_exec(pg, sql) == 0);
+        const char *slash = strrchr(pg, '/');
+        snprintf(dburl, sizeof dburl, "%.*s/%s", (int)(slash - pg), pg, db);
+        url = dburl;
+        conflicts_seen = 0;
+        suite("postgresql");
+        CHECK(pg_exec(dburl, "UPDATE evovoiced_schema SET version=999") == 0);
+        char err[256] = "";
+        store_t *st = store_open(dburl, err, sizeof err);
+        CHECK(st == NULL && strstr(err, "newer"));
+        store_close(st);
+        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", db);
+        CHECK(pg_exec(pg, sql) == 0);
+    } else {
+        fprintf(stderr, "store conformance: postgresql skipped (EVOVOICED_TEST_PG is not set)\n");
+    }
+    return CHECK_DONE();
+}
