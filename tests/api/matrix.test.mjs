@@ -151,7 +151,10 @@ export function expected(model, plan, login, target) {
   // missing parent may also refuse it as a bad field (400 naming it)
   if (target.missing) return plan.create ? st([400, 404], '400|404') : st(404);
   const customerOnly = !login.info.roles.some((r) => r === 'SystemAdministrator' || r === 'Manager');
-  if (!canRead(model, login, target) || (customerOnly && target.kind === 'account' && plan.level !== 'read')) return st(403);
+  if (!canRead(model, login, target)) return st(403);
+  // a Customer login acts on its customers, never at account level: refused, or for a
+  // create, asked for the customer it is for (400 naming the field, as BuyPhoneNumber does)
+  if (customerOnly && target.kind === 'account' && plan.level !== 'read') return plan.create ? st([400, 403], '400|403') : st(403);
   if (plan.level === 'delete' && target.id === login.info.id) return st(409, '409 (own login)');
   return OK;
 }
