@@ -35,6 +35,22 @@ typedef struct server_config {
 extern server_config_t server_config;
 
 void dispatch(const http_req_t *r, http_resp_t *out);
+
+/* Route a request's method and URL-decoded path (no query) to an operation.  The
+ * pre-defined routes /api/{Op} and /{format}/reply/{Op} name it (any method); any other
+ * path loses a format suffix on its last segment (/customers/ID.xml) and is matched
+ * against the route templates, the one with the most literal segments winning.  *fmt is
+ * the format the path names (FMT_*, -1: none).  ROUTE_OK: *op is the operation and
+ * *params a new object of its path parameters {name: "value"} (empty for a pre-defined
+ * route); otherwise *op and *params are NULL. */
+struct op;
+enum {
+    ROUTE_OK = 0,
+    ROUTE_NO_OP = 1,          /* a pre-defined route naming no operation */
+    ROUTE_NOT_FOUND = 404,    /* no route template matches */
+    ROUTE_BAD_METHOD = 405,   /* templates match, none of them with that method */
+};
+int http_route(const char *method, const char *path, const struct op **op, json_t **params, int *fmt);
 /* Percent-decode s in place, except %00: a NUL would cut the string short and let
  * "/accounts/ID%00junk" name account ID.  Returns the new length. */
 size_t http_unescape(char *s);
