@@ -60,12 +60,12 @@ clean:
 #   make fuzz                      every target, 60 s each
 #   make fuzz FUZZ_SECONDS=120 FUZZ_TARGETS="jsv xml"
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= jsv json xml form e164
+FUZZ_TARGETS ?= jsv json xml form e164 route
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LDLIBS  := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lpthread -lm
 # the parsers: jsv, json and xml link only these
 FUZZ_CORE    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,src/util/buf.c $(wildcard src/schema/*.c src/codec/*.c))

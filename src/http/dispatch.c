@@ -127,7 +127,10 @@ static int match_route(const char *tpl, const char *path, json_t *params)
                 return 0;
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
-            json_object_set_new(params, name, json_stringn(path, pl));
+            json_t *v = json_stringn(path, pl);
+            if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
+                return 0;
+            json_object_set_new(params, name, v);
         } else {
             if (tl != pl || strncasecmp(tpl, path, tl))
                 return 0;
