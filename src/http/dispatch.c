@@ -257,7 +257,21 @@ size_t http_unescape(char *s)
     return (size_t)(w - s);
 }
 
-static json_t *parse_form(const char *s, size_t n)
+void http_form_add(json_t *o, const char *name, const char *value)
+{
+    json_t *prev = json_object_get(o, name), *v;
+    if (json_is_string(prev)) {
+        buf_t b = {0};
+        buf_printf(&b, "%s,%s", json_string_value(prev), value ? value : "");
+        v = json_string(b.p);
+        buf_free(&b);
+    } else {
+        v = json_string(value ? value : "");
+    }
+    json_object_set_new(o, name, v); /* with v NULL (not UTF-8), or name not UTF-8: nothing */
+}
+
+json_t *http_parse_form(const char *s, size_t n)
 {
     json_t *o = json_object();
     char *copy = strndup(s, n), *save = NULL;
@@ -265,20 +279,12 @@ static json_t *parse_form(const char *s, size_t n)
         char *eq = strchr(kv, '=');
         if (eq)
             *eq = 0;
-        char *k = kv, *v = eq ? eq + 1 : "";
+        char *k = kv, *v = eq ? eq + 1 : kv + strlen(kv); /* writable: it is unescaped in place */
         for (char *x = k; *x; x++) if (*x == '+') *x = ' ';
         for (char *x = v; *x; x++) if (*x == '+') *x = ' ';
         http_unescape(k);
         http_unescape(v);
-        json_t *prev = json_object_get(o, k);
-        if (json_is_string(prev)) {
-            buf_t b = {0};
-            buf_printf(&b, "%s,%s", json_string_value(prev), v);
-            json_object_set_new(o, k, json_string(b.p));
-            buf_free(&b);
-        } else {
-            json_object_set_new(o, k, json_string(v));
-        }
+        http_form_add(o, k, v);
     }
     free(copy);
     return o;
@@ -323,7 +329,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         json_t *raw = NULL;
         int text = 1;
         if (r->content_type && strcasestr(r->content_type, "application/x-www-form-urlencoded")) {
-            raw = parse_form(r->body, r->body_len);
+            raw = http_parse_form(r->body, r->body_len);
         } else if (r->content_type && strcasestr(r->content_type, "multipart/form-data")) {
             raw = multipart_parse(r->content_type, r->body, r->body_len, err, sizeof err);
         } else if (bf == FMT_XML) {

@@ -54,6 +54,15 @@ int http_route(const char *method, const char *path, const struct op **op, json_
 /* Percent-decode s in place, except %00: a NUL would cut the string short and let
  * "/accounts/ID%00junk" name account ID.  Returns the new length. */
 size_t http_unescape(char *s);
+/* Add one name=value pair of a query string or form to o: a repeated name joins its
+ * values with ',' ("tagIds=a&tagIds=b" is "a,b"), a NULL value is "", and a name or value
+ * that is not UTF-8 is dropped. */
+void http_form_add(json_t *o, const char *name, const char *value);
+/* An application/x-www-form-urlencoded body as {name: "value"}: pairs split at '&' and
+ * the first '=', '+' read as a space, both sides http_unescape'd, added with
+ * http_form_add.  (libmicrohttpd splits a query string the same way, then calls our
+ * http_unescape and http_form_add.) */
+json_t *http_parse_form(const char *s, size_t n);
 void http_resp_header(http_resp_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dispatch_error(http_resp_t *out, int status, const char *code, const char *msg);
 /* The calling thread's store connection (opened on first use). */

@@ -77,10 +77,29 @@ static void route_parameter_not_utf8(void)
     json_decref(params);
 }
 
+/* fuzz_query: a pair without '=' ("rememberMe") took the string literal "" as its value,
+ * and http_unescape() wrote its terminator into that read-only literal: the urlencoded
+ * form body "rememberMe" crashed the server (SIGSEGV) before any authentication. */
+static void form_name_without_value(void)
+{
+    json_t *o = http_parse_form("rememberMe", 10);
+    CHECK_STR(json_string_value(json_object_get(o, "rememberMe")), "");
+    json_decref(o);
+    const char *s = "a&b=%41+%42&a=1&c&&=";
+    o = http_parse_form(s, strlen(s));
+    CHECK_STR(json_string_value(json_object_get(o, "a")), ",1");
+    CHECK_STR(json_string_value(json_object_get(o, "b")), "A B");
+    CHECK_STR(json_string_value(json_object_get(o, "c")), "");
+    CHECK_STR(json_string_value(json_object_get(o, "")), "");
+    CHECK(json_object_size(o) == 4);
+    json_decref(o);
+}
+
 int main(void)
 {
     schema_init();
     xml_double_out_of_long_range();
     route_parameter_not_utf8();
+    form_name_without_value();
     return CHECK_DONE();
 }
