@@ -60,7 +60,7 @@ clean:
 #   make fuzz                      every target, 60 s each
 #   make fuzz FUZZ_SECONDS=120 FUZZ_TARGETS="jsv xml"
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= jsv json xml form multipart e164 route query
+FUZZ_TARGETS ?= jsv json xml form multipart e164 route query auth
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl
