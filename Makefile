@@ -57,7 +57,7 @@ asan:
 clean:
 	rm -rf build build-asan
 
-# ---- fuzz: one libFuzzer target per parser (tests/fuzz/fuzz_*.c), each run for
+# ---- fuzz: one libFuzzer target per input handler (tests/fuzz/fuzz_*.c), each run for
 # FUZZ_SECONDS on a scratch copy of its seed corpus (tests/fuzz/corpus/<target>); new
 # corpus entries go to the scratch copy, crash/leak/UB inputs to build-fuzz/artifacts/
 # (scripts/run-fuzz; FUZZ_JOBS targets at once, default one per core).
