@@ -57,6 +57,9 @@ struct call {
 int fail(call_t *c, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int fail_field(call_t *c, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The store's answer rc (not ST_OK) as the call's: 404, 409, 503 or 500.  A store
+ * failure in the call's open transaction also takes the place of any fail() or
+ * fail_field() that follows it: the handler may have read that NULL or -1 as absence. */
 int fail_store(call_t *c, int rc, const char *what);
 /* The end of a handler that stored doc (rc: the store's result): the store error, or
  * present(c, doc) as the response.  Takes the reference to doc. */

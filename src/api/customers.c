@@ -27,8 +27,12 @@ static json_t *breadcrumb(call_t *c, json_t *doc, int depth)
         char pkey[64];
         snprintf(pkey, sizeof pkey, "path:%s", parent);
         json_t *above = memo_get(c, pkey);
-        if (!above)
-            above = memo_put(c, pkey, store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth));
+        if (!above) {
+            json_t *p = store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth);
+            if (store_errcode(c->st))
+                return p; /* failed (empty): not worth remembering; the transaction will not commit */
+            above = memo_put(c, pkey, p);
+        }
         path = json_copy(above);
     } else {
         path = json_array();
