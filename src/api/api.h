@@ -61,6 +61,9 @@ int fail_field(call_t *c, const char *field, const char *code, const char *fmt, 
  * failure in the call's open transaction also takes the place of any fail() or
  * fail_field() that follows it: the handler may have read that NULL or -1 as absence. */
 int fail_store(call_t *c, int rc, const char *what);
+/* A refusal while something refers to id: 0 when no document of coll has field = id,
+ * else fail()s 409 with why, or the store's failure to count. */
+int refuse_if_any(call_t *c, coll_t coll, const char *field, const char *id, const char *why);
 /* The end of a handler that stored doc (rc: the store's result): the store error, or
  * present(c, doc) as the response.  Takes the reference to doc. */
 int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what);

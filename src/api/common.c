@@ -70,6 +70,14 @@ int fail_store(call_t *c, int rc, const char *what)
     }
 }
 
+int refuse_if_any(call_t *c, coll_t coll, const char *field, const char *id, const char *why)
+{
+    long n = store_count(c->st, coll, field, id);
+    if (n < 0)
+        return fail_store(c, store_errcode(c->st), "count");
+    return n ? fail(c, 409, "Conflict", "%s", why) : 0;
+}
+
 int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what)
 {
     if (rc) {
