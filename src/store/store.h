@@ -1,7 +1,17 @@
 /* store.h — the storage interface: collections of JSON documents with a few indexed
- * columns, transactions, users' credentials and sessions.  It knows SQL and nothing of
- * HTTP or formats.  One store_t is one connection; use it from one thread at a time.
- * Back ends: SQLite (store_sqlite.c). */
+ * columns, transactions, users' credentials and sessions.  It knows nothing of HTTP or
+ * formats.  One store_t is one connection; use it from one thread at a time.
+ * These functions (store.c) forward to a back end's table of primitives
+ * (store_backend.h): SQLite (store_sqlite.c); store_fault.c wraps any store to fail on
+ * purpose, for tests.
+ *
+ * Failures.  A call fails with ST_BUSY (try again) or ST_ERROR; ST_NOTFOUND and
+ * ST_CONFLICT are answers, not failures.  Calls that return a pointer or a count say
+ * "nothing there" and "failed" the same way (NULL, -1): store_errcode() tells them apart,
+ * and a caller that acts on "nothing there" must ask it.  A transaction in which any call
+ * failed cannot commit: store_commit rolls it back and returns that failure, so a
+ * failure a caller overlooked never becomes a half-done change (PostgreSQL's rule for an
+ * aborted transaction). */
 #ifndef STORE_H
 #define STORE_H
 #include <jansson.h>
@@ -18,15 +28,25 @@ enum { ST_OK = 0, ST_NOTFOUND = 1, ST_CONFLICT = 2, ST_BUSY = 3, ST_ERROR = 4 };
 
 typedef struct store store_t;
 
-/* Open (creating and migrating as needed).  NULL with a message in err on failure. */
+/* Open (creating and migrating as needed).  The path chooses the back end: a file name
+ * is SQLite.  NULL with a message in err on failure. */
 store_t *store_open(const char *path, char *err, size_t errsz);
 void store_close(store_t *st);
 const char *store_errmsg(store_t *st);
 
+/* The failure of the last call on st (ST_BUSY, ST_ERROR), or ST_OK when it worked,
+ * whether or not it found anything.  Ask it when a call returned NULL or -1. */
+int store_errcode(store_t *st);
+/* The first failure of a call in the open transaction, which store_commit will return;
+ * ST_OK when none failed or no transaction is open. */
+int store_failed(store_t *st);
+
 int store_begin(store_t *st, int write); /* write: BEGIN IMMEDIATE */
 /* Grows after every committed change to users (documents, passwords); caches of users
- * compare it. */
+ * compare it.  One back end per process: the one the last store_open chose. */
 unsigned long store_users_version(void);
+/* ST_OK, or the failure; either way the transaction is over (rolled back on failure,
+ * also when an earlier call in it failed). */
 int store_commit(store_t *st);
 void store_rollback(store_t *st);
 
@@ -34,12 +54,13 @@ void store_rollback(store_t *st);
  * collection's indexed fields (accountId, parentId, name, ...) in columns.
  * Documents that store_get and store_list return may be shared with other requests:
  * they are read-only.  To change one, change a copy (json_copy) and store_put it. */
-json_t *store_get(store_t *st, coll_t c, const char *id);      /* new ref or NULL */
+json_t *store_get(store_t *st, coll_t c, const char *id);      /* new ref, or NULL: missing or failed */
 int store_put(store_t *st, coll_t c, json_t *doc);              /* insert or replace */
 int store_delete(store_t *st, coll_t c, const char *id);
 /* One field of a document (a column when the collection indexes it), without reading
- * the document: a new reference, or NULL when there is no such document. */
+ * the document: a new reference, or NULL when there is no such document (or it failed). */
 json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field);
+/* Documents whose field equals value; -1 when it failed. */
 long store_count(store_t *st, coll_t c, const char *field, const char *value);
 
 /* Queries over one collection. */
@@ -67,23 +88,26 @@ typedef struct {
     long offset, limit; /* limit < 0: no limit */
     int count;          /* also compute the total */
 } query_t;
+/* ST_OK with *items an array (and *total with q->count), or the failure with *items NULL. */
 int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total);
 
 /* Root-first [{id, name}] from the top of id's tree down to id itself (empty if id is
- * missing); at most max_depth entries. */
+ * missing); at most max_depth entries.  Never NULL: empty when it failed. */
 json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth);
 
-/* Ids of the given roots and all their descendants (by parentCustomerId/parentAccountId). */
+/* Ids of the given roots and all their descendants (by parentCustomerId/parentAccountId).
+ * Never NULL, empty when it failed: callers take NULL for "no restriction". */
 json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids);
 
-/* Users: the password hash lives beside the document, never in it. */
+/* Users: the password hash lives beside the document, never in it.  NULL: no such user,
+ * or it failed. */
 json_t *store_user_by_email(store_t *st, const char *email, char **hash);
 char *store_user_hash(store_t *st, const char *user_id);
 int store_set_password(store_t *st, const char *user_id, const char *hash);
 
 /* Sessions */
 int store_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms);
-char *store_session_user(store_t *st, const char *sid); /* user id, or NULL */
+char *store_session_user(store_t *st, const char *sid); /* user id, or NULL: none or failed */
 int store_session_delete(store_t *st, const char *sid);
 int store_session_delete_user(store_t *st, const char *user_id);
 

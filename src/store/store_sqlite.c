@@ -5,7 +5,7 @@
  * queue, and BEGIN IMMEDIATE for writes so a read-then-write never fails half-way
  * with SQLITE_BUSY.  Migrations are numbered; PRAGMA user_version holds the last one
  * applied. */
-#include "store.h"
+#include "store_backend.h"
 #include <jansson.h>
 #if JANSSON_VERSION_HEX < 0x020d00
 #error "jansson 2.13 or newer is needed: parsed documents are shared read-only between threads, and older versions mark values while encoding them"
@@ -29,7 +29,8 @@ static atomic_ulong users_version;
  * sleeps and polls and lets an unlucky writer starve for seconds under load. */
 static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
 
-struct store {
+typedef struct sq_store {
+    struct store base;
     sqlite3 *db;
     int users_touched;   /* this transaction wrote users: bump users_version on commit */
     int writing;         /* holds write_mu */
@@ -39,11 +40,11 @@ struct store {
         sqlite3_stmt *stmt;
     } cache[STMT_CACHE]; /* prepared statements by SQL text, reused across requests */
     int next;            /* the slot to evict next */
-};
+} sq_t;
 
 /* A prepared statement for sql, from the cache when it was prepared before.  Give it
  * back with done(). */
-static sqlite3_stmt *prep(store_t *st, const char *sql)
+static sqlite3_stmt *prep(sq_t *st, const char *sql)
 {
     for (int i = 0; i < STMT_CACHE; i++)
         if (st->cache[i].sql && !strcmp(st->cache[i].sql, sql))
@@ -122,7 +123,7 @@ static const char *const migrations[] = {
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
 
-const char *store_errmsg(store_t *st) { return sqlite3_errmsg(st->db); }
+static const char *sq_errmsg(store_t *base) { return sqlite3_errmsg(((sq_t *)base)->db); }
 
 static int code(int rc)
 {
@@ -134,14 +135,14 @@ static int code(int rc)
     }
 }
 
-static int exec(store_t *st, const char *sql) { return code(sqlite3_exec(st->db, sql, NULL, NULL, NULL)); }
+static int exec(sq_t *st, const char *sql) { return code(sqlite3_exec(st->db, sql, NULL, NULL, NULL)); }
 
-static sqlite3_stmt *prep(store_t *st, const char *sql);
+static sqlite3_stmt *prep(sq_t *st, const char *sql);
 static void done(sqlite3_stmt *s);
 
 /* A one-statement command from the statement cache (BEGIN, COMMIT, ...): sqlite3_exec
  * would parse it anew on every request. */
-static int run_cached(store_t *st, const char *sql)
+static int run_cached(sq_t *st, const char *sql)
 {
     sqlite3_stmt *s = prep(st, sql);
     if (!s)
@@ -151,7 +152,7 @@ static int run_cached(store_t *st, const char *sql)
     return rc;
 }
 
-static int migrate(store_t *st, char *err, size_t errsz)
+static int migrate(sq_t *st, char *err, size_t errsz)
 {
     sqlite3_stmt *s;
     int version = 0;
@@ -242,10 +243,13 @@ static void configure(void)
         pthread_mutex_init(&dlocks[i], NULL);
 }
 
-store_t *store_open(const char *path, char *err, size_t errsz)
+static void sq_close(store_t *base);
+
+static store_t *sq_open(const char *path, char *err, size_t errsz)
 {
     pthread_once(&config_once, configure);
-    store_t *st = calloc(1, sizeof *st);
+    sq_t *st = calloc(1, sizeof *st);
+    st->base.ops = &store_sqlite_ops;
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(err, errsz, "cannot open %s: %s", path, sqlite3_errmsg(st->db));
@@ -258,7 +262,7 @@ store_t *store_open(const char *path, char *err, size_t errsz)
     exec(st, "PRAGMA synchronous=NORMAL");
     exec(st, "PRAGMA foreign_keys=ON");
     if (migrate(st, err, errsz)) {
-        store_close(st);
+        sq_close(&st->base);
         return NULL;
     }
     for (int c = 0; c < C__COUNT; c++) {
@@ -279,13 +283,12 @@ store_t *store_open(const char *path, char *err, size_t errsz)
         buf_free(&b);
         buf_free(&v);
     }
-    return st;
+    return &st->base;
 }
 
-void store_close(store_t *st)
+static void sq_close(store_t *base)
 {
-    if (!st)
-        return;
+    sq_t *st = (sq_t *)base;
     for (int c = 0; c < C__COUNT; c++) {
         sqlite3_finalize(st->get[c]);
         sqlite3_finalize(st->put[c]);
@@ -298,10 +301,10 @@ void store_close(store_t *st)
     free(st);
 }
 
-unsigned long store_users_version(void) { return atomic_load(&users_version); }
+static unsigned long sq_users_version(void) { return atomic_load(&users_version); }
 
 /* Outside an explicit transaction a write commits at once. */
-static void users_written(store_t *st)
+static void users_written(sq_t *st)
 {
     if (sqlite3_get_autocommit(st->db))
         atomic_fetch_add(&users_version, 1);
@@ -309,7 +312,7 @@ static void users_written(store_t *st)
         st->users_touched = 1;
 }
 
-static void end_write(store_t *st)
+static void end_write(sq_t *st)
 {
     if (st->writing) {
         st->writing = 0;
@@ -317,8 +320,9 @@ static void end_write(store_t *st)
     }
 }
 
-int store_begin(store_t *st, int write)
+static int sq_begin(store_t *base, int write)
 {
+    sq_t *st = (sq_t *)base;
     st->users_touched = 0;
     if (write) {
         pthread_mutex_lock(&write_mu);
@@ -330,8 +334,9 @@ int store_begin(store_t *st, int write)
     return rc;
 }
 
-int store_commit(store_t *st)
+static int sq_commit(store_t *base)
 {
+    sq_t *st = (sq_t *)base;
     int rc = run_cached(st, "COMMIT");
     if (rc)
         run_cached(st, "ROLLBACK");
@@ -343,8 +348,9 @@ int store_commit(store_t *st)
     return rc;
 }
 
-void store_rollback(store_t *st)
+static void sq_rollback(store_t *base)
 {
+    sq_t *st = (sq_t *)base;
     if (!sqlite3_get_autocommit(st->db))
         run_cached(st, "ROLLBACK");
     end_write(st);
@@ -356,12 +362,17 @@ static json_t *doc_of(sqlite3_stmt *s, int col)
     return txt ? json_loads(txt, 0, NULL) : NULL;
 }
 
+/* How a read of at most one row ended: ST_OK for a row or none, else the failure. */
+static int one_row(int r) { return r == SQLITE_ROW || r == SQLITE_DONE ? ST_OK : code(r); }
 
-json_t *store_get(store_t *st, coll_t c, const char *id)
+static json_t *sq_get(store_t *base, coll_t c, const char *id, int *rc)
 {
+    sq_t *st = (sq_t *)base;
     sqlite3_stmt *s = st->get[c];
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    json_t *doc = sqlite3_step(s) == SQLITE_ROW ? doc_shared(s, 0, c, id) : NULL;
+    int r = sqlite3_step(s);
+    json_t *doc = r == SQLITE_ROW ? doc_shared(s, 0, c, id) : NULL;
+    *rc = r == SQLITE_ROW && !doc ? ST_ERROR : one_row(r); /* a row that does not parse is a failure */
     sqlite3_reset(s);
     return doc;
 }
@@ -380,8 +391,9 @@ static void bind_json(sqlite3_stmt *s, int i, json_t *v)
         sqlite3_bind_null(s, i);
 }
 
-int store_put(store_t *st, coll_t c, json_t *doc)
+static int sq_put(store_t *base, coll_t c, json_t *doc)
 {
+    sq_t *st = (sq_t *)base;
     sqlite3_stmt *s = st->put[c];
     char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     bind_json(s, 1, json_object_get(doc, "id"));
@@ -400,7 +412,7 @@ int store_put(store_t *st, coll_t c, json_t *doc)
     return rc;
 }
 
-static int run1(store_t *st, const char *sql, const char *a, const char *b, long long n, int use_n)
+static int run1(sq_t *st, const char *sql, const char *a, const char *b, long long n, int use_n)
 {
     sqlite3_stmt *s;
     if (!(s = prep(st, sql)))
@@ -415,8 +427,9 @@ static int run1(store_t *st, const char *sql, const char *a, const char *b, long
     return rc;
 }
 
-int store_delete(store_t *st, coll_t c, const char *id)
+static int sq_delete(store_t *base, coll_t c, const char *id)
 {
+    sq_t *st = (sq_t *)base;
     char sql[128];
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id=?", colls[c].table);
     int rc = run1(st, sql, id, NULL, 0, 0);
@@ -448,9 +461,11 @@ static int field_expr(buf_t *b, coll_t c, const char *field)
     return 0;
 }
 
-json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field)
+static json_t *sq_get_field(store_t *base, coll_t c, const char *id, const char *field, int *rc)
 {
+    sq_t *st = (sq_t *)base;
     buf_t b = {0};
+    *rc = ST_ERROR;
     buf_puts(&b, "SELECT ");
     if (field_expr(&b, c, field)) {
         buf_free(&b);
@@ -463,7 +478,8 @@ json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field
         return NULL;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     json_t *v = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
         switch (sqlite3_column_type(s, 0)) {
         case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(s, 0)); break;
         case SQLITE_FLOAT: v = json_real(sqlite3_column_double(s, 0)); break;
@@ -471,13 +487,16 @@ json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field
         default: v = json_string((const char *)sqlite3_column_text(s, 0)); break;
         }
     }
+    *rc = one_row(r);
     done(s);
     return v;
 }
 
-long store_count(store_t *st, coll_t c, const char *field, const char *value)
+static long sq_count(store_t *base, coll_t c, const char *field, const char *value, int *rc)
 {
+    sq_t *st = (sq_t *)base;
     buf_t b = {0};
+    *rc = ST_ERROR;
     buf_printf(&b, "SELECT count(*) FROM %s WHERE ", colls[c].table);
     if (field_expr(&b, c, field)) {
         buf_free(&b);
@@ -488,8 +507,13 @@ long store_count(store_t *st, coll_t c, const char *field, const char *value)
     long n = -1;
     if ((s = prep(st, b.p))) {
         sqlite3_bind_text(s, 1, value, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) == SQLITE_ROW)
+        int r = sqlite3_step(s);
+        if (r == SQLITE_ROW) {
             n = sqlite3_column_int64(s, 0);
+            *rc = ST_OK;
+        } else {
+            *rc = r == SQLITE_DONE ? ST_ERROR : code(r); /* count(*) always has a row */
+        }
         done(s);
     }
     buf_free(&b);
@@ -563,8 +587,9 @@ static void bind_filters(sqlite3_stmt *s, const query_t *q)
     }
 }
 
-int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total)
+static int sq_list(store_t *base, coll_t c, const query_t *q, json_t **items, long *total)
 {
+    sq_t *st = (sq_t *)base;
     buf_t w = {0}, b = {0};
     *items = NULL;
     if (where(&w, c, q)) {
@@ -574,14 +599,18 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
     if (q->count && total) {
         buf_printf(&b, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
         sqlite3_stmt *s;
-        if (!(s = prep(st, b.p))) {
+        int r = SQLITE_ERROR;
+        if ((s = prep(st, b.p))) {
+            bind_filters(s, q);
+            if ((r = sqlite3_step(s)) == SQLITE_ROW)
+                *total = sqlite3_column_int64(s, 0);
+            done(s);
+        }
+        if (r != SQLITE_ROW) { /* count(*) always has a row */
             buf_free(&w);
             buf_free(&b);
-            return ST_ERROR;
+            return code(r) ? code(r) : ST_ERROR;
         }
-        bind_filters(s, q);
-        *total = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        done(s);
         b.len = 0;
     }
     buf_printf(&b, "SELECT doc, id FROM %s%s ORDER BY ", colls[c].table, w.p);
@@ -615,8 +644,9 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
     return rc;
 }
 
-json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth)
+static json_t *sq_path(store_t *base, coll_t c, const char *id, int max_depth, int *rc)
 {
+    sq_t *st = (sq_t *)base;
     /* one indexed row per level: cheaper than a recursive query for the few levels of
      * a real tree (a recursive CTE builds temporary tables on every call) */
     char sql[128];
@@ -624,12 +654,17 @@ json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth)
     json_t *out = json_array();
     char cur[64];
     snprintf(cur, sizeof cur, "%s", id ? id : "");
+    *rc = ST_OK;
     for (int depth = 0; *cur && depth < max_depth; depth++) {
         sqlite3_stmt *s = prep(st, sql);
-        if (!s)
+        if (!s) {
+            *rc = ST_ERROR;
             break;
+        }
         sqlite3_bind_text(s, 1, cur, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) != SQLITE_ROW) {
+        int r = sqlite3_step(s);
+        if (r != SQLITE_ROW) {
+            *rc = one_row(r);
             done(s);
             break;
         }
@@ -639,11 +674,16 @@ json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth)
         snprintf(cur, sizeof cur, "%s", parent ? parent : "");
         done(s);
     }
+    if (*rc) {
+        json_decref(out);
+        return NULL;
+    }
     return out;
 }
 
-json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
+static json_t *sq_subtree(store_t *base, coll_t c, json_t *root_ids, int *rc)
 {
+    sq_t *st = (sq_t *)base;
     buf_t b = {0};
     buf_printf(&b,
                "WITH RECURSIVE t(id) AS (SELECT value FROM json_each(?) UNION SELECT x.id FROM %s x JOIN t ON "
@@ -651,75 +691,119 @@ json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
                colls[c].table);
     sqlite3_stmt *s;
     json_t *out = json_array();
+    int r = SQLITE_ERROR;
     if ((s = prep(st, b.p))) {
         sqlite3_bind_text(s, 1, json_dumps(root_ids, JSON_COMPACT), -1, free);
-        while (sqlite3_step(s) == SQLITE_ROW)
+        while ((r = sqlite3_step(s)) == SQLITE_ROW)
             json_array_append_new(out, json_string((const char *)sqlite3_column_text(s, 0)));
         done(s);
     }
     buf_free(&b);
+    *rc = one_row(r);
+    if (*rc) {
+        json_decref(out);
+        return NULL;
+    }
     return out;
 }
 
-json_t *store_user_by_email(store_t *st, const char *email, char **hash)
+static json_t *sq_user_by_email(store_t *base, const char *email, char **hash, int *rc)
 {
+    sq_t *st = (sq_t *)base;
     sqlite3_stmt *s;
     json_t *doc = NULL;
+    *rc = ST_ERROR;
     if (!(s = prep(st, "SELECT doc, password_hash FROM users WHERE email=?")))
         return NULL;
     sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
         doc = doc_of(s, 0);
         if (hash) {
             const char *h = (const char *)sqlite3_column_text(s, 1);
             *hash = h ? strdup(h) : NULL;
         }
     }
+    *rc = r == SQLITE_ROW && !doc ? ST_ERROR : one_row(r);
     done(s);
     return doc;
 }
 
-char *store_user_hash(store_t *st, const char *user_id)
+/* The first column of the one row sql finds for key, as a new string; NULL: none or failed. */
+static char *text_of(sq_t *st, const char *sql, const char *key, long long n, int *rc)
 {
     sqlite3_stmt *s;
     char *out = NULL;
-    if (!(s = prep(st, "SELECT password_hash FROM users WHERE id=?")))
+    *rc = ST_ERROR;
+    if (!(s = prep(st, sql)))
         return NULL;
-    sqlite3_bind_text(s, 1, user_id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+    if (n)
+        sqlite3_bind_int64(s, 2, n);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW && sqlite3_column_text(s, 0))
         out = strdup((const char *)sqlite3_column_text(s, 0));
+    *rc = one_row(r);
     done(s);
     return out;
 }
 
-int store_set_password(store_t *st, const char *user_id, const char *hash)
+static char *sq_user_hash(store_t *base, const char *user_id, int *rc)
 {
+    return text_of((sq_t *)base, "SELECT password_hash FROM users WHERE id=?", user_id, 0, rc);
+}
+
+static int sq_set_password(store_t *base, const char *user_id, const char *hash)
+{
+    sq_t *st = (sq_t *)base;
     int rc = run1(st, "UPDATE users SET password_hash=?2 WHERE id=?1", user_id, hash, 0, 0);
     users_written(st);
     return rc;
 }
 
-int store_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms)
+static int sq_session_put(store_t *base, const char *sid, const char *user_id, long long expires_ms)
 {
-    return run1(st, "INSERT OR REPLACE INTO sessions(id,user_id,expires) VALUES(?1,?2,?3)", sid, user_id, expires_ms, 1);
+    return run1((sq_t *)base, "INSERT OR REPLACE INTO sessions(id,user_id,expires) VALUES(?1,?2,?3)", sid, user_id,
+                expires_ms, 1);
 }
 
-char *store_session_user(store_t *st, const char *sid)
+static char *sq_session_user(store_t *base, const char *sid, int *rc)
 {
-    sqlite3_stmt *s;
-    char *out = NULL;
-    if (!(s = prep(st, "SELECT user_id FROM sessions WHERE id=? AND expires>?")))
-        return NULL;
-    sqlite3_bind_text(s, 1, sid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, now_ms());
-    if (sqlite3_step(s) == SQLITE_ROW)
-        out = strdup((const char *)sqlite3_column_text(s, 0));
-    done(s);
-    return out;
+    return text_of((sq_t *)base, "SELECT user_id FROM sessions WHERE id=? AND expires>?", sid, now_ms(), rc);
 }
 
-int store_session_delete(store_t *st, const char *sid) { return run1(st, "DELETE FROM sessions WHERE id=?", sid, NULL, 0, 0); }
-int store_session_delete_user(store_t *st, const char *uid)
+static int sq_session_delete(store_t *base, const char *sid)
 {
-    return run1(st, "DELETE FROM sessions WHERE user_id=?", uid, NULL, 0, 0);
+    return run1((sq_t *)base, "DELETE FROM sessions WHERE id=?", sid, NULL, 0, 0);
 }
+
+static int sq_session_delete_user(store_t *base, const char *uid)
+{
+    return run1((sq_t *)base, "DELETE FROM sessions WHERE user_id=?", uid, NULL, 0, 0);
+}
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .errmsg = sq_errmsg,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .get = sq_get,
+    .put = sq_put,
+    .del = sq_delete,
+    .get_field = sq_get_field,
+    .count = sq_count,
+    .list = sq_list,
+    .path = sq_path,
+    .subtree = sq_subtree,
+    .user_by_email = sq_user_by_email,
+    .user_hash = sq_user_hash,
+    .set_password = sq_set_password,
+    .users_version = sq_users_version,
+    .session_put = sq_session_put,
+    .session_user = sq_session_user,
+    .session_delete = sq_session_delete,
+    .session_delete_user = sq_session_delete_user,
+};

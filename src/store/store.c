@@ -1,0 +1,192 @@
+/* store.c — store.h's functions: choose a back end by the path, then forward every call
+ * through st->ops, keeping what is the same for every back end: the failure of the last
+ * call (store_errcode) and the rule that a transaction in which a call failed cannot
+ * commit. */
+#include "store_backend.h"
+#include <stdio.h>
+#include <string.h>
+
+/* Back ends by how the path begins; the first match wins, "" matches anything.  A
+ * scheme known but not built in (ops NULL) is refused, not taken for a file name. */
+static const struct {
+    const char *prefix;
+    const struct store_ops *ops;
+} backends[] = {
+    {"postgresql://", NULL}, /* PostgreSQL: a later change */
+    {"postgres://", NULL},
+    {"", &store_sqlite_ops},
+};
+
+static const struct store_ops *process_ops = &store_sqlite_ops; /* for store_users_version */
+
+store_t *store_open(const char *path, char *err, size_t errsz)
+{
+    for (size_t i = 0; i < sizeof backends / sizeof *backends; i++) {
+        if (strncmp(path, backends[i].prefix, strlen(backends[i].prefix)))
+            continue;
+        if (!backends[i].ops) {
+            snprintf(err, errsz, "cannot open %s: this build has no %.*s back end", path,
+                     (int)strcspn(backends[i].prefix, ":"), backends[i].prefix);
+            return NULL;
+        }
+        store_t *st = backends[i].ops->open(path, err, errsz);
+        if (st)
+            process_ops = st->ops;
+        return st;
+    }
+    snprintf(err, errsz, "cannot open %s: no back end for it", path);
+    return NULL;
+}
+
+void store_close(store_t *st)
+{
+    if (st)
+        st->ops->close(st);
+}
+
+const char *store_errmsg(store_t *st) { return st->ops->errmsg(st); }
+
+int store_errcode(store_t *st) { return st->last; }
+int store_failed(store_t *st) { return st->in_txn ? st->failed : ST_OK; }
+
+/* Every call ends here: remember a failure, for store_errcode and for the commit. */
+static int note(store_t *st, int rc)
+{
+    int failure = rc == ST_BUSY || rc == ST_ERROR ? rc : ST_OK;
+    st->last = failure;
+    if (failure && st->in_txn && !st->failed)
+        st->failed = failure;
+    return rc;
+}
+
+int store_begin(store_t *st, int write)
+{
+    int rc = note(st, st->ops->begin(st, write));
+    st->in_txn = rc == ST_OK;
+    st->failed = ST_OK;
+    return rc;
+}
+
+int store_commit(store_t *st)
+{
+    int rc = st->failed;
+    if (rc)
+        st->ops->rollback(st);
+    else
+        rc = st->ops->commit(st);
+    st->in_txn = 0;
+    st->failed = ST_OK;
+    return note(st, rc);
+}
+
+void store_rollback(store_t *st)
+{
+    st->ops->rollback(st);
+    st->in_txn = 0;
+    st->failed = ST_OK;
+}
+
+unsigned long store_users_version(void) { return process_ops->users_version(); }
+
+json_t *store_get(store_t *st, coll_t c, const char *id)
+{
+    int rc = ST_OK;
+    json_t *d = st->ops->get(st, c, id, &rc);
+    note(st, rc);
+    return d;
+}
+
+int store_put(store_t *st, coll_t c, json_t *doc) { return note(st, st->ops->put(st, c, doc)); }
+int store_delete(store_t *st, coll_t c, const char *id) { return note(st, st->ops->del(st, c, id)); }
+
+json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field)
+{
+    int rc = ST_OK;
+    json_t *v = st->ops->get_field(st, c, id, field, &rc);
+    note(st, rc);
+    return v;
+}
+
+long store_count(store_t *st, coll_t c, const char *field, const char *value)
+{
+    int rc = ST_OK;
+    long n = st->ops->count(st, c, field, value, &rc);
+    note(st, rc);
+    return rc ? -1 : n;
+}
+
+int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total)
+{
+    *items = NULL;
+    int rc = note(st, st->ops->list(st, c, q, items, total));
+    if (rc) {
+        json_decref(*items);
+        *items = NULL;
+    }
+    return rc;
+}
+
+json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth)
+{
+    int rc = ST_OK;
+    json_t *p = st->ops->path(st, c, id, max_depth, &rc);
+    note(st, rc);
+    if (rc || !p) {
+        json_decref(p);
+        p = json_array();
+    }
+    return p;
+}
+
+json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
+{
+    int rc = ST_OK;
+    json_t *ids = st->ops->subtree(st, c, root_ids, &rc);
+    note(st, rc);
+    if (rc || !ids) { /* never NULL: to a caller that means "everything" */
+        json_decref(ids);
+        ids = json_array();
+    }
+    return ids;
+}
+
+json_t *store_user_by_email(store_t *st, const char *email, char **hash)
+{
+    int rc = ST_OK;
+    json_t *u = st->ops->user_by_email(st, email, hash, &rc);
+    note(st, rc);
+    return u;
+}
+
+char *store_user_hash(store_t *st, const char *user_id)
+{
+    int rc = ST_OK;
+    char *h = st->ops->user_hash(st, user_id, &rc);
+    note(st, rc);
+    return h;
+}
+
+int store_set_password(store_t *st, const char *user_id, const char *hash)
+{
+    return note(st, st->ops->set_password(st, user_id, hash));
+}
+
+int store_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms)
+{
+    return note(st, st->ops->session_put(st, sid, user_id, expires_ms));
+}
+
+char *store_session_user(store_t *st, const char *sid)
+{
+    int rc = ST_OK;
+    char *u = st->ops->session_user(st, sid, &rc);
+    note(st, rc);
+    return u;
+}
+
+int store_session_delete(store_t *st, const char *sid) { return note(st, st->ops->session_delete(st, sid)); }
+
+int store_session_delete_user(store_t *st, const char *user_id)
+{
+    return note(st, st->ops->session_delete_user(st, user_id));
+}

@@ -1,0 +1,54 @@
+/* store_backend.h — what a store back end provides: the table of its primitives, and
+ * struct store, which every back end's own struct begins with (as sqlite3_vfs or curl's
+ * TLS back ends do).  Handlers never include this: they call store.h, whose functions
+ * (store.c) forward through st->ops.
+ *
+ * Each primitive does what its store.h namesake says.  Those that return a pointer or a
+ * count also say how they ended in *rc: ST_OK (found, or nothing there: NULL, 0) or the
+ * failure (ST_BUSY, ST_ERROR), with NULL or -1.  store.c keeps the bookkeeping common to
+ * every back end (store_errcode, a failed transaction refusing to commit). */
+#ifndef STORE_BACKEND_H
+#define STORE_BACKEND_H
+#include "store.h"
+
+struct store_ops {
+    const char *name;
+    store_t *(*open)(const char *path, char *err, size_t errsz);
+    void (*close)(store_t *st);
+    const char *(*errmsg)(store_t *st);
+
+    int (*begin)(store_t *st, int write);
+    int (*commit)(store_t *st); /* a commit that fails leaves the transaction rolled back */
+    void (*rollback)(store_t *st);
+
+    json_t *(*get)(store_t *st, coll_t c, const char *id, int *rc);
+    int (*put)(store_t *st, coll_t c, json_t *doc);
+    int (*del)(store_t *st, coll_t c, const char *id);
+    json_t *(*get_field)(store_t *st, coll_t c, const char *id, const char *field, int *rc);
+    long (*count)(store_t *st, coll_t c, const char *field, const char *value, int *rc);
+    int (*list)(store_t *st, coll_t c, const query_t *q, json_t **items, long *total);
+    json_t *(*path)(store_t *st, coll_t c, const char *id, int max_depth, int *rc);
+    json_t *(*subtree)(store_t *st, coll_t c, json_t *root_ids, int *rc);
+
+    json_t *(*user_by_email)(store_t *st, const char *email, char **hash, int *rc);
+    char *(*user_hash)(store_t *st, const char *user_id, int *rc);
+    int (*set_password)(store_t *st, const char *user_id, const char *hash);
+    unsigned long (*users_version)(void);
+
+    int (*session_put)(store_t *st, const char *sid, const char *user_id, long long expires_ms);
+    char *(*session_user)(store_t *st, const char *sid, int *rc);
+    int (*session_delete)(store_t *st, const char *sid);
+    int (*session_delete_user)(store_t *st, const char *user_id);
+};
+
+struct store {
+    const struct store_ops *ops;
+    /* kept by store.c, whatever the back end */
+    int last;   /* the failure of the last call (ST_BUSY, ST_ERROR) or ST_OK */
+    int in_txn; /* between a store_begin that worked and its commit or rollback */
+    int failed; /* the first failure inside the open transaction */
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif
