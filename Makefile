@@ -1,7 +1,8 @@
 # evovoiced — build, run, test.
 #   make            build build/evovoiced
 #   make run        install what is missing, build, serve on the SQLite default
-#   make test       install what is missing, build, run every suite
+#   make test       install what is missing, build, run every suite (a smoke run of each
+#                   fuzz target included)
 #   make asan       the unit and API suites under AddressSanitizer and UBSan
 CC      ?= cc
 # jemalloc: the request path allocates many small jansson nodes from several threads;
@@ -38,9 +39,11 @@ run: deps
 	$(MAKE) all
 	$(BUILD)/evovoiced serve --listen 127.0.0.1:8080 --db data/evovoiced.db
 
+# the fuzz targets' smoke run (scripts/run-fuzz for FUZZ_SMOKE_SECONDS each) is one of the suites
 test: deps tests/node_modules/.package-lock.json
 	$(MAKE) all $(UNIT)
-	@scripts/run-tests $(BUILD)
+	$(MAKE) -j$(NPROC) fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" scripts/run-tests $(BUILD)
 
 # the npm packages the black-box tests use (tests/package.json, pinned by its lock file)
 tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
@@ -54,18 +57,22 @@ asan:
 clean:
 	rm -rf build build-asan
 
-# ---- fuzz: one libFuzzer target per parser (tests/fuzz/fuzz_*.c), each run for
+# ---- fuzz: one libFuzzer target per input handler (tests/fuzz/fuzz_*.c), each run for
 # FUZZ_SECONDS on a scratch copy of its seed corpus (tests/fuzz/corpus/<target>); new
-# corpus entries go to the scratch copy, crash/leak/UB inputs to build-fuzz/artifacts/.
+# corpus entries go to the scratch copy, crash/leak/UB inputs to build-fuzz/artifacts/
+# (scripts/run-fuzz; FUZZ_JOBS targets at once, default one per core).
 #   make fuzz                      every target, 60 s each
 #   make fuzz FUZZ_SECONDS=120 FUZZ_TARGETS="jsv xml"
+#   make fuzz-smoke                every target, FUZZ_SMOKE_SECONDS (5) each: part of make test
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= jsv json xml form e164
+FUZZ_SMOKE_SECONDS ?= 5
+NPROC        := $(shell nproc 2>/dev/null || echo 1)
+FUZZ_TARGETS ?= jsv json xml form multipart e164 route query auth
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl libpq
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=gnu11 -g -O1 $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LDLIBS  := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lpthread -lm
 # the parsers: jsv, json and xml link only these
 FUZZ_CORE    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,src/util/buf.c $(wildcard src/schema/*.c src/codec/*.c))
@@ -75,7 +82,7 @@ FUZZ_REST    := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out src/http/server.c 
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 .SECONDARY: $(FUZZ_CORE) $(FUZZ_REST)
 
-.PHONY: fuzz fuzz-build fuzz-check
+.PHONY: fuzz fuzz-build fuzz-check fuzz-smoke
 fuzz-check:
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "make fuzz needs clang with libFuzzer:" \
 	  "sudo apt-get install clang libclang-rt-14-dev (Debian 12: clang-14)"; exit 1; }
@@ -98,15 +105,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_CORE) $(FUZZ_
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
-	@mkdir -p $(FUZZ_BUILD)/artifacts
-	@status=0; for t in $(FUZZ_TARGETS); do \
-	  work=$$(mktemp -d); cp -R tests/fuzz/corpus/$$t/. $$work/; \
-	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s from $$(ls $$work | wc -l) seeds"; \
-	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1$${FUZZ_UBSAN_OPTIONS:+:$$FUZZ_UBSAN_OPTIONS} \
-	    $(FUZZ_BUILD)/fuzz_$$t $$work -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- > $(FUZZ_BUILD)/fuzz_$$t.log 2>&1; rc=$$?; \
-	  grep -E '^stat::number_of_executed_units|^stat::peak_rss|^stat::new_units_added' $(FUZZ_BUILD)/fuzz_$$t.log | sed 's/^/   /'; \
-	  if [ $$rc -ne 0 ]; then status=1; echo "   FAILED (exit $$rc): see $(FUZZ_BUILD)/fuzz_$$t.log"; \
-	    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' $(FUZZ_BUILD)/fuzz_$$t.log | head -3 | sed 's/^/   /'; fi; \
-	  rm -rf $$work; \
-	done; exit $$status
+	@scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	@scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)

@@ -78,11 +78,12 @@ int op_new_account(call_t *c)
     const char *parent = req_str(c, "parentAccountId");
     if (parent && *parent) {
         json_t *p = call_get(c, C_ACCOUNTS, parent);
-        if (!p) {
+        if (!p) { /* the answer first: a failed read is the store's failure, not a missing parent */
             json_decref(doc);
             json_decref(ancestors);
+            fail_field(c, "ParentAccountId", "ArgumentException", "Account '%s' does not exist", parent);
             store_rollback(c->st);
-            return fail_field(c, "ParentAccountId", "ArgumentException", "Account '%s' does not exist", parent);
+            return -1;
         }
         json_array_extend(ancestors, json_object_get(p, "ancestorIds"));
         json_array_append_new(ancestors, json_string(parent));
@@ -135,16 +136,12 @@ int op_patch_account(call_t *c)
 int op_delete_account(call_t *c)
 {
     const char *id = req_str(c, "accountId");
-    if (reach_account(c, id, NULL))
+    if (reach_account(c, id, NULL) ||
+        refuse_if_any(c, C_ACCOUNTS, "parentAccountId", id, "The account still has child accounts") ||
+        refuse_if_any(c, C_CUSTOMERS, "accountId", id, "The account still has customers") ||
+        refuse_if_any(c, C_ENDPOINTS, "accountId", id, "The account still has endpoints") ||
+        refuse_if_any(c, C_PURCHASES, "accountId", id, "A phone number is being bought for the account"))
         return -1;
-    if (store_count(c->st, C_ACCOUNTS, "parentAccountId", id) > 0)
-        return fail(c, 409, "Conflict", "The account still has child accounts");
-    if (store_count(c->st, C_CUSTOMERS, "accountId", id) > 0)
-        return fail(c, 409, "Conflict", "The account still has customers");
-    if (store_count(c->st, C_ENDPOINTS, "accountId", id) > 0)
-        return fail(c, 409, "Conflict", "The account still has endpoints");
-    if (store_count(c->st, C_PURCHASES, "accountId", id) > 0)
-        return fail(c, 409, "Conflict", "A phone number is being bought for the account");
     query_t q = {0};
     json_t *ids = json_pack("[s]", id);
     q.f[q.nf++] = (qfilter_t){"accountIds", Q_HAS_ANY, ids};
@@ -163,13 +160,15 @@ int op_delete_account(call_t *c)
     json_t *aid = json_string(id);
     sq.f[sq.nf++] = (qfilter_t){"accountId", Q_EQ, aid};
     sq.limit = 10;
-    if (!store_list(c->st, C_SETTINGS, &sq, &s, NULL)) {
-        size_t i;
-        json_t *d;
-        json_array_foreach(s, i, d) store_delete(c->st, C_SETTINGS, json_string_value(json_object_get(d, "id")));
-    }
+    rc = store_list(c->st, C_SETTINGS, &sq, &s, NULL);
+    size_t i;
+    json_t *d;
+    json_array_foreach(s, i, d) if (!rc)
+        rc = store_delete(c->st, C_SETTINGS, json_string_value(json_object_get(d, "id")));
     json_decref(s);
     json_decref(aid);
+    if (rc)
+        return fail_store(c, rc, "settings");
     rc = store_delete(c->st, C_ACCOUNTS, id);
     if (rc)
         return fail_store(c, rc, "account");

@@ -59,9 +59,15 @@ struct call {
 int fail(call_t *c, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int fail_field(call_t *c, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The store's answer rc (not ST_OK) as the call's: 404, 409, 503 or 500.  A store
+ * failure in the call's open transaction also takes the place of any fail() or
+ * fail_field() that follows it: the handler may have read that NULL or -1 as absence. */
 int fail_store(call_t *c, int rc, const char *what);
 /* 429: too many failed sign-ins; try again after wait_ms. */
 int fail_throttled(call_t *c, long wait_ms);
+/* A refusal while something refers to id: 0 when no document of coll has field = id,
+ * else fail()s 409 with why, or the store's failure to count. */
+int refuse_if_any(call_t *c, coll_t coll, const char *field, const char *id, const char *why);
 /* The end of a handler that stored doc (rc: the store's result): the store error, or
  * present(c, doc) as the response.  Takes the reference to doc. */
 int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what);

@@ -7,8 +7,28 @@
 #include <string.h>
 #include "../util/ids.h"
 
+static int set_error(call_t *c, int status, const char *code, const char *msg)
+{
+    snprintf(c->err_msg, sizeof c->err_msg, "%s", msg);
+    c->status = status;
+    c->err_code = code;
+    return -1;
+}
+
+/* A store call that failed in this call's transaction is the answer, whatever the
+ * handler concluded from the NULL or -1 it got (a 404, a validation error): 1 when so. */
+static int store_failed_first(call_t *c)
+{
+    int rc = c->st ? store_failed(c->st) : ST_OK;
+    if (rc)
+        fail_store(c, rc, c->op ? c->op->name : "request");
+    return rc != ST_OK;
+}
+
 int fail(call_t *c, int status, const char *code, const char *fmt, ...)
 {
+    if (store_failed_first(c))
+        return -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(c->err_msg, sizeof c->err_msg, fmt, ap);
@@ -20,6 +40,8 @@ int fail(call_t *c, int status, const char *code, const char *fmt, ...)
 
 int fail_field(call_t *c, const char *field, const char *code, const char *fmt, ...)
 {
+    if (store_failed_first(c))
+        return -1;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -42,10 +64,10 @@ int fail_store(call_t *c, int rc, const char *what)
     switch (rc) {
     case ST_NOTFOUND: return fail(c, 404, "NotFound", "%s not found", what);
     case ST_CONFLICT: return fail(c, 409, "Conflict", "%s conflicts with an existing one", what);
-    case ST_BUSY: return fail(c, 503, "ServiceUnavailable", "The store is busy; try again");
+    case ST_BUSY: return set_error(c, 503, "ServiceUnavailable", "The store is busy; try again");
     default:
         fprintf(stderr, "evovoiced: store error on %s: %s\n", what, store_errmsg(c->st));
-        return fail(c, 500, "InternalServerError", "An internal error occurred");
+        return set_error(c, 500, "InternalServerError", "An internal error occurred");
     }
 }
 
@@ -53,6 +75,14 @@ int fail_throttled(call_t *c, long wait_ms)
 {
     c->retry_after_ms = wait_ms;
     return fail(c, 429, "TooManyRequests", THROTTLED_MESSAGE, throttle_seconds(wait_ms));
+}
+
+int refuse_if_any(call_t *c, coll_t coll, const char *field, const char *id, const char *why)
+{
+    long n = store_count(c->st, coll, field, id);
+    if (n < 0)
+        return fail_store(c, store_errcode(c->st), "count");
+    return n ? fail(c, 409, "Conflict", "%s", why) : 0;
 }
 
 int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what)
@@ -120,8 +150,12 @@ json_t *call_get(call_t *c, coll_t coll, const char *id)
     char key[64];
     snprintf(key, sizeof key, "%d:%s", (int)coll, id);
     json_t *d = memo_get(c, key);
-    if (!d)
-        d = memo_put(c, key, store_get(c->st, coll, id));
+    if (!d) {
+        json_t *doc = store_get(c->st, coll, id);
+        if (!doc && store_errcode(c->st))
+            return NULL; /* failed, not missing: nothing to remember */
+        d = memo_put(c, key, doc);
+    }
     return json_is_null(d) ? NULL : d;
 }
 
@@ -132,7 +166,11 @@ json_t *account_name(call_t *c, const char *account_id)
     char key[64];
     snprintf(key, sizeof key, "name:%s", account_id);
     json_t *v = memo_get(c, key);
-    if (!v)
-        v = memo_put(c, key, store_get_field(c->st, C_ACCOUNTS, account_id, "name"));
+    if (!v) {
+        json_t *name = store_get_field(c->st, C_ACCOUNTS, account_id, "name");
+        if (!name && store_errcode(c->st))
+            return NULL;
+        v = memo_put(c, key, name);
+    }
     return json_is_string(v) ? v : NULL;
 }

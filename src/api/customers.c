@@ -27,8 +27,12 @@ static json_t *breadcrumb(call_t *c, json_t *doc, int depth)
         char pkey[64];
         snprintf(pkey, sizeof pkey, "path:%s", parent);
         json_t *above = memo_get(c, pkey);
-        if (!above)
-            above = memo_put(c, pkey, store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth));
+        if (!above) {
+            json_t *p = store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth);
+            if (store_errcode(c->st))
+                return p; /* failed (empty): not worth remembering; the transaction will not commit */
+            above = memo_put(c, pkey, p);
+        }
         path = json_copy(above);
     } else {
         path = json_array();
@@ -113,6 +117,13 @@ int op_list_customers(call_t *c)
             q.f[q.nf++] = (qfilter_t){"parentCustomerId", Q_IN, parents};
         } else {
             json_t *sub = store_subtree(c->st, C_CUSTOMERS, parents);
+            if (store_errcode(c->st)) {
+                json_decref(sub);
+                for (int i = 0; i < no; i++)
+                    json_decref(owned[i]);
+                json_decref(nfv);
+                return fail_store(c, store_errcode(c->st), "customers");
+            }
             size_t i, j;
             json_t *x, *y;
             json_t *desc = json_array(); /* descendants, without the given parents themselves */
@@ -226,12 +237,10 @@ int op_patch_customer(call_t *c)
 int op_delete_customer(call_t *c)
 {
     const char *id = req_str(c, "customerId");
-    if (reach_customer(c, id, NULL))
+    if (reach_customer(c, id, NULL) ||
+        refuse_if_any(c, C_CUSTOMERS, "parentCustomerId", id, "The customer still has child customers") ||
+        refuse_if_any(c, C_ENDPOINTS, "customerId", id, "The customer still has endpoints"))
         return -1;
-    if (store_count(c->st, C_CUSTOMERS, "parentCustomerId", id) > 0)
-        return fail(c, 409, "Conflict", "The customer still has child customers");
-    if (store_count(c->st, C_ENDPOINTS, "customerId", id) > 0)
-        return fail(c, 409, "Conflict", "The customer still has endpoints");
     int rc = store_delete(c->st, C_CUSTOMERS, id);
     if (rc)
         return fail_store(c, rc, "customer");

@@ -62,10 +62,15 @@ int op_list_endpoints(call_t *c)
     if (json_array_size(v = req_get(c, "accountIds")))
         q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v};
     if (json_array_size(v = req_get(c, "customerIds"))) {
-        if (json_is_true(req_get(c, "shallowParent")))
-            q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, v};
-        else
-            owned[no] = store_subtree(c->st, C_CUSTOMERS, v), q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, owned[no++]};
+        if (!json_is_true(req_get(c, "shallowParent"))) {
+            v = owned[no++] = store_subtree(c->st, C_CUSTOMERS, v);
+            if (store_errcode(c->st)) {
+                for (int k = 0; k < no; k++)
+                    json_decref(owned[k]);
+                return fail_store(c, store_errcode(c->st), "customers");
+            }
+        }
+        q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, v};
     }
     if (json_array_size(v = req_get(c, "referenceIds")))
         q.f[q.nf++] = (qfilter_t){"referenceId", Q_IN, v};
@@ -197,7 +202,11 @@ int load_endpoint(call_t *c, const char *id, json_t **ep, pcreds_t *who)
     }
     json_incref(*ep);
     endpoint_creds(c, *ep, who);
-    store_rollback(c->st);
+    if ((rc = store_commit(c->st))) { /* a failed read (the account): not "no credentials" */
+        json_decref(*ep);
+        *ep = NULL;
+        return fail_store(c, rc, "endpoint");
+    }
     return 0;
 }
 
@@ -222,12 +231,12 @@ int op_delete_endpoint(call_t *c)
     if ((rc = store_begin(c->st, 1)))
         return fail_store(c, rc, "endpoint");
     rc = store_delete(c->st, C_ENDPOINTS, id);
-    if (rc == ST_OK || rc == ST_NOTFOUND) {
-        store_delete(c->st, C_JOBS, id);
+    if (rc == ST_OK || rc == ST_NOTFOUND)
+        rc = store_delete(c->st, C_JOBS, id);
+    if (rc == ST_OK || rc == ST_NOTFOUND)
         rc = store_commit(c->st);
-    } else {
+    else
         store_rollback(c->st);
-    }
     if (rc)
         return fail_store(c, rc, "endpoint");
     c->status = 204;

@@ -62,6 +62,7 @@ static void national(const char *e164, char out[32])
         snprintf(out, 32, "%s", e164);
 }
 
+/* The account's numbers, stored and being bought; -1 when the store failed. */
 static long count_numbers(call_t *c, const char *account)
 {
     query_t q = {0};
@@ -72,11 +73,12 @@ static long count_numbers(call_t *c, const char *account)
     q.count = 1;
     long total = 0;
     json_t *rows = NULL;
-    store_list(c->st, C_ENDPOINTS, &q, &rows, &total);
+    int rc = store_list(c->st, C_ENDPOINTS, &q, &rows, &total);
     json_decref(rows);
     json_decref(aid);
     json_decref(types);
-    return total + store_count(c->st, C_PURCHASES, "accountId", account);
+    long buying = rc ? -1 : store_count(c->st, C_PURCHASES, "accountId", account);
+    return buying < 0 ? -1 : total + buying;
 }
 
 /* The endpoint document for a number bought (or created virtual) from request r. */
@@ -120,18 +122,19 @@ static void idem_id(call_t *c, char out[256])
 }
 
 /* Remember the answer given under an Idempotency-Key (resp NULL: forget the key, so a
- * failed request may be tried again with it). */
-static void idem_store(store_t *st, const char *iid, json_t *resp, int status)
+ * failed request may be tried again with it).  The store's result. */
+int idem_store(store_t *st, const char *iid, json_t *resp, int status)
 {
     if (!iid)
-        return;
+        return ST_OK;
     if (!resp) {
-        store_delete(st, C_IDEMPOTENCY, iid);
-        return;
+        int rc = store_delete(st, C_IDEMPOTENCY, iid);
+        return rc == ST_NOTFOUND ? ST_OK : rc;
     }
     json_t *d = json_pack("{s:s,s:I,s:O,s:i}", "id", iid, "createdMs", (json_int_t)now_ms(), "response", resp, "status", status);
-    store_put(st, C_IDEMPOTENCY, d);
+    int rc = store_put(st, C_IDEMPOTENCY, d);
     json_decref(d);
+    return rc;
 }
 
 /* Step 1, in a write transaction: checks, then the endpoint (virtual) or a reservation.
@@ -145,6 +148,8 @@ static int reserve(call_t *c, const char *e164, json_t *r, json_t **purchase)
         char iid[256];
         idem_id(c, iid);
         json_t *prev = store_get(c->st, C_IDEMPOTENCY, iid);
+        if (!prev && store_errcode(c->st)) /* not "never seen": that would buy again */
+            return fail_store(c, store_errcode(c->st), "idempotency key");
         if (prev) {
             int done = json_is_object(json_object_get(prev, "response"));
             if (done) {
@@ -179,10 +184,16 @@ static int reserve(call_t *c, const char *e164, json_t *r, json_t **purchase)
     json_t *tags = json_object_get(r, "tagIds");
     if (tags && validate_tag_ids(c, account, tags))
         return -1;
-    if (store_count(c->st, C_ENDPOINTS, "phoneNumber", e164) > 0 || store_count(c->st, C_PURCHASES, "phoneNumber", e164) > 0)
-        return fail(c, 409, "Conflict", "The number %s already exists", e164);
+    char exists[64];
+    snprintf(exists, sizeof exists, "The number %s already exists", e164);
+    if (refuse_if_any(c, C_ENDPOINTS, "phoneNumber", e164, exists) ||
+        refuse_if_any(c, C_PURCHASES, "phoneNumber", e164, exists))
+        return -1;
     long max = (long)json_integer_value(json_object_get(a, "maxPhoneNumbers"));
-    if (max > 0 && count_numbers(c, account) >= max)
+    long have = max > 0 ? count_numbers(c, account) : 0;
+    if (have < 0)
+        return fail_store(c, store_errcode(c->st), "phone numbers");
+    if (max > 0 && have >= max)
         return fail(c, 409, "Conflict", "The account has reached its maxPhoneNumbers (%ld)", max);
     int rc;
     if (json_is_true(json_object_get(r, "isVirtualPhoneNumber"))) {
@@ -197,7 +208,8 @@ static int reserve(call_t *c, const char *e164, json_t *r, json_t **purchase)
         if (c->idempotency_key) {
             char iid[256];
             idem_id(c, iid);
-            idem_store(c->st, iid, c->resp, 200);
+            if ((rc = idem_store(c->st, iid, c->resp, 200)))
+                return fail_store(c, rc, "idempotency key");
         }
         return 1;
     }
@@ -241,7 +253,10 @@ int purchase_complete(store_t *st, json_t *purchase, const char *pn_sid, json_t 
         rc = store_delete(st, C_PURCHASES, json_string_value(json_object_get(purchase, "id")));
     /* the customer's staging flag may have flipped while the carrier was buying: the
      * number was pointed at the base chosen at reservation, so route it anew */
-    json_t *cu = store_get(st, C_CUSTOMERS, json_string_value(json_object_get(r, "customerId")));
+    const char *cid = json_string_value(json_object_get(r, "customerId"));
+    json_t *cu = !rc && cid ? store_get(st, C_CUSTOMERS, cid) : NULL;
+    if (!rc && cid && !cu)
+        rc = store_errcode(st); /* a failed read is not "no customer": the update would be lost */
     int staging = json_is_true(json_object_get(cu, "isStaging"));
     if (!rc && cu && staging != json_is_true(json_object_get(purchase, "staging")))
         rc = routing_enqueue_endpoint(st, d, staging);
@@ -302,14 +317,15 @@ int op_buy_phone_number(call_t *c)
         rc = purchase_complete(c->st, purchase, pn.sid, &ep);
         if (!rc) {
             c->resp = present_endpoint(c, ep);
-            idem_store(c->st, json_string_value(json_object_get(purchase, "idempotencyId")), c->resp, 200);
+            rc = idem_store(c->st, json_string_value(json_object_get(purchase, "idempotencyId")), c->resp, 200);
             json_decref(ep);
         }
     } else if (pr == P_UNKNOWN) {
         rc = ST_OK; /* keep the reservation: the reconciler asks the carrier later */
     } else {
         rc = store_delete(c->st, C_PURCHASES, json_string_value(json_object_get(purchase, "id")));
-        idem_store(c->st, json_string_value(json_object_get(purchase, "idempotencyId")), NULL, 0);
+        if (!rc)
+            rc = idem_store(c->st, json_string_value(json_object_get(purchase, "idempotencyId")), NULL, 0);
     }
     if (!rc)
         rc = store_commit(c->st);
@@ -359,18 +375,27 @@ int op_set_phone_number_is_fax(call_t *c)
     json_t *stored = store_get(c->st, C_ENDPOINTS, id);
     json_t *cur = stored ? json_copy(stored) : NULL; /* documents from the store are read-only */
     json_decref(stored);
-    if (!cur) {
+    if (!cur) { /* the answer first: a failed read is the store's failure, not a 404 */
+        fail(c, 404, "NotFound", "Endpoint '%s' not found", id);
         store_rollback(c->st);
-        return fail(c, 404, "NotFound", "Endpoint '%s' not found", id);
+        return -1;
     }
     json_object_set_new(cur, "type", json_string(fax ? "FaxNumber" : "PhoneNumber"));
     entity_stamp_mod(c, cur);
     rc = store_put(c->st, C_ENDPOINTS, cur);
-    if (!rc)
+    if (!rc) { /* presented before the commit, so a failed read in it changes nothing */
+        c->resp = present_endpoint(c, cur);
         rc = store_commit(c->st);
-    else
+    } else {
         store_rollback(c->st);
-    return respond_stored(c, rc, cur, present_endpoint, "endpoint");
+    }
+    json_decref(cur);
+    if (rc) {
+        json_decref(c->resp);
+        c->resp = NULL;
+        return fail_store(c, rc, "endpoint");
+    }
+    return 0;
 }
 
 int op_search_phone_numbers(call_t *c)

@@ -23,6 +23,7 @@ routing_carrier_t routing_carrier = {provider_update, provider_find};
 
 json_t *present_endpoint(call_t *c, json_t *doc);
 int purchase_complete(store_t *st, json_t *purchase, const char *pn_sid, json_t **endpoint);
+int idem_store(store_t *st, const char *iid, json_t *resp, int status);
 
 static atomic_llong seq_counter;
 static pthread_t worker;
@@ -81,37 +82,64 @@ void routing_wake(void)
     pthread_mutex_unlock(&mu);
 }
 
-static void creds_of(store_t *st, json_t *doc, pcreds_t *who, json_t **account)
+/* The carrier credentials for doc (a job or a purchase) from its account, a new
+ * reference the credentials point into.  The store's failure, or ST_OK (also when the
+ * account is gone: the main credentials then). */
+static int creds_of(store_t *st, json_t *doc, pcreds_t *who, json_t **account)
 {
     *account = store_get(st, C_ACCOUNTS, json_string_value(json_object_get(doc, "accountId")));
+    if (!*account && store_errcode(st))
+        return store_errcode(st); /* not "no credentials of its own" */
     const char *sid = json_string_value(json_object_get(doc, "carrierAccountSid"));
     who->account_sid = sid ? sid : json_string_value(json_object_get(*account, "twilioAccountSid"));
     who->auth_token = json_string_value(json_object_get(*account, "twilioAuthToken"));
+    return ST_OK;
 }
 
-/* Apply one job; returns 1 if it did anything. */
+/* The end of a worker's transaction: commit when everything in it worked, else roll
+ * back.  -1 (logged) when the store failed: what the transaction was to record is done
+ * again on a later pass. */
+static int settle(store_t *st, int rc, const char *what, const char *id)
+{
+    if (!rc)
+        rc = store_commit(st);
+    else
+        store_rollback(st);
+    if (!rc)
+        return 1;
+    fprintf(stderr, "evovoiced: routing: the store failed recording %s %s (%s); it is retried later\n", what, id,
+            store_errmsg(st));
+    return -1;
+}
+
+/* Apply one job: 1 when its outcome is recorded, -1 when the store failed and the job
+ * stays as it was, to be applied again (the update sets webhooks: applying it twice is
+ * harmless, losing it is not). */
 static int apply(store_t *st, json_t *job)
 {
     const char *id = json_string_value(json_object_get(job, "id"));
     json_int_t seq = json_integer_value(json_object_get(job, "seq"));
     pcreds_t who = {0};
     json_t *account = NULL;
-    creds_of(st, job, &who, &account);
+    int rc = creds_of(st, job, &who, &account);
+    if (rc)
+        return settle(st, rc, "the credentials of job", id);
     char voice[512], sms[512];
     provider_webhooks(json_is_true(json_object_get(job, "staging")), voice, sms);
     perr_t e = {0};
-    presult_t pr = *voice ? routing_carrier.update(&who, json_string_value(json_object_get(job, "phoneNumberSid")), voice, sms,
-                                            -1, &e)
+    const char *pn = json_string_value(json_object_get(job, "phoneNumberSid"));
+    presult_t pr = *voice ? routing_carrier.update(&who, pn, voice, sms, -1, &e)
                           : P_OK; /* no webhook base configured: nothing to point at */
     json_decref(account);
-    if (store_begin(st, 1))
-        return 0;
+    if ((rc = store_begin(st, 1)))
+        return settle(st, rc, "job", id);
     json_t *stored = store_get(st, C_JOBS, id);
+    rc = stored ? ST_OK : store_errcode(st); /* missing: done by DeleteEndpoint */
     json_t *cur = stored ? json_copy(stored) : NULL; /* documents from the store are read-only */
     json_decref(stored);
     if (cur && json_integer_value(json_object_get(cur, "seq")) == seq) {
         if (pr == P_OK || pr == P_NONE || pr == P_NOTFOUND) {
-            store_delete(st, C_JOBS, id); /* done (or nothing left to route) */
+            rc = store_delete(st, C_JOBS, id); /* done (or nothing left to route) */
         } else {
             int attempts = (int)json_integer_value(json_object_get(cur, "attempts")) + 1;
             long long delay = (long long)routing_config.retry_base_ms << (attempts < 20 ? attempts - 1 : 19);
@@ -121,53 +149,54 @@ static int apply(store_t *st, json_t *job)
             json_object_set_new(cur, "attempts", json_integer(attempts));
             json_object_set_new(cur, "nextAtMs", json_integer(now_ms() + delay));
             json_object_set_new(cur, "lastError", json_string(e.message));
-            store_put(st, C_JOBS, cur);
+            rc = store_put(st, C_JOBS, cur);
         }
     }
     json_decref(cur);
-    store_commit(st);
-    return 1;
+    return settle(st, rc, "job", id);
 }
 
 /* A purchase reserved long ago and never completed: ask the carrier whether it has
- * the number, then store the endpoint or drop the reservation. */
-static void reconcile(store_t *st, json_t *p)
+ * the number, then store the endpoint or drop the reservation.  1 when settled or
+ * still unknown, -1 when the store failed (the reservation stays, to be asked again). */
+static int reconcile(store_t *st, json_t *p)
 {
+    const char *pid = json_string_value(json_object_get(p, "id"));
     pcreds_t who = {0};
     json_t *account = NULL;
-    creds_of(st, p, &who, &account);
+    int rc = creds_of(st, p, &who, &account);
+    if (rc)
+        return settle(st, rc, "the credentials of purchase", pid);
     pnumber_t pn = {0};
     perr_t e = {0};
     presult_t pr = routing_carrier.find(&who, json_string_value(json_object_get(p, "phoneNumber")), &pn, &e);
     json_decref(account);
     if (pr != P_OK && pr != P_NOTFOUND)
-        return; /* still cannot tell: try again later */
-    if (store_begin(st, 1))
-        return;
-    json_t *cur = store_get(st, C_PURCHASES, json_string_value(json_object_get(p, "id")));
+        return 1; /* still cannot tell: try again later */
+    if ((rc = store_begin(st, 1)))
+        return settle(st, rc, "purchase", pid);
+    json_t *cur = store_get(st, C_PURCHASES, pid);
+    rc = cur ? ST_OK : store_errcode(st); /* missing: completed by its buyer meanwhile */
     const char *iid = json_string_value(json_object_get(p, "idempotencyId"));
     if (cur && pr == P_OK) {
         json_t *ep = NULL;
-        if (!purchase_complete(st, cur, pn.sid, &ep)) {
-            if (iid) {
-                principal_t sys = {0};
-                call_t c = {.st = st, .who = &sys};
-                json_t *resp = present_endpoint(&c, ep);
-                json_t *d = json_pack("{s:s,s:I,s:o,s:i}", "id", iid, "createdMs", (json_int_t)now_ms(), "response", resp,
-                                      "status", 200);
-                store_put(st, C_IDEMPOTENCY, d);
-                json_decref(d);
-                json_decref(c.memo);
-            }
-            json_decref(ep);
+        rc = purchase_complete(st, cur, pn.sid, &ep);
+        if (!rc && iid) { /* the answer for a client retrying with its Idempotency-Key */
+            principal_t sys = {0};
+            call_t c = {.st = st, .who = &sys};
+            json_t *resp = present_endpoint(&c, ep);
+            rc = idem_store(st, iid, resp, 200);
+            json_decref(resp);
+            json_decref(c.memo);
         }
+        json_decref(ep);
     } else if (cur) {
-        store_delete(st, C_PURCHASES, json_string_value(json_object_get(cur, "id")));
-        if (iid)
-            store_delete(st, C_IDEMPOTENCY, iid);
+        rc = store_delete(st, C_PURCHASES, pid);
+        if (!rc)
+            rc = idem_store(st, iid, NULL, 0);
     }
     json_decref(cur);
-    store_commit(st);
+    return settle(st, rc, "purchase", pid);
 }
 
 static int due(store_t *st, coll_t coll, const char *field, long long until, json_t **rows)
@@ -184,23 +213,25 @@ static int due(store_t *st, coll_t coll, const char *field, long long until, jso
 
 int routing_run_once(store_t *st)
 {
-    int busy = 0;
+    int busy = 0, r = 0;
     json_t *rows = NULL;
     size_t i;
     json_t *d;
+    /* a store failure ends the pass: the worker pauses rather than calling the carrier
+     * again and again for updates it cannot record */
     if (!due(st, C_JOBS, "nextAtMs", now_ms(), &rows))
         json_array_foreach(rows, i, d)
         {
-            if (atomic_load(&stopping))
+            if (atomic_load(&stopping) || (r = apply(st, d)) < 0)
                 break; /* the rest stay queued */
-            busy |= apply(st, d);
+            busy = 1;
         }
     json_decref(rows);
     rows = NULL;
-    if (!due(st, C_PURCHASES, "createdMs", now_ms() - routing_config.reconcile_after_ms, &rows))
-        json_array_foreach(rows, i, d) if (!atomic_load(&stopping)) reconcile(st, d);
+    if (r >= 0 && !due(st, C_PURCHASES, "createdMs", now_ms() - routing_config.reconcile_after_ms, &rows))
+        json_array_foreach(rows, i, d) if (atomic_load(&stopping) || (r = reconcile(st, d)) < 0) break;
     json_decref(rows);
-    return busy;
+    return r < 0 ? 0 : busy;
 }
 
 static void *work(void *arg)

@@ -100,8 +100,10 @@ json_t *account_settings(call_t *c, const char *account_id)
         q.f[q.nf++] = (qfilter_t){"accountId", Q_EQ, aid};
         q.limit = 1;
         json_t *rows = NULL;
-        store_list(c->st, C_SETTINGS, &q, &rows, NULL);
+        int rc = store_list(c->st, C_SETTINGS, &q, &rows, NULL);
         json_decref(aid);
+        if (rc) /* failed, not missing: nothing to remember */
+            return NULL;
         d = memo_put(c, key, json_incref(json_array_get(rows, 0)));
         json_decref(rows);
     }

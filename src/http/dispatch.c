@@ -165,11 +165,6 @@ static void session_cookies(const http_req_t *r, http_resp_t *out, const call_t 
 }
 
 /* ---- routing ---- */
-typedef struct {
-    const op_t *op;
-    json_t *params; /* path parameters {name: value} */
-} match_t;
-
 /* Does path match template tpl?  Fills params; returns the number of literal segments
  * matched + 1, or 0 for no match. */
 static int match_route(const char *tpl, const char *path, json_t *params)
@@ -185,7 +180,10 @@ static int match_route(const char *tpl, const char *path, json_t *params)
                 return 0;
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
-            json_object_set_new(params, name, json_stringn(path, pl));
+            json_t *v = json_stringn(path, pl);
+            if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
+                return 0;
+            json_object_set_new(params, name, v);
         } else {
             if (tl != pl || strncasecmp(tpl, path, tl))
                 return 0;
@@ -210,30 +208,76 @@ static int verb_allowed(const op_t *op, const char *method)
     return 0;
 }
 
-/* 0 found; 404 no route; 405 route without that verb */
-static int route(const char *method, const char *path, match_t *m)
+/* the operation whose route template matches path best: 0 found; 404 no route; 405
+ * routes, but none with that verb */
+static int route(const char *method, const char *path, const op_t **op, json_t **params)
 {
     int best = 0, seen = 0;
     for (int i = 0; i < api_nops; i++) {
-        const op_t *op = &api_ops[i];
-        for (int r = 0; r < 3 && op->routes[r]; r++) {
-            json_t *params = json_object();
-            int score = match_route(op->routes[r], path, params);
-            if (score && !verb_allowed(op, method)) {
+        const op_t *o = &api_ops[i];
+        for (int r = 0; r < 3 && o->routes[r]; r++) {
+            json_t *p = json_object();
+            int score = match_route(o->routes[r], path, p);
+            if (score && !verb_allowed(o, method)) {
                 seen = 1;
                 score = 0;
             }
             if (score > best) {
                 best = score;
-                json_decref(m->params);
-                m->params = params;
-                m->op = op;
+                json_decref(*params);
+                *params = p;
+                *op = o;
             } else {
-                json_decref(params);
+                json_decref(p);
             }
         }
     }
-    return best ? 0 : seen ? 405 : 404;
+    return best ? ROUTE_OK : seen ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
+}
+
+int http_route(const char *method, const char *path, const op_t **op, json_t **params, int *fmt)
+{
+    *op = NULL;
+    *params = NULL;
+    *fmt = -1;
+    char *p = strdup(path);
+    int rc;
+    /* the pre-defined routes: /api/{Op}, /{fmt}/reply/{Op} */
+    char *slash = p[0] == '/' ? strchr(p + 1, '/') : NULL;
+    const char *name = NULL;
+    if (slash) {
+        int pf = fmt_by_name(p + 1, (size_t)(slash - p - 1));
+        if (!strncasecmp(p, "/api/", 5))
+            name = p + 5;
+        else if (pf >= 0 && !strncasecmp(slash, "/reply/", 7)) {
+            name = slash + 7;
+            *fmt = pf;
+        }
+    }
+    if (name && *name && !strchr(name, '/')) {
+        *op = api_op_by_name(name);
+        if (*op)
+            *params = json_object();
+        rc = *op ? ROUTE_OK : ROUTE_NO_OP;
+    } else {
+        /* a format suffix on the last segment */
+        char *dot = strrchr(p, '.');
+        if (dot && !strchr(dot, '/')) {
+            int sf = fmt_by_name(dot + 1, strlen(dot + 1));
+            if (sf >= 0) {
+                *dot = 0;
+                *fmt = sf;
+            }
+        }
+        rc = route(method, p, op, params);
+        if (rc) {
+            json_decref(*params);
+            *op = NULL;
+            *params = NULL;
+        }
+    }
+    free(p);
+    return rc;
 }
 
 /* ---- the pipeline ---- */
@@ -266,7 +310,21 @@ size_t http_unescape(char *s)
     return (size_t)(w - s);
 }
 
-static json_t *parse_form(const char *s, size_t n)
+void http_form_add(json_t *o, const char *name, const char *value)
+{
+    json_t *prev = json_object_get(o, name), *v;
+    if (json_is_string(prev)) {
+        buf_t b = {0};
+        buf_printf(&b, "%s,%s", json_string_value(prev), value ? value : "");
+        v = json_string(b.p);
+        buf_free(&b);
+    } else {
+        v = json_string(value ? value : "");
+    }
+    json_object_set_new(o, name, v); /* with v NULL (not UTF-8), or name not UTF-8: nothing */
+}
+
+json_t *http_parse_form(const char *s, size_t n)
 {
     json_t *o = json_object();
     char *copy = strndup(s, n), *save = NULL;
@@ -274,20 +332,12 @@ static json_t *parse_form(const char *s, size_t n)
         char *eq = strchr(kv, '=');
         if (eq)
             *eq = 0;
-        char *k = kv, *v = eq ? eq + 1 : "";
+        char *k = kv, *v = eq ? eq + 1 : kv + strlen(kv); /* writable: it is unescaped in place */
         for (char *x = k; *x; x++) if (*x == '+') *x = ' ';
         for (char *x = v; *x; x++) if (*x == '+') *x = ' ';
         http_unescape(k);
         http_unescape(v);
-        json_t *prev = json_object_get(o, k);
-        if (json_is_string(prev)) {
-            buf_t b = {0};
-            buf_printf(&b, "%s,%s", json_string_value(prev), v);
-            json_object_set_new(o, k, json_string(b.p));
-            buf_free(&b);
-        } else {
-            json_object_set_new(o, k, json_string(v));
-        }
+        http_form_add(o, k, v);
     }
     free(copy);
     return o;
@@ -343,7 +393,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         json_t *raw = NULL;
         int text = 1;
         if (r->content_type && strcasestr(r->content_type, "application/x-www-form-urlencoded")) {
-            raw = parse_form(r->body, r->body_len);
+            raw = http_parse_form(r->body, r->body_len);
         } else if (r->content_type && strcasestr(r->content_type, "multipart/form-data")) {
             raw = multipart_parse(r->content_type, r->body, r->body_len, err, sizeof err);
         } else if (bf == FMT_XML) {
@@ -514,8 +564,6 @@ void dispatch(const http_req_t *r, http_resp_t *out)
 {
     if (probe(r, out) || meta_dispatch(r, out))
         return;
-    char path[2048];
-    snprintf(path, sizeof path, "%s", r->path);
     int fmt = -1;
     /* 1. ?callback= (JSONP) */
     char jsonp[256];
@@ -526,67 +574,26 @@ void dispatch(const http_req_t *r, http_resp_t *out)
     const char *qf = json_string_value(json_object_get(r->query, "format"));
     if (qf && fmt < 0)
         fmt = fmt_by_name(qf, strcspn(qf, "."));
-    /* 3. pre-defined routes: /api/{Op}, /{fmt}/reply/{Op} */
-    const op_t *op = NULL;
-    json_t *params = NULL;
-    int predefined = 0;
-    char *seg1 = path + 1, *slash = strchr(seg1, '/');
-    if (slash) {
-        int pf = fmt_by_name(seg1, (size_t)(slash - seg1));
-        const char *name = NULL;
-        if (!strncasecmp(path, "/api/", 5))
-            name = path + 5;
-        else if (pf >= 0 && !strncasecmp(slash, "/reply/", 7)) {
-            name = slash + 7;
-            if (fmt < 0)
-                fmt = pf;
-        }
-        if (name && *name && !strchr(name, '/')) {
-            predefined = 1;
-            op = api_op_by_name(name); /* none: 405 below, once the format is known */
-        }
-    }
-    if (!predefined) {
-        /* 4. a format suffix on the last segment */
-        char *dot = strrchr(path, '.');
-        if (dot && !strchr(dot, '/')) {
-            int sf = fmt_by_name(dot + 1, strlen(dot + 1));
-            if (sf >= 0) {
-                *dot = 0;
-                if (fmt < 0)
-                    fmt = sf;
-            }
-        }
-    }
+    /* 3. pre-defined routes /{fmt}/reply/{Op}; 4. a format suffix on the route */
+    const op_t *op;
+    json_t *params;
+    int path_fmt;
+    int rc = http_route(r->method, r->path, &op, &params, &path_fmt);
+    if (fmt < 0)
+        fmt = path_fmt;
     /* 5. Accept; 6. JSON */
     if (fmt < 0)
         fmt = fmt_of_accept(r->accept, r->content_type);
     if (fmt < 0)
         fmt = FMT_JSON;
-    if (predefined) {
-        if (!op) {
-            encode_error(out, (fmt_t)fmt, 405, "NotImplementedException", "The operation does not exist for this service",
-                         NULL);
-            goto done;
-        }
-        params = json_object();
-    }
-    if (!predefined) {
-        match_t m = {0};
-        int rc = route(r->method, path, &m);
-        if (rc) {
-            json_decref(m.params);
-            if (rc == 405)
-                encode_error(out, fmt, 405, "MethodNotAllowed", "This route does not allow that HTTP method", NULL);
-            else
-                encode_error(out, fmt, 404, "NotFound", "No operation at this path", NULL);
-            goto done;
-        }
-        op = m.op;
-        params = m.params;
-    }
-    run(r, out, op, params, (fmt_t)fmt);
-done:
+    if (rc == ROUTE_NO_OP)
+        encode_error(out, (fmt_t)fmt, 405, "NotImplementedException", "The operation does not exist for this service", NULL);
+    else if (rc == ROUTE_BAD_METHOD)
+        encode_error(out, (fmt_t)fmt, 405, "MethodNotAllowed", "This route does not allow that HTTP method", NULL);
+    else if (rc)
+        encode_error(out, (fmt_t)fmt, 404, "NotFound", "No operation at this path", NULL);
+    else
+        run(r, out, op, params, (fmt_t)fmt);
     json_decref(params);
     if (is_jsonp)
         jsonp_wrap(out, jsonp);

@@ -38,9 +38,34 @@ typedef struct server_config {
 extern server_config_t server_config;
 
 void dispatch(const http_req_t *r, http_resp_t *out);
+
+/* Route a request's method and URL-decoded path (no query) to an operation.  The
+ * pre-defined routes /api/{Op} and /{format}/reply/{Op} name it (any method); any other
+ * path loses a format suffix on its last segment (/customers/ID.xml) and is matched
+ * against the route templates, the one with the most literal segments winning.  *fmt is
+ * the format the path names (FMT_*, -1: none).  ROUTE_OK: *op is the operation and
+ * *params a new object of its path parameters {name: "value"} (empty for a pre-defined
+ * route); otherwise *op and *params are NULL. */
+struct op;
+enum {
+    ROUTE_OK = 0,
+    ROUTE_NO_OP = 1,          /* a pre-defined route naming no operation */
+    ROUTE_NOT_FOUND = 404,    /* no route template matches */
+    ROUTE_BAD_METHOD = 405,   /* templates match, none of them with that method */
+};
+int http_route(const char *method, const char *path, const struct op **op, json_t **params, int *fmt);
 /* Percent-decode s in place, except %00: a NUL would cut the string short and let
  * "/accounts/ID%00junk" name account ID.  Returns the new length. */
 size_t http_unescape(char *s);
+/* Add one name=value pair of a query string or form to o: a repeated name joins its
+ * values with ',' ("tagIds=a&tagIds=b" is "a,b"), a NULL value is "", and a name or value
+ * that is not UTF-8 is dropped. */
+void http_form_add(json_t *o, const char *name, const char *value);
+/* An application/x-www-form-urlencoded body as {name: "value"}: pairs split at '&' and
+ * the first '=', '+' read as a space, both sides http_unescape'd, added with
+ * http_form_add.  (libmicrohttpd splits a query string the same way, then calls our
+ * http_unescape and http_form_add.) */
+json_t *http_parse_form(const char *s, size_t n);
 void http_resp_header(http_resp_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dispatch_error(http_resp_t *out, int status, const char *code, const char *msg);
 /* The calling thread's store connection (opened on first use). */

@@ -20,22 +20,8 @@ typedef struct conn_state {
 static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void)kind;
-    json_t *q = cls;
-    if (!key)
-        return MHD_YES;
-    json_t *prev = json_object_get(q, key);
-    if (json_is_string(prev) && value) {
-        buf_t b = {0};
-        buf_printf(&b, "%s,%s", json_string_value(prev), value);
-        json_t *s = json_string(b.p);
-        if (s)
-            json_object_set_new(q, key, s);
-        buf_free(&b);
-    } else {
-        json_t *s = json_string(value ? value : "");
-        if (s) /* invalid UTF-8 in a query value is dropped, never crashes */
-            json_object_set_new(q, key, s);
-    }
+    if (key) /* invalid UTF-8 in a query name or value is dropped, never crashes */
+        http_form_add(cls, key, value);
     return MHD_YES;
 }
 

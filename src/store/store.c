@@ -1,6 +1,7 @@
 /* store.c — store.h's functions: choose a back end by the path, then forward every call
  * through st->ops, keeping what is the same for every back end: the failure of the last
- * call (store_errcode). */
+ * call (store_errcode) and the rule that a transaction in which a call failed cannot
+ * commit. */
 #include "store_backend.h"
 #include <pthread.h>
 #include <sodium.h>
@@ -44,17 +45,44 @@ void store_close(store_t *st)
 const char *store_errmsg(store_t *st) { return st->ops->errmsg(st); }
 
 int store_errcode(store_t *st) { return st->last; }
+int store_failed(store_t *st) { return st->in_txn ? st->failed : ST_OK; }
 
-/* Every call ends here: remember a failure, for store_errcode. */
+/* Every call ends here: remember a failure, for store_errcode and for the commit. */
 static int note(store_t *st, int rc)
 {
-    st->last = rc == ST_BUSY || rc == ST_ERROR ? rc : ST_OK;
+    int failure = rc == ST_BUSY || rc == ST_ERROR ? rc : ST_OK;
+    st->last = failure;
+    if (failure && st->in_txn && !st->failed)
+        st->failed = failure;
     return rc;
 }
 
-int store_begin(store_t *st, int write) { return note(st, st->ops->begin(st, write)); }
-int store_commit(store_t *st) { return note(st, st->ops->commit(st)); }
-void store_rollback(store_t *st) { st->ops->rollback(st); }
+int store_begin(store_t *st, int write)
+{
+    int rc = note(st, st->ops->begin(st, write));
+    st->in_txn = rc == ST_OK;
+    st->failed = ST_OK;
+    return rc;
+}
+
+int store_commit(store_t *st)
+{
+    int rc = st->failed;
+    if (rc)
+        st->ops->rollback(st);
+    else
+        rc = st->ops->commit(st);
+    st->in_txn = 0;
+    st->failed = ST_OK;
+    return note(st, rc);
+}
+
+void store_rollback(store_t *st)
+{
+    st->ops->rollback(st);
+    st->in_txn = 0;
+    st->failed = ST_OK;
+}
 
 unsigned long store_users_version(store_t *st) { return st->ops->users_version(st); }
 

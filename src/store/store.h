@@ -8,7 +8,10 @@
  * Failures.  A call fails with ST_BUSY (try again) or ST_ERROR; ST_NOTFOUND and
  * ST_CONFLICT are answers, not failures.  Calls that return a pointer or a count say
  * "nothing there" and "failed" the same way (NULL, -1): store_errcode() tells them apart,
- * and a caller that acts on "nothing there" must ask it. */
+ * and a caller that acts on "nothing there" must ask it.  A transaction in which any call
+ * failed cannot commit: store_commit rolls it back and returns that failure, so a
+ * failure a caller overlooked never becomes a half-done change (PostgreSQL's rule for an
+ * aborted transaction). */
 #ifndef STORE_H
 #define STORE_H
 #include <jansson.h>
@@ -34,6 +37,9 @@ const char *store_errmsg(store_t *st);
 /* The failure of the last call on st (ST_BUSY, ST_ERROR), or ST_OK when it worked,
  * whether or not it found anything.  Ask it when a call returned NULL or -1. */
 int store_errcode(store_t *st);
+/* The first failure of a call in the open transaction, which store_commit will return;
+ * ST_OK when none failed or no transaction is open. */
+int store_failed(store_t *st);
 
 int store_begin(store_t *st, int write); /* write: BEGIN IMMEDIATE */
 /* Grows after every committed change to users (documents, passwords); caches of users
@@ -41,7 +47,8 @@ int store_begin(store_t *st, int write); /* write: BEGIN IMMEDIATE */
  * process owns the file), PostgreSQL in the database (every server sees a change at
  * once).  Read it before reading the users it stands for. */
 unsigned long store_users_version(store_t *st);
-/* ST_OK, or the failure; either way the transaction is over (rolled back on failure). */
+/* ST_OK, or the failure; either way the transaction is over (rolled back on failure,
+ * also when an earlier call in it failed). */
 int store_commit(store_t *st);
 void store_rollback(store_t *st);
 

@@ -6,7 +6,7 @@
  * Each primitive does what its store.h namesake says.  Those that return a pointer or a
  * count also say how they ended in *rc: ST_OK (found, or nothing there: NULL, 0) or the
  * failure (ST_BUSY, ST_ERROR), with NULL or -1.  store.c keeps the bookkeeping common to
- * every back end (store_errcode). */
+ * every back end (store_errcode, a failed transaction refusing to commit). */
 #ifndef STORE_BACKEND_H
 #define STORE_BACKEND_H
 #include "store.h"
@@ -44,7 +44,9 @@ struct store_ops {
 struct store {
     const struct store_ops *ops;
     /* kept by store.c, whatever the back end */
-    int last; /* the failure of the last call (ST_BUSY, ST_ERROR) or ST_OK */
+    int last;   /* the failure of the last call (ST_BUSY, ST_ERROR) or ST_OK */
+    int in_txn; /* between a store_begin that worked and its commit or rollback */
+    int failed; /* the first failure inside the open transaction */
 };
 
 extern const struct store_ops store_sqlite_ops, store_pg_ops;

@@ -96,7 +96,10 @@ static json_t *f_get(store_t *st, coll_t c, const char *id, int *rc)
 }
 
 static int f_put(store_t *st, coll_t c, json_t *doc) { return fails(st) ? ST_ERROR : store_put(inner(st), c, doc); }
-static int f_del(store_t *st, coll_t c, const char *id) { return fails(st) ? ST_ERROR : store_delete(inner(st), c, id); }
+static int f_del(store_t *st, coll_t c, const char *id)
+{
+    return fails(st) ? ST_ERROR : store_delete(inner(st), c, id);
+}
 
 static json_t *f_get_field(store_t *st, coll_t c, const char *id, const char *field, int *rc)
 {

@@ -130,6 +130,13 @@ describe('POST /auth/credentials', () => {
     assert.equal(r.json.userId, mgrInfo.id);
   });
 
+  test('form-urlencoded body with a name and no "=": read as an empty value, the server keeps serving', async () => {
+    const body = `userName=${encodeURIComponent(mgr.email)}&password=${encodeURIComponent(mgr.password)}&provider`;
+    expectStatus(await srv.req('POST', '/auth/credentials', { body, contentType: 'application/x-www-form-urlencoded' }), 200);
+    const r = await srv.req('POST', '/auth/credentials', { body: 'rememberMe', contentType: 'application/x-www-form-urlencoded' });
+    expectError(r, 400, 'SerializationException', { fieldName: 'RememberMe' }); /* "" is not a bool */
+  });
+
   test('JSON body with a charset parameter on Content-Type', async () => {
     const r = await srv.req('POST', '/auth/credentials', { body: JSON.stringify({ userName: mgr.email, password: mgr.password }), contentType: 'application/json; charset=utf-8' });
     expectStatus(r, 200);

@@ -129,6 +129,11 @@ describe('HTTP robustness', () => {
     expectStatus(await srv.req('GET', `/accounts/${acct.id}`, { as: sa }), 200);
   });
 
+  test('a path parameter that is not UTF-8 names nothing: the query cannot stand in for it', async () => {
+    const raw = await tcp(`GET /accounts/%FF?accountId=${acct.id} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth()}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`);
+    assert.equal(statusOf(raw), 404, raw.slice(0, 300));
+  });
+
   test('a slow client does not block others', async () => {
     const s = net.connect(srv.port, '127.0.0.1');
     await new Promise((r) => s.on('connect', r));

@@ -12,7 +12,7 @@
 #include "schema/dto.h"
 #include "util/buf.h"
 
-static void fuzz_init(void)
+static inline void fuzz_init(void)
 {
     static int done;
     if (!done) {
@@ -29,7 +29,7 @@ static const type_t *const fuzz_types[] = {
 
 /* Write obj as t in JSON, JSV, XML and CSV (with and without secrets); the JSON must
  * parse back. */
-static void fuzz_write_all(const type_t *t, json_t *obj)
+static inline void fuzz_write_all(const type_t *t, json_t *obj)
 {
     static const fmt_t fmts[] = {FMT_JSON, FMT_JSV, FMT_XML, FMT_CSV};
     for (int i = 0; i < 4; i++) {
@@ -47,7 +47,7 @@ static void fuzz_write_all(const type_t *t, json_t *obj)
 }
 
 /* bind raw as t (text or strict), write the result back, free everything */
-static void fuzz_bind_write(const type_t *t, json_t *raw, int text)
+static inline void fuzz_bind_write(const type_t *t, json_t *raw, int text)
 {
     json_t *errors = json_array();
     json_t *dto = bind_dto(t, raw, text, errors);

@@ -4,7 +4,9 @@
  * aborts the test instead of printing a warning and passing. */
 #include "check.h"
 #include <stdlib.h>
+#include "api/api.h"
 #include "codec/codec.h"
+#include "http/http.h"
 #include "schema/dto.h"
 
 /* UBSan's default options (only read when built with -fsanitize=undefined) */
@@ -56,9 +58,48 @@ static void xml_double_out_of_long_range(void)
     json_decref(raw);
 }
 
+/* fuzz_route: "PATCH /customers/%FF" matched PatchCustomer, but jansson refused the
+ * segment (not UTF-8) as a string, so customerId was missing from the path parameters and
+ * "?customerId=OTHER" in the query named the customer instead of the path.  A segment that
+ * is not UTF-8 now matches no route. */
+static void route_parameter_not_utf8(void)
+{
+    const op_t *op;
+    json_t *params;
+    int fmt;
+    CHECK(http_route("PATCH", "/customers/\xff", &op, &params, &fmt) == ROUTE_NOT_FOUND && !op && !params);
+    CHECK(http_route("PATCH", "/phone-numbers/ab\xb2" "cd/fax", &op, &params, &fmt) == ROUTE_NOT_FOUND);
+    CHECK(http_route("GET", "/customers/\xc3.xml", &op, &params, &fmt) == ROUTE_NOT_FOUND && fmt == FMT_XML);
+    /* UTF-8 is still a parameter, suffix and all */
+    CHECK(http_route("GET", "/customers/caf\xc3\xa9.xml", &op, &params, &fmt) == ROUTE_OK);
+    CHECK(op && !strcmp(op->name, "GetCustomer") && fmt == FMT_XML);
+    CHECK_STR(json_string_value(json_object_get(params, "customerId")), "caf\xc3\xa9");
+    json_decref(params);
+}
+
+/* fuzz_query: a pair without '=' ("rememberMe") took the string literal "" as its value,
+ * and http_unescape() wrote its terminator into that read-only literal: the urlencoded
+ * form body "rememberMe" crashed the server (SIGSEGV) before any authentication. */
+static void form_name_without_value(void)
+{
+    json_t *o = http_parse_form("rememberMe", 10);
+    CHECK_STR(json_string_value(json_object_get(o, "rememberMe")), "");
+    json_decref(o);
+    const char *s = "a&b=%41+%42&a=1&c&&=";
+    o = http_parse_form(s, strlen(s));
+    CHECK_STR(json_string_value(json_object_get(o, "a")), ",1");
+    CHECK_STR(json_string_value(json_object_get(o, "b")), "A B");
+    CHECK_STR(json_string_value(json_object_get(o, "c")), "");
+    CHECK_STR(json_string_value(json_object_get(o, "")), "");
+    CHECK(json_object_size(o) == 4);
+    json_decref(o);
+}
+
 int main(void)
 {
     schema_init();
     xml_double_out_of_long_range();
+    route_parameter_not_utf8();
+    form_name_without_value();
     return CHECK_DONE();
 }
