@@ -66,6 +66,8 @@ static const option_t options[] = {
      "first wait before re-trying a failed routing update (doubling up to 60000)"},
     {NULL, "reconcile-after-ms", "N", O_INT, &routing_config.reconcile_after_ms, "60000", 0, 86400000,
      "an unconfirmed purchase is looked up at the carrier after this long"},
+    {NULL, "routing-lease-ms", "N", O_INT, &routing_config.lease_ms, "60000", 1000, 86400000,
+     "a routing update claimed by one server's worker is no other's for this long (or until done)"},
 };
 enum { NOPTIONS = sizeof options / sizeof *options };
 

@@ -5,8 +5,14 @@
  * so a crash or a carrier outage delays routing but loses nothing.  A job's id is its
  * endpoint's id, so enqueueing replaces any older job for that number; each job has a
  * sequence number, and the worker deletes a job it applied only if the sequence is
- * unchanged — if the flag was flipped meanwhile, the newer job is applied next.  One
- * worker applies jobs one at a time, so updates to a number are never reordered. */
+ * unchanged — if the flag was flipped meanwhile, the newer job is applied next.
+ *
+ * Several servers on one database each run a worker.  A worker claims a job before it
+ * calls the carrier: in a write transaction (writers are serialized on every back end)
+ * it reads the job again and, still due and unchanged, moves it a lease ahead, so no
+ * other worker takes it until the outcome is recorded or, if the server died meanwhile,
+ * the lease runs out.  A newer job for a number whose older one is claimed waits behind
+ * that claim, so two updates to one number are never under way at once, nor reordered. */
 #include "routing.h"
 #include <pthread.h>
 #include <sodium.h>
@@ -18,7 +24,7 @@
 #include "../provider/provider.h"
 #include "../util/ids.h"
 
-routing_config_t routing_config = {200, 500, 60000, 60000};
+routing_config_t routing_config = {200, 500, 60000, 60000, 60000};
 routing_carrier_t routing_carrier = {provider_update, provider_find};
 
 json_t *present_endpoint(call_t *c, json_t *doc);
@@ -49,10 +55,18 @@ int routing_enqueue_endpoint(store_t *st, json_t *ep, int staging)
     const char *pn = json_string_value(json_object_get(ep, "phoneNumberSid"));
     if (!pn || !*pn || json_is_true(json_object_get(ep, "isVirtualPhoneNumber")))
         return ST_OK;
+    /* an older job under way at a worker: this one waits behind its claim */
+    json_t *old = store_get(st, C_JOBS, json_string_value(json_object_get(ep, "id")));
+    if (!old && store_errcode(st))
+        return store_errcode(st);
+    long long claimed = (long long)json_integer_value(json_object_get(old, "claimedUntilMs")), now = now_ms();
+    json_decref(old);
     json_t *job = json_pack("{s:O,s:I,s:O,s:O?,s:s,s:b,s:i,s:I}", "id", json_object_get(ep, "id"), "seq",
                             (json_int_t)next_seq(), "accountId", json_object_get(ep, "accountId"), "carrierAccountSid",
                             json_object_get(ep, "carrierAccountSid"), "phoneNumberSid", pn, "staging", staging,
-                            "attempts", 0, "nextAtMs", (json_int_t)now_ms());
+                            "attempts", 0, "nextAtMs", (json_int_t)(claimed > now ? claimed : now));
+    if (claimed > now)
+        json_object_set_new(job, "claimedUntilMs", json_integer(claimed));
     int rc = store_put(st, C_JOBS, job);
     json_decref(job);
     return rc;
@@ -112,13 +126,41 @@ static int settle(store_t *st, int rc, const char *what, const char *id)
     return -1;
 }
 
-/* Apply one job: 1 when its outcome is recorded, -1 when the store failed and the job
- * stays as it was, to be applied again (the update sets webhooks: applying it twice is
- * harmless, losing it is not). */
+/* Claim job for this worker (see the top of this file): 1 claimed, 0 when another worker
+ * has it or it changed or went, -1 when the store failed. */
+static int claim(store_t *st, json_t *job)
+{
+    const char *id = json_string_value(json_object_get(job, "id"));
+    int rc = store_begin(st, 1);
+    if (rc)
+        return settle(st, rc, "the claim of job", id);
+    json_t *stored = store_get(st, C_JOBS, id);
+    rc = stored ? ST_OK : store_errcode(st);
+    long long now = now_ms();
+    int mine = stored && json_equal(json_object_get(stored, "seq"), json_object_get(job, "seq")) &&
+               json_integer_value(json_object_get(stored, "nextAtMs")) <= now;
+    if (mine) {
+        json_t *cur = json_copy(stored); /* documents from the store are read-only */
+        json_object_set_new(cur, "claimedUntilMs", json_integer(now + routing_config.lease_ms));
+        json_object_set_new(cur, "nextAtMs", json_integer(now + routing_config.lease_ms));
+        rc = store_put(st, C_JOBS, cur);
+        json_decref(cur);
+    }
+    json_decref(stored);
+    int r = settle(st, rc, "the claim of job", id);
+    return r < 0 ? -1 : mine;
+}
+
+/* Apply one job: 1 when its outcome is recorded (or another worker has it), -1 when the
+ * store failed and the job stays as it was, to be applied again (the update sets
+ * webhooks: applying it twice is harmless, losing it is not). */
 static int apply(store_t *st, json_t *job)
 {
     const char *id = json_string_value(json_object_get(job, "id"));
     json_int_t seq = json_integer_value(json_object_get(job, "seq"));
+    int mine = claim(st, job);
+    if (mine <= 0)
+        return mine < 0 ? -1 : 1;
     pcreds_t who = {0};
     json_t *account = NULL;
     int rc = creds_of(st, job, &who, &account);
@@ -149,8 +191,14 @@ static int apply(store_t *st, json_t *job)
             json_object_set_new(cur, "attempts", json_integer(attempts));
             json_object_set_new(cur, "nextAtMs", json_integer(now_ms() + delay));
             json_object_set_new(cur, "lastError", json_string(e.message));
+            json_object_del(cur, "claimedUntilMs");
             rc = store_put(st, C_JOBS, cur);
         }
+    } else if (cur && json_integer_value(json_object_get(cur, "claimedUntilMs")) > now_ms()) {
+        /* a newer job waited behind this one's claim: its turn now */
+        json_object_del(cur, "claimedUntilMs");
+        json_object_set_new(cur, "nextAtMs", json_integer(now_ms()));
+        rc = store_put(st, C_JOBS, cur);
     }
     json_decref(cur);
     return settle(st, rc, "job", id);

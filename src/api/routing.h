@@ -10,6 +10,8 @@ typedef struct routing_config {
     int retry_base_ms;       /* first retry delay of a failed update (default 500) */
     int retry_max_ms;        /* largest retry delay (default 60000) */
     int reconcile_after_ms;  /* a purchase still unconfirmed this long is looked up (default 60000) */
+    int lease_ms;            /* a job claimed by a worker is no other worker's for this long, or until
+                              * its outcome is recorded (default 60000: past any carrier call) */
 } routing_config_t;
 extern routing_config_t routing_config;
 
