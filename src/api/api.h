@@ -107,5 +107,9 @@ json_t *reach_customer_ids(call_t *c);
 
 /* Lists (list.c): apply ListRequest paging/sort to q, run it, and build the response. */
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
+/* Filter on data[field] (a Struct Value) equal to value, whichever kind of value it is;
+ * -1 when q has no room.  list_free_data_filters frees what these filters own. */
+int list_data_filter(query_t *q, const char *field, const char *value);
+void list_free_data_filters(query_t *q);
 
 #endif

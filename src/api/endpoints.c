@@ -103,25 +103,20 @@ int op_list_endpoints(call_t *c)
         int ok = eq && eq > s;
         for (const char *p = s; ok && p < eq; p++)
             ok = isalnum((unsigned char)*p) || *p == '_';
-        if (!ok || q.nf >= 15) {
+        char field[80];
+        snprintf(field, sizeof field, "%.*s", ok ? (int)(eq - s) : 0, s);
+        if (!ok || eq - s >= (long)sizeof field || list_data_filter(&q, field, eq + 1)) {
+            list_free_data_filters(&q);
             for (int k = 0; k < no; k++)
                 json_decref(owned[k]);
             return fail_field(c, "DataFilters", "ArgumentException",
-                              "DataFilters[%zu]: '%s' is not Field=Value (a field name of letters, digits and _)", i, s);
+                              "DataFilters[%zu]: '%s' is not Field=Value (a field name of letters, digits and _), or "
+                              "there are too many",
+                              i, s);
         }
-        char field[80];
-        snprintf(field, sizeof field, "%.*s", (int)(eq - s), s);
-        q.f[q.nf].field = strdup(field);
-        q.f[q.nf].op = Q_DATA_EQ;
-        q.f[q.nf].values = json_string(eq + 1);
-        q.nf++;
     }
     int rc = list_run(c, C_ENDPOINTS, &T_EndpointInfo, &q, present_endpoint);
-    for (int k = 0; k < q.nf; k++)
-        if (q.f[k].op == Q_DATA_EQ) {
-            free((char *)q.f[k].field);
-            json_decref(q.f[k].values);
-        }
+    list_free_data_filters(&q);
     for (int k = 0; k < no; k++)
         json_decref(owned[k]);
     return rc;

@@ -1,7 +1,9 @@
 /* list.c — the ListRequest fields every list operation shares: paging, all,
  * specificIds, sort, simplifiedPaging; and the ListResponse shape. */
 #include "api.h"
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { DEFAULT_PAGE_SIZE = 25, MAX_PAGE_SIZE = 1000, MAX_ALL = 100000 };
 
@@ -18,7 +20,7 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
     if (per == 0)
         per = DEFAULT_PAGE_SIZE;
     json_t *ids = req_get(c, "specificIds");
-    if (json_array_size(ids) && q->nf < 16)
+    if (json_array_size(ids) && q->nf < QUERY_MAX_FILTERS)
         q->f[q->nf++] = (qfilter_t){"id", Q_IN, ids};
     const char *sf = req_str(c, "sortField");
     if (sf && *sf) {
@@ -65,4 +67,45 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
                             (json_int_t)pages, "hasMorePages", (page + 1) * per < total);
     }
     return 0;
+}
+
+/* data[field] holds value: a Struct Value ({stringValue}, {numberValue} or {boolValue})
+ * equal to the text, read as each kind it can be.  The filters (one group: any of them)
+ * own their field paths and values: free them with list_free_data_filters. */
+int list_data_filter(query_t *q, const char *field, const char *value)
+{
+    int group = 1000 + q->nf;
+    const char *kinds[3] = {"stringValue", NULL, NULL};
+    json_t *vals[3] = {json_string(value), NULL, NULL};
+    char *end;
+    double d = strtod(value, &end);
+    if (*value && !*end && strspn(value, "+-0123456789.eE") == strlen(value)) {
+        kinds[1] = "numberValue";
+        vals[1] = d == (double)(json_int_t)d && !strpbrk(value, ".eE") ? json_integer((json_int_t)d) : json_real(d);
+    }
+    if (!strcasecmp(value, "true") || !strcasecmp(value, "false")) {
+        kinds[2] = "boolValue";
+        vals[2] = json_boolean(!strcasecmp(value, "true"));
+    }
+    for (int k = 0; k < 3; k++) {
+        if (!kinds[k])
+            continue;
+        if (q->nf >= QUERY_MAX_FILTERS) {
+            json_decref(vals[k]);
+            continue;
+        }
+        char path[160];
+        snprintf(path, sizeof path, "data.%s.%s", field, kinds[k]);
+        q->f[q->nf++] = (qfilter_t){strdup(path), Q_EQ, vals[k], group};
+    }
+    return q->nf < QUERY_MAX_FILTERS ? 0 : -1;
+}
+
+void list_free_data_filters(query_t *q)
+{
+    for (int k = 0; k < q->nf; k++)
+        if (q->f[k].any >= 1000) {
+            free((char *)q->f[k].field);
+            json_decref(q->f[k].values);
+        }
 }

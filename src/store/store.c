@@ -3,6 +3,7 @@
  * call (store_errcode) and the rule that a transaction in which a call failed cannot
  * commit. */
 #include "store_backend.h"
+#include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
@@ -187,6 +188,24 @@ int store_session_delete(store_t *st, const char *sid) { return note(st, st->ops
 int store_session_delete_user(store_t *st, const char *user_id)
 {
     return note(st, st->ops->session_delete_user(st, user_id));
+}
+
+int store_field_ok(const char *field)
+{
+    if (!field || !*field || *field == '.')
+        return 0;
+    for (const char *p = field; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || (*p == '.' && p[1] && p[1] != '.')))
+            return 0;
+    return 1;
+}
+
+int store_filter_grouped(const query_t *q, int i)
+{
+    for (int j = 0; q->f[i].any && j < i; j++)
+        if (q->f[j].any == q->f[i].any)
+            return 1;
+    return 0;
 }
 
 /* ---- parsed documents, shared between requests ----

@@ -74,16 +74,19 @@ typedef enum {
     Q_HAS_ANY,  /* list field holds at least one of values */
     Q_LACKS,    /* list field does not hold values[0] */
     Q_LE,       /* field <= values[0] */
-    Q_DATA_EQ,  /* data[field] (a Struct Value) equals values[0]: string, number or boolean */
     Q_WITHIN    /* list field is not empty and every one of its elements is among values */
 } qop_t;
 typedef struct {
-    const char *field; /* camelCase field name (letters and digits only) */
+    const char *field; /* a camelCase field name, or a path into the document through objects:
+                        * "data.plan.stringValue" (letters, digits, _ and single dots) */
     qop_t op;
     json_t *values;
+    int any;           /* 0: this filter must hold; filters sharing a nonzero any form one
+                        * group, which holds when any one of them does */
 } qfilter_t;
+enum { QUERY_MAX_FILTERS = 32 };
 typedef struct {
-    qfilter_t f[16];
+    qfilter_t f[QUERY_MAX_FILTERS];
     int nf;
     const char *sort;  /* field name; NULL: the collection's default */
     int desc;
@@ -92,6 +95,10 @@ typedef struct {
 } query_t;
 /* ST_OK with *items an array (and *total with q->count), or the failure with *items NULL. */
 int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total);
+/* For back ends: is field a name or path a filter may use; is filter i in a group an
+ * earlier filter opened (so it is written with that one)? */
+int store_field_ok(const char *field);
+int store_filter_grouped(const query_t *q, int i);
 
 /* Root-first [{id, name}] from the top of id's tree down to id itself (empty if id is
  * missing); at most max_depth entries.  Never NULL: empty when it failed. */

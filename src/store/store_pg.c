@@ -448,11 +448,8 @@ static int field_sql(buf_t *b, coll_t c, const char *field, int json, const char
 {
     if (type)
         *type = "text";
-    if (!field || !*field)
+    if (!store_field_ok(field))
         return -1;
-    for (const char *p = field; *p; p++)
-        if (!isalnum((unsigned char)*p))
-            return -1;
     const char *col = !strcmp(field, "id") ? "id" : NULL;
     for (int i = 0; !col && i < 5 && colls[c].fields[i]; i++)
         if (!strcmp(colls[c].fields[i], field)) {
@@ -462,7 +459,14 @@ static int field_sql(buf_t *b, coll_t c, const char *field, int json, const char
         }
     if (col)
         buf_printf(b, json ? "to_jsonb(%s)" : "%s", col);
-    else {
+    else if (strchr(field, '.')) { /* a path: doc #> '{data,plan,stringValue}' */
+        buf_puts(b, json ? "(doc#>'{" : "(doc#>>'{");
+        for (const char *p = field; *p; p++)
+            buf_putc(b, *p == '.' ? ',' : *p);
+        buf_puts(b, json ? "}')::jsonb" : "}')");
+        if (type)
+            *type = "json";
+    } else {
         buf_printf(b, json ? "(doc->'%s')::jsonb" : "(doc->>'%s')", field);
         if (type)
             *type = "json";
@@ -513,67 +517,71 @@ static long pg_count(store_t *base, coll_t c, const char *field, const char *val
 
 /* ---- queries ---- */
 
+/* One filter's condition; its parameter is $n, its text in *val. */
+static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n, char **val)
+{
+    const char *type;
+    json_t *first = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;
+    int as_list = f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN ||
+                  (f->op == Q_IN && json_array_size(f->values) != 1);
+    *val = as_list ? json_dumps(f->values, JSON_COMPACT) : param_of(first);
+    if (!as_list && json_is_string(first) && !json_string_length(first))
+        *val = strdup("");
+    buf_t fx = {0};
+    int json = (as_list && f->op != Q_IN) || (f->op == Q_EQ && !json_is_string(first));
+    if (field_sql(&fx, c, f->field, json, &type)) {
+        buf_free(&fx);
+        return -1;
+    }
+    switch (f->op) {
+    case Q_IN:
+        if (json_array_size(f->values) == 1)
+            buf_printf(b, "%s=$%d", fx.p, n);
+        else
+            buf_printf(b, "%s IN (SELECT jsonb_array_elements_text($%d::jsonb))", fx.p, n);
+        break;
+    case Q_CONTAINS: buf_printf(b, "strpos(evo_nocase(%s),evo_nocase($%d::text))>0", fx.p, n); break;
+    case Q_HAS_ALL: buf_printf(b, "coalesce(%s @> $%d::jsonb,false)", fx.p, n); break;
+    case Q_EQ:
+        if (json_is_string(first))
+            buf_printf(b, "%s=$%d::text", fx.p, n);
+        else
+            buf_printf(b, "%s=$%d::jsonb", fx.p, n);
+        break;
+    case Q_LE:
+        if (!strcmp(type, "bigint"))
+            buf_printf(b, "%s<=$%d::bigint", fx.p, n);
+        else
+            buf_printf(b, "(%s)::numeric<=$%d::numeric", fx.p, n);
+        break;
+    case Q_HAS_ANY: buf_printf(b, "coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
+    case Q_LACKS: buf_printf(b, "NOT coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
+    case Q_WITHIN:
+        buf_printf(b, "(jsonb_typeof(%s)='array' AND jsonb_array_length(%s)>0 AND $%d::jsonb @> %s)", fx.p, fx.p, n, fx.p);
+        break;
+    }
+    buf_free(&fx);
+    return 0;
+}
+
 static int where(buf_t *b, coll_t c, const query_t *q, char **vals)
 {
     buf_puts(b, " WHERE TRUE");
     for (int i = 0; i < q->nf; i++) {
-        const qfilter_t *f = &q->f[i];
-        int n = i + 1;
-        const char *type;
-        json_t *first = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;
-        int as_list = f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN ||
-                      (f->op == Q_IN && json_array_size(f->values) != 1);
-        vals[i] = as_list ? json_dumps(f->values, JSON_COMPACT) : param_of(first);
-        if (!as_list && json_is_string(first) && !json_string_length(first))
-            vals[i] = strdup("");
-        buf_puts(b, " AND ");
-        if (f->op == Q_DATA_EQ) {
-            for (const char *p = f->field; *p; p++)
-                if (!isalnum((unsigned char)*p) && *p != '_')
-                    return -1;
-            buf_printf(b,
-                       "((doc->'data'->'%s'->>'stringValue')=$%d OR (doc->'data'->'%s'->'numberValue')::jsonb=to_jsonb(CASE WHEN "
-                       "$%d ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN $%d::numeric END) OR (doc->'data'->'%s'->'boolValue')::jsonb="
-                       "to_jsonb(CASE lower($%d) WHEN 'true' THEN true WHEN 'false' THEN false END))",
-                       f->field, n, f->field, n, n, f->field, n);
-            continue;
+        if (store_filter_grouped(q, i))
+            continue; /* written with the first of its group */
+        buf_puts(b, " AND (");
+        for (int j = i; j < q->nf; j++) {
+            if (j != i && (!q->f[i].any || q->f[j].any != q->f[i].any))
+                continue;
+            if (j != i)
+                buf_puts(b, " OR ");
+            if (cond(b, c, &q->f[j], j + 1, &vals[j]))
+                return -1;
+            if (!q->f[i].any)
+                break;
         }
-        buf_t fx = {0};
-        int json = (as_list && f->op != Q_IN) || (f->op == Q_EQ && !json_is_string(first));
-        if (field_sql(&fx, c, f->field, json, &type)) {
-            buf_free(&fx);
-            return -1;
-        }
-        switch (f->op) {
-        case Q_IN:
-            if (json_array_size(f->values) == 1)
-                buf_printf(b, "%s=$%d", fx.p, n);
-            else
-                buf_printf(b, "%s IN (SELECT jsonb_array_elements_text($%d::jsonb))", fx.p, n);
-            break;
-        case Q_CONTAINS: buf_printf(b, "strpos(evo_nocase(%s),evo_nocase($%d::text))>0", fx.p, n); break;
-        case Q_HAS_ALL: buf_printf(b, "coalesce(%s @> $%d::jsonb,false)", fx.p, n); break;
-        case Q_EQ:
-            if (json_is_string(first))
-                buf_printf(b, "%s=$%d::text", fx.p, n);
-            else
-                buf_printf(b, "%s=$%d::jsonb", fx.p, n);
-            break;
-        case Q_LE:
-            if (!strcmp(type, "bigint"))
-                buf_printf(b, "%s<=$%d::bigint", fx.p, n);
-            else
-                buf_printf(b, "(%s)::numeric<=$%d::numeric", fx.p, n);
-            break;
-        case Q_HAS_ANY: buf_printf(b, "coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
-        case Q_LACKS: buf_printf(b, "NOT coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
-        case Q_WITHIN:
-            buf_printf(b, "(jsonb_typeof(%s)='array' AND jsonb_array_length(%s)>0 AND $%d::jsonb @> %s)", fx.p, fx.p, n,
-                       fx.p);
-            break;
-        case Q_DATA_EQ: break;
-        }
-        buf_free(&fx);
+        buf_putc(b, ')');
     }
     return 0;
 }
@@ -608,11 +616,11 @@ static int order_by(buf_t *b, coll_t c, const char *field, int desc)
 static int pg_list(store_t *base, coll_t c, const query_t *q, json_t **items, long *total)
 {
     pg_t *st = (pg_t *)base;
-    char *vals[16] = {0};
+    char *vals[QUERY_MAX_FILTERS] = {0};
     buf_t w = {0}, b = {0};
     int rc = ST_ERROR;
     *items = NULL;
-    if (q->nf > 16 || where(&w, c, q, vals))
+    if (q->nf > QUERY_MAX_FILTERS || where(&w, c, q, vals))
         goto out;
     if (q->count && total) {
         buf_printf(&b, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
@@ -642,7 +650,7 @@ static int pg_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
     }
     PQclear(r);
 out:
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < QUERY_MAX_FILTERS; i++)
         free(vals[i]);
     buf_free(&w);
     buf_free(&b);

@@ -393,11 +393,8 @@ static int sq_delete(store_t *base, coll_t c, const char *id)
 /* column or json_extract() expression for a document field; NULL if the name is unsafe */
 static int field_expr(buf_t *b, coll_t c, const char *field)
 {
-    if (!field || !*field)
+    if (!store_field_ok(field))
         return -1;
-    for (const char *p = field; *p; p++)
-        if (!isalnum((unsigned char)*p))
-            return -1;
     if (strcmp(field, "id") == 0) {
         buf_puts(b, "id");
         return 0;
@@ -470,54 +467,59 @@ static long sq_count(store_t *base, coll_t c, const char *field, const char *val
     return n;
 }
 
+/* One filter's condition; its parameter is ?n. */
+static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n)
+{
+    if (f->op == Q_CONTAINS)
+        buf_puts(b, "instr(lower(");
+    if (f->op == Q_HAS_ALL)
+        buf_printf(b, "NOT EXISTS (SELECT 1 FROM json_each(?%d) w WHERE w.value NOT IN (SELECT value FROM json_each(", n);
+    if (f->op == Q_HAS_ANY || f->op == Q_LACKS)
+        buf_printf(b, "%s (SELECT 1 FROM json_each(", f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
+    if (f->op == Q_WITHIN) {
+        buf_puts(b, "json_array_length(");
+        if (field_expr(b, c, f->field))
+            return -1;
+        buf_puts(b, ")>0 AND NOT EXISTS (SELECT 1 FROM json_each(");
+    }
+    if (field_expr(b, c, f->field))
+        return -1;
+    switch (f->op) {
+    case Q_IN: /* one value: "=" lets an index give the order too */
+        if (json_array_size(f->values) == 1)
+            buf_printf(b, "=?%d", n);
+        else
+            buf_printf(b, " IN (SELECT value FROM json_each(?%d))", n);
+        break;
+    case Q_CONTAINS: buf_printf(b, "),lower(?%d))>0", n); break;
+    case Q_HAS_ALL: buf_puts(b, ")))"); break;
+    case Q_EQ: buf_printf(b, "=?%d", n); break;
+    case Q_LE: buf_printf(b, "<=?%d", n); break;
+    case Q_HAS_ANY:
+    case Q_LACKS: buf_printf(b, ") h WHERE h.value IN (SELECT value FROM json_each(?%d)))", n); break;
+    case Q_WITHIN: buf_printf(b, ") h WHERE h.value NOT IN (SELECT value FROM json_each(?%d)))", n); break;
+    }
+    return 0;
+}
+
 static int where(buf_t *b, coll_t c, const query_t *q)
 {
     buf_puts(b, " WHERE 1");
     for (int i = 0; i < q->nf; i++) {
-        const qfilter_t *f = &q->f[i];
-        int n = i + 1; /* the filter's parameter: ?n */
-        buf_puts(b, " AND ");
-        if (f->op == Q_DATA_EQ) {
-            for (const char *p = f->field; *p; p++)
-                if (!isalnum((unsigned char)*p) && *p != '_')
-                    return -1;
-            buf_printf(b,
-                       "(json_extract(doc,'$.data.%s.stringValue')=?%d OR json_extract(doc,'$.data.%s.numberValue')="
-                       "CAST(?%d AS REAL) OR json_extract(doc,'$.data.%s.boolValue')=(CASE lower(?%d) WHEN 'true' "
-                       "THEN 1 WHEN 'false' THEN 0 END))",
-                       f->field, n, f->field, n, f->field, n);
-            continue;
-        }
-        if (f->op == Q_CONTAINS)
-            buf_puts(b, "instr(lower(");
-        if (f->op == Q_HAS_ALL)
-            buf_printf(b, "NOT EXISTS (SELECT 1 FROM json_each(?%d) w WHERE w.value NOT IN (SELECT value FROM json_each(", n);
-        if (f->op == Q_HAS_ANY || f->op == Q_LACKS)
-            buf_printf(b, "%s (SELECT 1 FROM json_each(", f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
-        if (f->op == Q_WITHIN) {
-            buf_puts(b, "json_array_length(");
-            if (field_expr(b, c, f->field))
+        if (store_filter_grouped(q, i))
+            continue; /* written with the first of its group */
+        buf_puts(b, " AND (");
+        for (int j = i; j < q->nf; j++) {
+            if (j != i && (!q->f[i].any || q->f[j].any != q->f[i].any))
+                continue;
+            if (j != i)
+                buf_puts(b, " OR ");
+            if (cond(b, c, &q->f[j], j + 1))
                 return -1;
-            buf_puts(b, ")>0 AND NOT EXISTS (SELECT 1 FROM json_each(");
+            if (!q->f[i].any)
+                break;
         }
-        if (field_expr(b, c, f->field))
-            return -1;
-        switch (f->op) {
-        case Q_IN: /* one value: "=" lets an index give the order too */
-            if (json_array_size(f->values) == 1)
-                buf_printf(b, "=?%d", n);
-            else
-                buf_printf(b, " IN (SELECT value FROM json_each(?%d))", n);
-            break;
-        case Q_CONTAINS: buf_printf(b, "),lower(?%d))>0", n); break;
-        case Q_HAS_ALL: buf_puts(b, ")))"); break;
-        case Q_EQ: buf_printf(b, "=?%d", n); break;
-        case Q_LE: buf_printf(b, "<=?%d", n); break;
-        case Q_HAS_ANY:
-        case Q_LACKS: buf_printf(b, ") h WHERE h.value IN (SELECT value FROM json_each(?%d)))", n); break;
-        case Q_WITHIN: buf_printf(b, ") h WHERE h.value NOT IN (SELECT value FROM json_each(?%d)))", n); break;
-        case Q_DATA_EQ: break;
-        }
+        buf_putc(b, ')');
     }
     return 0;
 }

@@ -128,7 +128,7 @@ static void primitives(store_t *st)
     /* filters */
     json_t *v1 = json_pack("[s]", "a1"), *v2 = json_pack("[s,s]", "c1", "c3"), *sub = json_string("RAN"),
            *t2 = json_pack("[s]", "t2"), *t12 = json_pack("[s,s]", "t1", "t2"), *gold = json_string("gold"),
-           *five = json_string("5"), *within = json_pack("[s,s]", "t1", "t2"), *three = json_integer(3);
+           *five = json_string("5"), *fivenum = json_real(5.0), *within = json_pack("[s,s]", "t1", "t2"), *three = json_integer(3);
     q = (query_t){.limit = -1};
     q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v1};
     CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c3,c2,c1");
@@ -150,12 +150,23 @@ static void primitives(store_t *st)
     q = (query_t){.limit = -1};
     q.f[q.nf++] = (qfilter_t){"tagIds", Q_WITHIN, within}; /* not empty, and all among them */
     CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c2,c1");
-    q = (query_t){.limit = -1};
-    q.f[q.nf++] = (qfilter_t){"plan", Q_DATA_EQ, gold};
+    q = (query_t){.limit = -1}; /* paths into the document, and groups of alternatives */
+    q.f[q.nf++] = (qfilter_t){"data.plan.stringValue", Q_EQ, gold};
     CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c1");
     q = (query_t){.limit = -1};
-    q.f[q.nf++] = (qfilter_t){"seats", Q_DATA_EQ, five};
+    q.f[q.nf++] = (qfilter_t){"data.seats.stringValue", Q_EQ, five, 1};
+    q.f[q.nf++] = (qfilter_t){"data.seats.numberValue", Q_EQ, fivenum, 1};
     CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c1");
+    q.f[1].values = three;
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "");
+    q.f[q.nf++] = (qfilter_t){"name", Q_EQ, gold, 2};
+    q.f[q.nf++] = (qfilter_t){"data.plan.stringValue", Q_EQ, gold, 2};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "");
+    q.f[1].values = fivenum; /* (seats is "5" or 5) and (name or plan is gold) */
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "c1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"data..x", Q_EQ, gold};
+    CHECK_STR(ids_of(st, C_CUSTOMERS, &q, NULL), "(failed)");
     q = (query_t){.limit = -1};
     q.f[q.nf++] = (qfilter_t){"maxPhoneNumbers", Q_EQ, three};
     CHECK_STR(ids_of(st, C_ACCOUNTS, &q, NULL), "a1");
@@ -163,7 +174,7 @@ static void primitives(store_t *st)
     q.f[q.nf++] = (qfilter_t){"maxPhoneNumbers", Q_LE, three};
     CHECK_STR(ids_of(st, C_ACCOUNTS, &q, NULL), "a1");
     json_decref(v1), json_decref(v2), json_decref(sub), json_decref(t2), json_decref(t12), json_decref(gold);
-    json_decref(five), json_decref(within), json_decref(three);
+    json_decref(five), json_decref(fivenum), json_decref(within), json_decref(three);
 
     /* trees */
     json_t *path = store_path(st, C_CUSTOMERS, "c3", 100);
