@@ -332,11 +332,16 @@ static int cmd_user_add(int argc, char **argv)
         fprintf(stderr, "evovoiced: %s\n", err);
         return 1;
     }
-    if (account && !store_get(st, C_ACCOUNTS, account)) {
-        fprintf(stderr, "evovoiced: no account %s in %s\n", account, db);
+    json_t *acc = account ? store_get(st, C_ACCOUNTS, account) : NULL;
+    if (account && !acc) {
+        if (store_errcode(st))
+            fprintf(stderr, "evovoiced: cannot read account %s: %s\n", account, store_errmsg(st));
+        else
+            fprintf(stderr, "evovoiced: no account %s in %s\n", account, db);
         store_close(st);
         return 1;
     }
+    json_decref(acc);
     char gen[25];
     int generated = !pw || !*pw;
     if (generated) {
