@@ -139,8 +139,11 @@ static const char *env_or(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
+/* Make the directories a database file goes in (a URL names no file). */
 static void mkparent(const char *path)
 {
+    if (strstr(path, "://"))
+        return;
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
