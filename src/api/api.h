@@ -105,6 +105,9 @@ json_t *reach_account_ids(call_t *c);
 /* Customer ids a Customer-role caller reaches (its customerIds and their descendants). */
 json_t *reach_customer_ids(call_t *c);
 
+/* BreadcrumbInfo entries from store_path's [id, name] pairs (taken); customers.c. */
+json_t *breadcrumb_entries(json_t *pairs);
+
 /* Lists (list.c): apply ListRequest paging/sort to q, run it, and build the response. */
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
 /* Filter on data[field] (a Struct Value) equal to value, whichever kind of value it is;

@@ -12,6 +12,18 @@
 
 enum { MAX_TREE_DEPTH = 1000 };
 
+/* BreadcrumbInfo entries [{id, name}] from the store's root-first [id, name] pairs
+ * (taken). */
+json_t *breadcrumb_entries(json_t *pairs)
+{
+    json_t *out = json_array(), *pair;
+    size_t i;
+    json_array_foreach(pairs, i, pair)
+        json_array_append_new(out, json_pack("{s:O,s:O?}", "id", json_array_get(pair, 0), "name", json_array_get(pair, 1)));
+    json_decref(pairs);
+    return out;
+}
+
 /* Root-first [{id,name}] down to the customer doc, memoised per call: the items of a
  * page share their ancestors, so each ancestor is looked up once. */
 static json_t *breadcrumb(call_t *c, json_t *doc, int depth)
@@ -28,7 +40,7 @@ static json_t *breadcrumb(call_t *c, json_t *doc, int depth)
         snprintf(pkey, sizeof pkey, "path:%s", parent);
         json_t *above = memo_get(c, pkey);
         if (!above) {
-            json_t *p = store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth);
+            json_t *p = breadcrumb_entries(store_path(c->st, C_CUSTOMERS, parent, MAX_TREE_DEPTH - depth));
             if (store_errcode(c->st))
                 return p; /* failed (empty): not worth remembering; the transaction will not commit */
             above = memo_put(c, pkey, p);

@@ -26,7 +26,7 @@ json_t *present_endpoint(call_t *c, json_t *doc)
     json_t *cu = cid ? call_get(c, C_CUSTOMERS, cid) : NULL;
     if (cu) {
         json_object_set(out, "customerName", json_object_get(cu, "name"));
-        json_object_set_new(out, "customerBreadcrumb", store_path(c->st, C_CUSTOMERS, cid, MAX_TREE_DEPTH));
+        json_object_set_new(out, "customerBreadcrumb", breadcrumb_entries(store_path(c->st, C_CUSTOMERS, cid, MAX_TREE_DEPTH)));
     }
     json_object_set_new(out, "tags", resolve_tags(c, account, json_object_get(doc, "tagIds")));
     return out;

@@ -100,8 +100,8 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
 int store_field_ok(const char *field);
 int store_filter_grouped(const query_t *q, int i);
 
-/* Root-first [{id, name}] from the top of id's tree down to id itself (empty if id is
- * missing); at most max_depth entries.  Never NULL: empty when it failed. */
+/* Root-first [id, name] pairs (the rows' id and name columns) from the top of id's tree
+ * down to id itself (empty if id is missing); at most max_depth entries.  Never NULL: empty when it failed. */
 json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth);
 
 /* Ids of the given roots and all their descendants (by parentCustomerId/parentAccountId).

@@ -672,8 +672,7 @@ static json_t *pg_path(store_t *base, coll_t c, const char *id, int max_depth, i
         return NULL;
     json_t *out = json_array();
     for (int i = 0; i < PQntuples(r); i++)
-        json_array_append_new(out, json_pack("{s:s,s:s?}", "id", PQgetvalue(r, i, 0), "name",
-                                             PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1)));
+        json_array_append_new(out, json_pack("[s,s?]", PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1)));
     PQclear(r);
     return out;
 }

@@ -622,7 +622,7 @@ static json_t *sq_path(store_t *base, coll_t c, const char *id, int max_depth, i
         }
         const char *parent = (const char *)sqlite3_column_text(s, 0);
         const char *name = (const char *)sqlite3_column_text(s, 1);
-        json_array_insert_new(out, 0, json_pack("{s:s,s:s?}", "id", cur, "name", name));
+        json_array_insert_new(out, 0, json_pack("[s,s?]", cur, name));
         snprintf(cur, sizeof cur, "%s", parent ? parent : "");
         done(s);
     }
