@@ -15,6 +15,7 @@
  * that claim, so two updates to one number are never under way at once, nor reordered. */
 #include "routing.h"
 #include <pthread.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ int purchase_complete(store_t *st, json_t *purchase, const char *pn_sid, json_t 
 int idem_store(store_t *st, const char *iid, json_t *resp, int status);
 
 static atomic_llong seq_counter;
+static unsigned long long instance; /* this process's presence id (store_present_hold): its claims' owner */
 static pthread_t worker;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -60,13 +62,18 @@ int routing_enqueue_endpoint(store_t *st, json_t *ep, int staging)
     if (!old && store_errcode(st))
         return store_errcode(st);
     long long claimed = (long long)json_integer_value(json_object_get(old, "claimedUntilMs")), now = now_ms();
+    json_t *by = json_incref(json_object_get(old, "claimedBy"));
     json_decref(old);
     json_t *job = json_pack("{s:O,s:I,s:O,s:O?,s:s,s:b,s:i,s:I}", "id", json_object_get(ep, "id"), "seq",
                             (json_int_t)next_seq(), "accountId", json_object_get(ep, "accountId"), "carrierAccountSid",
                             json_object_get(ep, "carrierAccountSid"), "phoneNumberSid", pn, "staging", staging,
                             "attempts", 0, "nextAtMs", (json_int_t)(claimed > now ? claimed : now));
-    if (claimed > now)
+    if (claimed > now) {
         json_object_set_new(job, "claimedUntilMs", json_integer(claimed));
+        if (by)
+            json_object_set(job, "claimedBy", by);
+    }
+    json_decref(by);
     int rc = store_put(st, C_JOBS, job);
     json_decref(job);
     return rc;
@@ -126,11 +133,33 @@ static int settle(store_t *st, int rc, const char *what, const char *id)
     return -1;
 }
 
+/* Is job claimed by a worker that is still there?  A claim lasts until its outcome is
+ * recorded or its lease runs out, and not past its worker: one whose process is gone
+ * (store_present) is void.  1 held, 0 free, -1 the store failed. */
+static int held(store_t *st, json_t *job)
+{
+    if (json_integer_value(json_object_get(job, "claimedUntilMs")) <= now_ms())
+        return 0;
+    json_t *by = json_object_get(job, "claimedBy");
+    if (!json_is_string(by))
+        return 1;
+    unsigned long long who = strtoull(json_string_value(by), NULL, 16);
+    int present = who == instance ? 1 : store_present(st, who);
+    return present < 0 ? -1 : present;
+}
+
 /* Claim job for this worker (see the top of this file): 1 claimed, 0 when another worker
  * has it or it changed or went, -1 when the store failed. */
 static int claim(store_t *st, json_t *job)
 {
     const char *id = json_string_value(json_object_get(job, "id"));
+    /* first from the listed copy, without a write transaction: not yet due, or held */
+    if (json_integer_value(json_object_get(job, "nextAtMs")) > now_ms() &&
+        json_integer_value(json_object_get(job, "claimedUntilMs")) <= now_ms())
+        return 0;
+    int h = held(st, job);
+    if (h)
+        return h < 0 ? -1 : 0;
     int rc = store_begin(st, 1);
     if (rc)
         return settle(st, rc, "the claim of job", id);
@@ -138,10 +167,17 @@ static int claim(store_t *st, json_t *job)
     rc = stored ? ST_OK : store_errcode(st);
     long long now = now_ms();
     int mine = stored && json_equal(json_object_get(stored, "seq"), json_object_get(job, "seq")) &&
-               json_integer_value(json_object_get(stored, "nextAtMs")) <= now;
+               (json_integer_value(json_object_get(stored, "nextAtMs")) <= now ||
+                json_integer_value(json_object_get(stored, "claimedUntilMs")) > now) &&
+               (h = held(st, stored)) == 0;
+    if (h < 0)
+        rc = store_errcode(st) ? store_errcode(st) : ST_ERROR;
     if (mine) {
+        char by[24];
+        snprintf(by, sizeof by, "%016llx", instance);
         json_t *cur = json_copy(stored); /* documents from the store are read-only */
         json_object_set_new(cur, "claimedUntilMs", json_integer(now + routing_config.lease_ms));
+        json_object_set_new(cur, "claimedBy", json_string(by));
         json_object_set_new(cur, "nextAtMs", json_integer(now + routing_config.lease_ms));
         rc = store_put(st, C_JOBS, cur);
         json_decref(cur);
@@ -151,16 +187,17 @@ static int claim(store_t *st, json_t *job)
     return r < 0 ? -1 : mine;
 }
 
-/* Apply one job: 1 when its outcome is recorded (or another worker has it), -1 when the
- * store failed and the job stays as it was, to be applied again (the update sets
- * webhooks: applying it twice is harmless, losing it is not). */
+/* Apply one job: 1 when its outcome is recorded, 0 when it is not this worker's to apply
+ * (not due, or another worker has it), -1 when the store failed and the job stays as it
+ * was, to be applied again (the update sets webhooks: applying it twice is harmless,
+ * losing it is not). */
 static int apply(store_t *st, json_t *job)
 {
     const char *id = json_string_value(json_object_get(job, "id"));
     json_int_t seq = json_integer_value(json_object_get(job, "seq"));
     int mine = claim(st, job);
     if (mine <= 0)
-        return mine < 0 ? -1 : 1;
+        return mine;
     pcreds_t who = {0};
     json_t *account = NULL;
     int rc = creds_of(st, job, &who, &account);
@@ -192,11 +229,13 @@ static int apply(store_t *st, json_t *job)
             json_object_set_new(cur, "nextAtMs", json_integer(now_ms() + delay));
             json_object_set_new(cur, "lastError", json_string(e.message));
             json_object_del(cur, "claimedUntilMs");
+            json_object_del(cur, "claimedBy");
             rc = store_put(st, C_JOBS, cur);
         }
     } else if (cur && json_integer_value(json_object_get(cur, "claimedUntilMs")) > now_ms()) {
         /* a newer job waited behind this one's claim: its turn now */
         json_object_del(cur, "claimedUntilMs");
+        json_object_del(cur, "claimedBy");
         json_object_set_new(cur, "nextAtMs", json_integer(now_ms()));
         rc = store_put(st, C_JOBS, cur);
     }
@@ -267,12 +306,13 @@ int routing_run_once(store_t *st)
     json_t *d;
     /* a store failure ends the pass: the worker pauses rather than calling the carrier
      * again and again for updates it cannot record */
-    if (!due(st, C_JOBS, "nextAtMs", now_ms(), &rows))
+    /* due, and claimed ones too (nextAtMs within a lease): a claim whose worker is gone is void */
+    if (!due(st, C_JOBS, "nextAtMs", now_ms() + routing_config.lease_ms, &rows))
         json_array_foreach(rows, i, d)
         {
             if (atomic_load(&stopping) || (r = apply(st, d)) < 0)
                 break; /* the rest stay queued */
-            busy = 1;
+            busy |= r > 0;
         }
     json_decref(rows);
     rows = NULL;
@@ -286,7 +326,10 @@ static void *work(void *arg)
 {
     (void)arg;
     store_t *st = thread_store();
+    int present = 0;
     while (st) {
+        if (!present) /* announced, so that other servers can tell this one's claims are live */
+            present = store_present_hold(st, instance) == ST_OK;
         pthread_mutex_lock(&mu);
         if (!running) {
             pthread_mutex_unlock(&mu);
@@ -312,6 +355,8 @@ static void *work(void *arg)
 
 int routing_start(void)
 {
+    randombytes_buf(&instance, sizeof instance);
+    instance |= 1; /* never 0 */
     running = 1;
     stopping = 0;
     return pthread_create(&worker, NULL, work, NULL);

@@ -190,6 +190,15 @@ int store_session_delete_user(store_t *st, const char *user_id)
     return note(st, st->ops->session_delete_user(st, user_id));
 }
 
+int store_present_hold(store_t *st, unsigned long long id) { return note(st, st->ops->presence(st, id, 1)); }
+
+int store_present(store_t *st, unsigned long long id)
+{
+    int r = st->ops->presence(st, id, 0);
+    note(st, r < 0 ? -r : ST_OK);
+    return r;
+}
+
 int store_field_ok(const char *field)
 {
     if (!field || !*field || *field == '.')

@@ -120,4 +120,14 @@ char *store_session_user(store_t *st, const char *sid); /* user id, or NULL: non
 int store_session_delete(store_t *st, const char *sid);
 int store_session_delete_user(store_t *st, const char *user_id);
 
+/* Presence: how one server's work (a claimed routing update) is known to be orphaned when
+ * that server died.  A process announces itself under a random id it keeps for its life
+ * (store_present_hold, on a store it keeps open); any store can then ask whether that id
+ * is still there: 1 present, 0 gone, or the failure (< 0).  SQLite: a database file has one
+ * process, so only its own id is present.  PostgreSQL: a session advisory lock on the
+ * holder's connection, released by the database when that connection or its server dies
+ * (and taken again when the connection is made again). */
+int store_present_hold(store_t *st, unsigned long long id);
+int store_present(store_t *st, unsigned long long id);
+
 #endif

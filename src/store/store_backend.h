@@ -39,6 +39,8 @@ struct store_ops {
     char *(*session_user)(store_t *st, const char *sid, int *rc);
     int (*session_delete)(store_t *st, const char *sid);
     int (*session_delete_user)(store_t *st, const char *user_id);
+
+    int (*presence)(store_t *st, unsigned long long id, int hold);
 };
 
 struct store {

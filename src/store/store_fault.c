@@ -192,6 +192,13 @@ static int f_session_delete_user(store_t *st, const char *user_id)
     return fails(st) ? ST_ERROR : store_session_delete_user(inner(st), user_id);
 }
 
+static int f_presence(store_t *st, unsigned long long id, int hold)
+{
+    if (fails(st))
+        return hold ? ST_ERROR : -ST_ERROR;
+    return hold ? store_present_hold(inner(st), id) : store_present(inner(st), id);
+}
+
 static const struct store_ops fault_ops = {
     .name = "fault",
     .open = f_open,
@@ -216,4 +223,5 @@ static const struct store_ops fault_ops = {
     .session_user = f_session_user,
     .session_delete = f_session_delete,
     .session_delete_user = f_session_delete_user,
+    .presence = f_presence,
 };

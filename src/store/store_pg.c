@@ -46,6 +46,7 @@ typedef struct pg_store {
         char name[8];
     } cache[STMT_CACHE]; /* statements prepared on this connection, by SQL text */
     int ncached;
+    unsigned long long present; /* the presence id this connection holds (taken again after a reconnect) */
     char err[512];
 } pg_t;
 
@@ -180,6 +181,11 @@ static int usable(pg_t *st)
     forget_statements(st);
     if (PQstatus(st->conn) == CONNECTION_OK) {
         st->backoff_ms = 0;
+        if (st->present) { /* a session lock went with the old connection */
+            char sql[96];
+            snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)", (long long)st->present);
+            PQclear(PQexec(st->conn, sql));
+        }
         return 0;
     }
     st->backoff_ms = st->backoff_ms ? (st->backoff_ms * 2 > 5000 ? 5000 : st->backoff_ms * 2) : 100;
@@ -772,6 +778,36 @@ static int pg_session_delete_user(store_t *base, const char *user_id)
     return command((pg_t *)base, "DELETE FROM sessions WHERE user_id=$1", 1, v, NULL);
 }
 
+/* Presence as a session advisory lock on the id (ids have their top bit set, apart from
+ * the small constants of the write and migration locks). */
+static int pg_presence(store_t *base, unsigned long long id, int hold)
+{
+    pg_t *st = (pg_t *)base;
+    char key[32];
+    snprintf(key, sizeof key, "%lld", (long long)(id | 1ULL << 63));
+    const char *v[1] = {key};
+    int rc;
+    if (hold) {
+        PGresult *r = run(st, "SELECT pg_advisory_lock($1::bigint)", 1, v, &rc);
+        PQclear(r);
+        if (!rc)
+            st->present = id | 1ULL << 63;
+        return rc;
+    }
+    if ((id | 1ULL << 63) == st->present)
+        return 1; /* asking about itself: a session lock is re-entrant, so do not ask the database */
+    PGresult *r = run(st, "SELECT pg_try_advisory_lock($1::bigint)", 1, v, &rc);
+    int got = r && PQntuples(r) && !strcmp(PQgetvalue(r, 0, 0), "t");
+    PQclear(r);
+    if (rc)
+        return -rc;
+    if (got) { /* nobody holds it: its holder is gone; let it go again at once */
+        r = run(st, "SELECT pg_advisory_unlock($1::bigint)", 1, v, &rc);
+        PQclear(r);
+    }
+    return !got;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -796,4 +832,5 @@ const struct store_ops store_pg_ops = {
     .session_user = pg_session_user,
     .session_delete = pg_session_delete,
     .session_delete_user = pg_session_delete_user,
+    .presence = pg_presence,
 };

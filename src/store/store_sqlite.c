@@ -734,6 +734,17 @@ static int sq_session_delete_user(store_t *base, const char *uid)
     return run1((sq_t *)base, "DELETE FROM sessions WHERE user_id=?", uid, NULL, 0, 0);
 }
 
+/* One process per database file: only the id this process holds is present. */
+static unsigned long long present_id;
+static int sq_presence(store_t *base, unsigned long long id, int hold)
+{
+    if (hold) {
+        present_id = id;
+        return ST_OK;
+    }
+    return id && id == present_id;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -758,4 +769,5 @@ const struct store_ops store_sqlite_ops = {
     .session_user = sq_session_user,
     .session_delete = sq_session_delete,
     .session_delete_user = sq_session_delete_user,
+    .presence = sq_presence,
 };

@@ -309,6 +309,23 @@ static void writers(store_t *st)
     json_t *late = store_get(other, C_ACCOUNTS, "late");
     CHECK(late != NULL);
     json_decref(late);
+
+    /* presence: held by one store, seen by another; gone with its holder (on a database
+     * shared by processes: PostgreSQL) */
+    store_t *holder = store_open(url, err, sizeof err);
+    CHECK(store_present_hold(holder, 0x1234abcdULL) == ST_OK);
+    CHECK(store_present(holder, 0x1234abcdULL) == 1);
+    CHECK(store_present(other, 0x1234abcdULL) == 1);
+    CHECK(store_present(other, 0x9999ULL) == 0);
+    CHECK(store_present(other, 0x1234abcdULL) == 1); /* asking does not take it */
+    int shared = strncmp(url, "postgres", 8) == 0;
+    store_close(holder);
+    if (shared) {
+        int gone = 0;
+        for (int i = 0; i < 50 && !gone; i++, usleep(20000)) /* the server notices the closed connection */
+            gone = store_present(other, 0x1234abcdULL) == 0;
+        CHECK(gone);
+    }
     store_close(other);
 }
 
