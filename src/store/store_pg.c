@@ -84,7 +84,9 @@ static const coll_def_t colls[C__COUNT] = {
 };
 
 /* ASCII-only case folding and byte order: the order of SQLite's NOCASE, so both back
- * ends list alike. */
+ * ends list alike.  SQLite puts NULLs first in ascending order: the indexes that give a
+ * list its order say NULLS FIRST too, so PostgreSQL reads a page from the index (forwards,
+ * or backwards for a descending list) instead of sorting the whole account. */
 #define NOCASE(x) "evo_nocase(" x ") COLLATE \"C\""
 
 static const char *const migrations[] = {
@@ -93,19 +95,19 @@ static const char *const migrations[] = {
     "$$ SELECT translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$;"
     "CREATE TABLE accounts(id text PRIMARY KEY, root_id text NOT NULL, parent_id text, name text, doc json NOT NULL);"
     "CREATE INDEX accounts_parent ON accounts(parent_id);"
-    "CREATE INDEX accounts_name ON accounts(evo_nocase(name) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE INDEX accounts_name ON accounts(evo_nocase(name) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
     "CREATE TABLE customers(id text PRIMARY KEY, root_id text, account_id text NOT NULL, parent_id text, name text,"
     " doc json NOT NULL);"
-    "CREATE INDEX customers_account_name ON customers(account_id, evo_nocase(name) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE INDEX customers_account_name ON customers(account_id, evo_nocase(name) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
     "CREATE INDEX customers_parent ON customers(parent_id);"
     "CREATE INDEX customers_root ON customers(root_id);"
     "CREATE TABLE endpoints(id text PRIMARY KEY, root_id text, account_id text NOT NULL, customer_id text,"
     " phone_number text UNIQUE, display_name text, type text, doc json NOT NULL);"
-    "CREATE INDEX endpoints_account ON endpoints(account_id, evo_nocase(display_name) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE INDEX endpoints_account ON endpoints(account_id, evo_nocase(display_name) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
     "CREATE INDEX endpoints_customer ON endpoints(customer_id);"
     "CREATE TABLE users(id text PRIMARY KEY, email text NOT NULL, password_hash text, doc json NOT NULL);"
     "CREATE UNIQUE INDEX users_email ON users(evo_nocase(email));"
-    "CREATE INDEX users_email_order ON users(evo_nocase(email) COLLATE \"C\", id COLLATE \"C\");"
+    "CREATE INDEX users_email_order ON users(evo_nocase(email) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
     "CREATE TABLE settings(id text PRIMARY KEY, root_id text, account_id text UNIQUE, doc json NOT NULL);"
     "CREATE TABLE sessions(id text PRIMARY KEY, user_id text NOT NULL, expires bigint NOT NULL);"
     "CREATE INDEX sessions_user ON sessions(user_id);"
