@@ -209,11 +209,35 @@ int store_field_ok(const char *field)
     return 1;
 }
 
-int store_filter_grouped(const query_t *q, int i)
+/* Is filter i in a group an earlier filter opened (so it is written with that one)? */
+static int grouped(const query_t *q, int i)
 {
     for (int j = 0; q->f[i].any && j < i; j++)
         if (q->f[j].any == q->f[i].any)
             return 1;
+    return 0;
+}
+
+int store_where(buf_t *b, const query_t *q, const char *always,
+                int (*cond)(buf_t *b, const qfilter_t *f, int n, void *ctx), void *ctx)
+{
+    buf_printf(b, " WHERE %s", always);
+    for (int i = 0; i < q->nf; i++) {
+        if (grouped(q, i))
+            continue; /* written with the first of its group */
+        buf_puts(b, " AND (");
+        for (int j = i; j < q->nf; j++) {
+            if (j != i && (!q->f[i].any || q->f[j].any != q->f[i].any))
+                continue;
+            if (j != i)
+                buf_puts(b, " OR ");
+            if (cond(b, &q->f[j], j + 1, ctx))
+                return -1;
+            if (!q->f[i].any)
+                break;
+        }
+        buf_putc(b, ')');
+    }
     return 0;
 }
 

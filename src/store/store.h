@@ -95,10 +95,8 @@ typedef struct {
 } query_t;
 /* ST_OK with *items an array (and *total with q->count), or the failure with *items NULL. */
 int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total);
-/* For back ends: is field a name or path a filter may use; is filter i in a group an
- * earlier filter opened (so it is written with that one)? */
+/* For back ends: is field a name or path a filter may use? */
 int store_field_ok(const char *field);
-int store_filter_grouped(const query_t *q, int i);
 
 /* Root-first [id, name] pairs (the rows' id and name columns) from the top of id's tree
  * down to id itself (empty if id is missing); at most max_depth entries.  Never NULL: empty when it failed. */

@@ -10,6 +10,7 @@
 #ifndef STORE_BACKEND_H
 #define STORE_BACKEND_H
 #include "store.h"
+#include "../util/buf.h"
 
 struct store_ops {
     const char *name;
@@ -52,6 +53,11 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops, store_pg_ops;
+
+/* A WHERE clause for q: " WHERE <always>", then each filter (or group of alternatives)
+ * ANDed, the condition of filter f, whose parameter is number n, written by cond. */
+int store_where(buf_t *b, const query_t *q, const char *always,
+                int (*cond)(buf_t *b, const qfilter_t *f, int n, void *ctx), void *ctx);
 
 /* A version no real one equals: a cache comparing it misses, which is safe. */
 #define STORE_VERSION_UNKNOWN (~0UL)

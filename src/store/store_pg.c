@@ -572,26 +572,21 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n, char **val)
     return 0;
 }
 
+typedef struct {
+    coll_t c;
+    char **vals;
+} where_ctx_t;
+
+static int pg_cond(buf_t *b, const qfilter_t *f, int n, void *arg)
+{
+    where_ctx_t *w = arg;
+    return cond(b, w->c, f, n, &w->vals[n - 1]);
+}
+
 static int where(buf_t *b, coll_t c, const query_t *q, char **vals)
 {
-    buf_puts(b, " WHERE TRUE");
-    for (int i = 0; i < q->nf; i++) {
-        if (store_filter_grouped(q, i))
-            continue; /* written with the first of its group */
-        buf_puts(b, " AND (");
-        for (int j = i; j < q->nf; j++) {
-            if (j != i && (!q->f[i].any || q->f[j].any != q->f[i].any))
-                continue;
-            if (j != i)
-                buf_puts(b, " OR ");
-            if (cond(b, c, &q->f[j], j + 1, &vals[j]))
-                return -1;
-            if (!q->f[i].any)
-                break;
-        }
-        buf_putc(b, ')');
-    }
-    return 0;
+    where_ctx_t w = {c, vals};
+    return store_where(b, q, "TRUE", pg_cond, &w);
 }
 
 /* ORDER BY a field: text case-insensitively in byte order; a document member as SQLite

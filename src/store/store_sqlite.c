@@ -502,27 +502,9 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n)
     return 0;
 }
 
-static int where(buf_t *b, coll_t c, const query_t *q)
-{
-    buf_puts(b, " WHERE 1");
-    for (int i = 0; i < q->nf; i++) {
-        if (store_filter_grouped(q, i))
-            continue; /* written with the first of its group */
-        buf_puts(b, " AND (");
-        for (int j = i; j < q->nf; j++) {
-            if (j != i && (!q->f[i].any || q->f[j].any != q->f[i].any))
-                continue;
-            if (j != i)
-                buf_puts(b, " OR ");
-            if (cond(b, c, &q->f[j], j + 1))
-                return -1;
-            if (!q->f[i].any)
-                break;
-        }
-        buf_putc(b, ')');
-    }
-    return 0;
-}
+static int sq_cond(buf_t *b, const qfilter_t *f, int n, void *coll) { return cond(b, *(coll_t *)coll, f, n); }
+
+static int where(buf_t *b, coll_t c, const query_t *q) { return store_where(b, q, "1", sq_cond, &c); }
 
 static void bind_filters(sqlite3_stmt *s, const query_t *q)
 {

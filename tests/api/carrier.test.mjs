@@ -7,8 +7,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, randomHex24, u, expectStatus, expectError, expectNotFound, expectNoContent, describeRes,
-} from './harness.mjs';
+  startServer, randomHex24, u, expectStatus, expectError, expectNotFound, expectNoContent, describeRes, sleep, waitFor} from './harness.mjs';
 import { startFakeTwilio } from './fake-twilio.mjs';
 
 const PROD = 'https://prod.hooks.test/evo';
@@ -24,17 +23,6 @@ const carrierArgs = (fake, extra = []) => [
   '--reconcile-after-ms', String(RECONCILE_MS), ...extra,
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await fn();
-    if (last) return last;
-    await sleep(everyMs);
-  }
-  assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 let seq = 0;
 const fresh = (area = '312') => { seq++; return `+1${area}7${String(100000 + seq).slice(-6)}`; };

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, freePort, REPO, describeRes, HEX24 } from './harness.mjs';
+import { startServer, freePort, REPO, describeRes, HEX24, sleep } from './harness.mjs';
 
 const TESTS = path.join(REPO, 'tests');
 const PRISM = path.join(TESTS, 'node_modules/.bin/prism');
@@ -23,7 +23,6 @@ const MAIN_TOKEN = 'f'.repeat(32);
 const EXAMPLE_ACCOUNT = 'ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const EXAMPLE_PN = 'PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 let prism, prismLog = '', prismPort, srv;

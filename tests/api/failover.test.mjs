@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { Server, PG, REPO, expectStatus } from './harness.mjs';
+import { Server, PG, REPO, expectStatus, sleep } from './harness.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const cluster = (...a) => execFileSync(path.join(REPO, 'scripts/pg-cluster'), a, { encoding: 'utf8' }).trim();
 
 describe('failover to a promoted standby', { skip: !PG && 'EVOVOICED_TEST_PG is not set' }, () => {

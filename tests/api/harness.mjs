@@ -68,6 +68,20 @@ export async function freePort() {
   });
 }
 
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll fn every everyMs until it returns something truthy (returned), or fail after timeoutMs. */
+export async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < timeoutMs) {
+    last = await fn();
+    if (last) return last;
+    await sleep(everyMs);
+  }
+  assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
 export function tmpDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'evovoiced-api-'));
 }

@@ -10,23 +10,11 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import os from 'node:os';
 import {
-  Server, PG, pgDatabase, pgSql, REPO, PASSWORD, basic, expectStatus, expectError, expectUnauth, describeRes,
-} from './harness.mjs';
+  Server, PG, pgDatabase, pgSql, REPO, PASSWORD, basic, expectStatus, expectError, expectUnauth, describeRes, sleep, waitFor} from './harness.mjs';
 import { startFakeTwilio } from './fake-twilio.mjs';
 
 const PROD = 'https://prod.hooks.test/evo';
 const STAGE = 'https://staging.hooks.test/evo';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what, fn, timeoutMs = 20000, everyMs = 100) {
-  const t0 = Date.now();
-  let last;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await fn();
-    if (last) return last;
-    await sleep(everyMs);
-  }
-  assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 let seq = 0;
 const fresh = (area = '415') => { seq++; return `+1${area}6${String(100000 + seq).slice(-6)}`; };
 
