@@ -2,8 +2,24 @@
  * columns, transactions, users' credentials and sessions.  It knows nothing of HTTP or
  * formats.  One store_t is one connection; use it from one thread at a time.
  * These functions (store.c) forward to a back end's table of primitives
- * (store_backend.h): SQLite (store_sqlite.c) and PostgreSQL (store_pg.c); store_fault.c wraps any store to fail on
- * purpose, for tests.
+ * (store_backend.h): SQLite (store_sqlite.c) and PostgreSQL (store_pg.c); store_fault.c
+ * wraps any store to fail on purpose, for tests.  tests/unit/test_store.c holds every
+ * back end to this contract.
+ *
+ * The contract, in database terms (every back end, however many servers share it):
+ * - A read transaction (store_begin(st, 0)) sees one snapshot of committed data.
+ * - Write transactions are serialized: one runs at a time against a database, and each of
+ *   its reads sees every write committed before it.  A read-then-write inside one (a cap,
+ *   a uniqueness or cycle check) therefore holds without retries.  SQLite: BEGIN
+ *   IMMEDIATE in one process; PostgreSQL: a transaction-scoped advisory lock.
+ * - store_commit returns only once the transaction is durable; an answered write is never
+ *   lost to a crash of the server.
+ * - The users' version (store_users_version) is the database's, so a credential cache in
+ *   any server sees a change at once.
+ * - Background work is claimed by writing a lease into the work item inside a write
+ *   transaction; a claim whose worker is gone (store_present) is void.
+ * - Opening a store migrates the schema, one server at a time; a schema newer than the
+ *   program is refused.
  *
  * Failures.  A call fails with ST_BUSY (try again) or ST_ERROR; ST_NOTFOUND and
  * ST_CONFLICT are answers, not failures.  Calls that return a pointer or a count say
