@@ -140,6 +140,7 @@ int op_delete_account(call_t *c)
         refuse_if_any(c, C_ACCOUNTS, "parentAccountId", id, "The account still has child accounts") ||
         refuse_if_any(c, C_CUSTOMERS, "accountId", id, "The account still has customers") ||
         refuse_if_any(c, C_ENDPOINTS, "accountId", id, "The account still has endpoints") ||
+        refuse_if_any(c, C_FLOWS, "accountId", id, "The account still has flows") ||
         refuse_if_any(c, C_PURCHASES, "accountId", id, "A phone number is being bought for the account"))
         return -1;
     query_t q = {0};

@@ -105,6 +105,9 @@ json_t *reach_account_ids(call_t *c);
 /* Customer ids a Customer-role caller reaches (its customerIds and their descendants). */
 json_t *reach_customer_ids(call_t *c);
 
+/* Flows an endpoint names belong to its account (endpoints.c): 0, or 400/403. */
+int check_endpoint_flows(call_t *c, const char *account, json_t *flow_id, json_t *scheduled);
+
 /* BreadcrumbInfo entries from store_path's [id, name] pairs (taken); customers.c. */
 json_t *breadcrumb_entries(json_t *pairs);
 

@@ -251,7 +251,8 @@ int op_delete_customer(call_t *c)
     const char *id = req_str(c, "customerId");
     if (reach_customer(c, id, NULL) ||
         refuse_if_any(c, C_CUSTOMERS, "parentCustomerId", id, "The customer still has child customers") ||
-        refuse_if_any(c, C_ENDPOINTS, "customerId", id, "The customer still has endpoints"))
+        refuse_if_any(c, C_ENDPOINTS, "customerId", id, "The customer still has endpoints") ||
+        refuse_if_any(c, C_FLOWS, "customerId", id, "The customer still has flows"))
         return -1;
     int rc = store_delete(c->st, C_CUSTOMERS, id);
     if (rc)

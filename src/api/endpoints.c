@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../provider/provider.h"
+#include "flows.h"
 #include "validate.h"
 
 enum { MAX_TREE_DEPTH = 1000 };
@@ -29,7 +30,30 @@ json_t *present_endpoint(call_t *c, json_t *doc)
         json_object_set_new(out, "customerBreadcrumb", breadcrumb_entries(store_path(c->st, C_CUSTOMERS, cid, MAX_TREE_DEPTH)));
     }
     json_object_set_new(out, "tags", resolve_tags(c, account, json_object_get(doc, "tagIds")));
+    const char *fid = json_string_value(json_object_get(doc, "flowId"));
+    json_t *flow = fid && *fid ? call_get(c, C_FLOWS, fid) : NULL; /* flowName: the flow's name now */
+    if (flow)
+        json_object_set(out, "flowName", json_object_get(flow, "name"));
+    else
+        json_object_del(out, "flowName");
     return out;
+}
+
+/* The flows an endpoint names (flowId, scheduledFlows[].flowId) are flows of its account. */
+int check_endpoint_flows(call_t *c, const char *account, json_t *flow_id, json_t *scheduled)
+{
+    if (check_flow_ref(c, account, json_string_value(flow_id), "FlowId"))
+        return -1;
+    size_t i;
+    json_t *sf;
+    json_array_foreach(scheduled, i, sf)
+    {
+        char field[64];
+        snprintf(field, sizeof field, "ScheduledFlows[%zu].FlowId", i);
+        if (check_flow_ref(c, account, json_string_value(json_object_get(sf, "flowId")), field))
+            return -1;
+    }
+    return 0;
 }
 
 int can_reach_endpoint(call_t *c, json_t *ep)
@@ -152,6 +176,8 @@ int op_patch_endpoint(call_t *c)
         return -1;
     json_t *sched = req_get(c, "schedule");
     if (sched && validate_schedule(c, sched, "Schedule"))
+        return -1;
+    if (check_endpoint_flows(c, account, req_get(c, "flowId"), req_get(c, "scheduledFlows")))
         return -1;
     const char *dn = req_str(c, "displayName");
     if (dn && !*dn)

@@ -171,6 +171,8 @@ static int reserve(call_t *c, const char *e164, json_t *r, json_t **purchase)
     json_t *a;
     if (reach_account(c, account, &a))
         return -1;
+    if (check_endpoint_flows(c, account, json_object_get(r, "flowId"), NULL))
+        return -1;
     int customer_role = !(c->who->roles & (ROLE_SA | ROLE_MANAGER));
     if (cid && *cid) {
         json_t *cu = call_get(c, C_CUSTOMERS, cid);

@@ -13,6 +13,9 @@ int op_list_users(call_t *), op_new_user(call_t *), op_patch_user(call_t *), op_
 int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
 int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(call_t *), op_delete_endpoint(call_t *),
     op_buy_phone_number(call_t *), op_set_phone_number_is_fax(call_t *), op_search_phone_numbers(call_t *);
+int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_patch_flow(call_t *), op_delete_flow(call_t *),
+    op_copy_flow(call_t *), op_list_available_nodes(call_t *), op_get_parameter_field_names(call_t *),
+    op_export_package(call_t *), op_import_package(call_t *);
 
 #define SA ROLE_SA
 #define M ROLE_MANAGER
@@ -80,6 +83,26 @@ const op_t api_ops[] = {
      &T_SystemSettingsInfo, op_get_system_settings, "Get an account's system settings"},
     {"PatchSystemSettings", "PATCH", {"/system/settings"}, SA | M, W, OP_WRITE, &T_PatchSystemSettings,
      &T_SystemSettingsInfo, op_patch_system_settings, "Update an account's system settings"},
+
+    {"ListFlows", "GET", {"/flows"}, SA | M | C, R, 0, &T_ListFlows, &T_ListResponse_FlowInfo, op_list_flows,
+     "Get a list of flows"},
+    {"GetFlow", "GET", {"/flows/{flowId}"}, SA | M | C, R, 0, &T_GetFlow, &T_FlowInfo, op_get_flow, "Get a specific flow"},
+    {"NewFlow", "POST", {"/flows"}, SA | M | C, W, OP_WRITE, &T_NewFlow, &T_FlowInfo, op_new_flow, "Create a new flow"},
+    {"PatchFlow", "PATCH", {"/flows/{flowId}"}, SA | M | C, W, OP_WRITE, &T_PatchFlow, &T_FlowInfo, op_patch_flow,
+     "Update a flow; nodes, parameters, exits and roles given replace the whole list"},
+    {"DeleteFlow", "DELETE", {"/flows/{flowId}"}, SA | M | C, D, OP_WRITE, &T_DeleteFlow, &T_EmptyResponse,
+     op_delete_flow, "Delete a flow that no endpoint or other flow uses"},
+    {"CopyFlow", "POST", {"/flows/{flowId}/copy"}, SA | M | C, W, OP_WRITE, &T_CopyFlow, &T_FlowInfo, op_copy_flow,
+     "Make a copy of a flow"},
+    {"ListAvailableNodes", "GET", {"/flows/available-nodes"}, SA | M | C, R, 0, &T_ListAvailableNodes,
+     &T_ListResponse_FlowNodeSpec, op_list_available_nodes, "The node types a flow can use"},
+    {"GetParameterFieldNames", "GET", {"/flows/parameters"}, SA | M | C, R, 0, &T_GetParameterFieldNames,
+     &T_GetParameterFieldNamesResponse, op_get_parameter_field_names,
+     "The fields a node parameter can read from the customer, endpoint, user, session and system"},
+    {"ExportPackage", "GET", {"/packages"}, SA | M | C, R, 0, &T_ExportPackage, &T_PackageInfo, op_export_package,
+     "Export flows with the custom fields they use"},
+    {"ImportPackage", "POST", {"/packages"}, SA | M | C, W, OP_WRITE, &T_ImportPackage, &T_ImportPackageResponse,
+     op_import_package, "Import a package of flows into an account, with new ids"},
 };
 const int api_nops = (int)(sizeof api_ops / sizeof *api_ops);
 

@@ -883,6 +883,248 @@ LISTRESP(EndpointInfo);
 LISTRESP(UserInfo);
 LISTRESP(PhoneNumberInfo);
 
+/* ===================================================================== Flows */
+
+#define NS_FLOWS "Voice.Api.Flows"
+
+static const char *const FlowRoles_v[] = { "UI", "Reference", "PhoneNumberRouting", "UserDialOut", "FaxNumberRouting" };
+ENUM(FlowRoles, NS_FLOWS);
+
+static const char *const FlowNodeCategories_v[] = {
+    "General", "Voice", "Logic", "DateAndTime", "Audio", "Messaging", "Assistant",
+    "Flows", "Fax", "Network", "Cookies", "CallCenter", "Intelligence",
+};
+ENUM(FlowNodeCategories, NS_FLOWS);
+
+static const char *const ValueTypes_v[] = {
+    "NotSpecified", "String", "Boolean", "Number", "List", "Struct", "Transition", "Custom",
+    "Date", "AudioFile", "TimeZoneId", "PhoneNumber", "User", "Endpoint", "Time", "File", "FaxNumber",
+    "EmailAccount", "Customer", "Flow", "Team", "FlowReference", "Integration", "Assistant",
+};
+ENUM(ValueTypes, NS_DATA);
+
+static const char *const UIHints_v[] = { "None", "LargeText", "InlineForm", "Password", "InlineStruct" };
+ENUM(UIHints, NS_DATA);
+
+static const char *const FlowChannels_v[] = { "Voice", "Chat", "Fax" };
+ENUM(FlowChannels, NS_FLOWS);
+
+/* Where a node parameter's value comes from (ours: the names the CLI and the field-name
+ * lookup use; the original's enum is not published). */
+static const char *const ValueSources_v[] = {
+    "Value", "Session", "Customer", "Endpoint", "User", "System", "Flow", "Expression",
+};
+ENUM(ValueSources, NS_FLOWS);
+
+/* Designer layout data: kept as given, never read (ours: a map of Values). */
+MAP(FlowUI, NS_FLOWS, T_Value);
+
+static field_t FlowDataType_f[] = {
+    FLD("TypeName", T_string, 0, NULL),
+    FLD("Fields", T_FlowParameter, F_LIST, NULL),
+};
+OBJ(FlowDataType, "FlowDataType", NS_DATA, NULL, "The shape of a List or Struct value");
+
+static field_t FlowParameter_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Name", T_string, 0, "The name of the parameter"),
+    FLD("Type", T_ValueTypes, 0, "The type of the parameter"),
+    FLD("Description", T_string, 0, NULL),
+    FLD("IsPublic", T_bool, 0, "Can a caller of the flow set it (an input)?"),
+    FLD("IsOutput", T_bool, 0, "Does the flow give it back to its caller (must be public)?"),
+    FLD("IsKnob", T_bool, 0, NULL),
+    FLD("DefaultValue", T_Value, 0, NULL),
+    FLD("ListType", T_FlowDataType, 0, "The element type of a List parameter"),
+    FLD("StructType", T_FlowDataType, 0, NULL),
+};
+OBJ(FlowParameter, "FlowParameter", NS_FLOWS, NULL, NULL);
+
+static field_t FlowExit_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+};
+OBJ(FlowExit, "FlowExit", NS_FLOWS, NULL, NULL);
+
+static field_t NodeParameterSpec_f[] = {
+    FLD("Name", T_string, 0, NULL),
+    FLD("Type", T_ValueTypes, 0, NULL),
+    FLD("Description", T_string, 0, NULL),
+    FLD("IsRequired", T_bool, 0, NULL),
+    FLD("IsAsync", T_bool, 0, "A transition followed outside the call's main path"),
+    FLD("IsOutput", T_bool, 0, NULL),
+    FLD("IsDynamic", T_bool, 0, "Transitions of this kind come one per entry (e.g. a menu choice)"),
+    FLD("PossibleValues", T_string, F_LIST, NULL),
+    FLD("DefaultValue", T_Value, 0, NULL),
+};
+OBJ(NodeParameterSpec, "NodeParameterSpec", NS_FLOWS, NULL, NULL);
+
+static field_t FlowNodeSpec_f[] = {
+    FLD("Name", T_string, 0, "The display name of the node type"),
+    FLD("TypeName", T_string, 0, NULL),
+    FLD("Url", T_string, 0, "The handler of the node"),
+    FLD("Description", T_string, 0, NULL),
+    FLD("Category", T_FlowNodeCategories, F_NULLABLE, NULL),
+    FLD("Channels", T_FlowChannels, F_LIST, NULL),
+    FLD("Parameters", T_NodeParameterSpec, F_LIST, "Inputs, outputs and transitions of the node type"),
+};
+OBJ(FlowNodeSpec, "FlowNodeSpec", NS_FLOWS, NULL, NULL);
+
+MAP(NodeParameterMap, NS_FLOWS, T_NodeParameter);
+
+static field_t NodeParameter_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Type", T_ValueTypes, 0, NULL),
+    FLD("Source", T_ValueSources, 0, NULL),
+    FLD("Value", T_Value, 0, NULL),
+    FLD("Expression", T_string, 0, NULL),
+    FLD("ReferenceId", T_string, 0, NULL),
+    FLD("ListParameters", T_NodeParameterMap, F_LIST, NULL),
+    FLD("StructParameters", T_NodeParameterMap, 0, NULL),
+    FLD("IsAsync", T_bool, 0, NULL),
+    FLD("IsOutput", T_bool, 0, NULL),
+};
+OBJ(NodeParameter, "NodeParameter", NS_FLOWS, NULL, NULL);
+
+static field_t FlowNode_f[] = {
+    FLD("Id", T_string, 0, "The unique ID of this node"),
+    FLD("IsStartNode", T_bool, 0, "Is this the start node for the flow"),
+    FLD("Name", T_string, 0, NULL),
+    FLD("Spec", T_FlowNodeSpec, 0, NULL),
+    FLD("Parameters", T_NodeParameterMap, 0, NULL),
+};
+OBJ(FlowNode, "FlowNode", NS_FLOWS, NULL, NULL);
+
+static field_t FlowInfo_f[] = {
+    FLD("Name", T_string, 0, "The name of this flow"),
+    FLD("Roles", T_FlowRoles, F_LIST, "What this flow may be used for"),
+    FLD("Description", T_string, 0, "What this flow does"),
+    FLD("Notes", T_string, 0, "Notes for this flow"),
+    FLD("AccountId", T_string, 0, "The ID of the account associated with the flow"),
+    FLD("AccountName", T_string, 0, "The name of the account associated with the flow"),
+    FLD("CustomerId", T_string, 0, "The ID of the customer this flow is associated with"),
+    FLD("CustomerName", T_string, 0, "The name of the customer this flow is associated with"),
+    FLD("CustomerBreadcrumb", T_CustomerBreadcrumb, F_LIST, "The breadcrumb to the flow for this customer"),
+    FLD("Nodes", T_FlowNode, F_LIST, "The nodes in this flow"),
+    FLD("Parameters", T_FlowParameter, F_LIST, "The flow's parameters"),
+    FLD("Exits", T_FlowExit, F_LIST, "The flow's exits"),
+    FLD("Ui", T_FlowUI, 0, "Designer layout data"),
+    FLD("Tags", T_Tag, F_LIST, "The list of tags for this flow"),
+    FLD("NodeCount", T_int, 0, "The number of nodes in this flow"),
+};
+OBJ(FlowInfo, "FlowInfo", NS_FLOWS, &T_EntityInfo, NULL);
+
+static field_t ListFlows_f[] = {
+    FLD("AccountIds", T_string, F_LIST, "The IDs of the account whose flows you want"),
+    FLD("CustomerIds", T_string, F_LIST, "The IDs of the customers whose flows you want"),
+    FLD("NameFilter", T_string, 0, "The name filter for the flows"),
+    FLD("TagIds", T_string, F_LIST, "Only flows with every one of these tags"),
+    FLD("Role", T_FlowRoles, F_NULLABLE, "Only flows with this role"),
+    FLD("IncludeNodes", T_bool, 0, "Include the nodes (omitted unless true)"),
+    FLD("NodeTypeFilter", T_string, 0, "Only flows with a node of this type (spec name or typeName)"),
+};
+OBJ(ListFlows, "ListFlows", NS_FLOWS, &T_ListRequest, NULL);
+
+static field_t GetFlow_f[] = {
+    FLD("FlowId", T_string, 0, "The ID of the flow you want to get"),
+};
+OBJ(GetFlow, "GetFlow", NS_FLOWS, NULL, NULL);
+
+static field_t NewFlow_f[] = {
+    FLD("AccountId", T_string, 0, "The ID of the account to associate this flow with"),
+    FLD("CustomerId", T_string, 0, "The ID of the customer to scope this flow to"),
+    FLD("Name", T_string, 0, "The name of the flow"),
+    FLD("Description", T_string, 0, NULL),
+    FLD("Notes", T_string, 0, NULL),
+    FLD("Roles", T_FlowRoles, F_LIST, NULL),
+    FLD("Parameters", T_FlowParameter, F_LIST, NULL),
+    FLD("Exits", T_FlowExit, F_LIST, NULL),
+    FLD("Nodes", T_FlowNode, F_LIST, NULL),
+    FLD("TagIds", T_string, F_LIST, NULL),
+    FLD("Ui", T_FlowUI, 0, NULL),
+};
+OBJ(NewFlow, "NewFlow", NS_FLOWS, NULL, "Create a new flow");
+
+static field_t PatchFlow_f[] = {
+    FLD("FlowId", T_string, 0, "The ID of the flow you want to update"),
+    FLD("Name", T_string, 0, NULL),
+    FLD("Description", T_string, 0, NULL),
+    FLD("Notes", T_string, 0, NULL),
+    FLD("CustomerId", T_string, 0, "The customer to scope the flow to (empty: the account)"),
+    FLD("Roles", T_FlowRoles, F_LIST, NULL),
+    FLD("TagIds", T_string, F_LIST, NULL),
+    FLD("Nodes", T_FlowNode, F_LIST, NULL),
+    FLD("Parameters", T_FlowParameter, F_LIST, NULL),
+    FLD("Exits", T_FlowExit, F_LIST, NULL),
+    FLD("Ui", T_FlowUI, 0, NULL),
+};
+OBJ(PatchFlow, "PatchFlow", NS_FLOWS, NULL, "Update a flow");
+
+static field_t DeleteFlow_f[] = {
+    FLD("FlowId", T_string, 0, "The ID of the flow to delete"),
+};
+OBJ(DeleteFlow, "DeleteFlow", NS_FLOWS, NULL, NULL);
+
+static field_t CopyFlow_f[] = {
+    FLD("FlowId", T_string, 0, "The ID of the flow to copy"),
+};
+OBJ(CopyFlow, "CopyFlow", NS_FLOWS, NULL, "Make a copy of a flow");
+
+static field_t ListAvailableNodes_f[] = {
+    FLD("FlowId", T_string, 0, "The flow the nodes are for (optional)"),
+};
+OBJ(ListAvailableNodes, "ListAvailableNodes", NS_FLOWS, NULL, NULL);
+
+static field_t GetParameterFieldNames_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("ExcludeBuiltInFields", T_bool, 0, NULL),
+};
+OBJ(GetParameterFieldNames, "GetParameterFieldNames", NS_FLOWS, NULL, NULL);
+
+static field_t ParameterFieldInfo_f[] = {
+    FLD("FieldName", T_string, 0, NULL),
+    FLD("ValueType", T_ValueTypes, 0, NULL),
+    FLD("Field", T_DataField, 0, NULL),
+};
+OBJ(ParameterFieldInfo, "ParameterFieldInfo", NS_FLOWS, NULL, NULL);
+
+static field_t GetParameterFieldNamesResponse_f[] = {
+    FLD("Customer", T_ParameterFieldInfo, F_LIST, NULL),
+    FLD("System", T_ParameterFieldInfo, F_LIST, NULL),
+    FLD("Session", T_ParameterFieldInfo, F_LIST, NULL),
+    FLD("Endpoint", T_ParameterFieldInfo, F_LIST, NULL),
+    FLD("User", T_ParameterFieldInfo, F_LIST, NULL),
+};
+OBJ(GetParameterFieldNamesResponse, "GetParameterFieldNamesResponse", NS_FLOWS, NULL, NULL);
+
+static field_t PackageInfo_f[] = {
+    FLD("Flows", T_FlowInfo, F_LIST, NULL),
+    FLD("CustomerFields", T_DataField, F_LIST, NULL),
+    FLD("EndpointFields", T_DataField, F_LIST, NULL),
+    FLD("SystemFields", T_DataField, F_LIST, NULL),
+};
+OBJ(PackageInfo, "PackageInfo", NS_FLOWS, NULL, NULL);
+
+static field_t ExportPackage_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("FlowIds", T_string, F_LIST, NULL),
+    FLD("IncludeAllCustomFields", T_bool, 0, NULL),
+};
+OBJ(ExportPackage, "ExportPackage", NS_FLOWS, NULL, "Export flows with the custom fields they use");
+
+static field_t ImportPackage_f[] = {
+    FLD("AccountId", T_string, 0, NULL),
+    FLD("Package", T_PackageInfo, 0, NULL),
+};
+OBJ(ImportPackage, "ImportPackage", NS_FLOWS, NULL, "Import a package of flows into an account");
+
+static field_t ImportPackageResponse_f[] = {
+    FLD("Flows", T_FlowInfo, F_LIST, "The flows created"),
+};
+OBJ(ImportPackageResponse, "ImportPackageResponse", NS_FLOWS, NULL, NULL);
+
+LISTRESP(FlowInfo);
+LISTRESP(FlowNodeSpec);
+
 /* ===================================================================== registry */
 
 const type_t *const schema_types[] = {
@@ -923,5 +1165,12 @@ const type_t *const schema_types[] = {
     &T_SearchPhoneNumbers, &T_BuyPhoneNumber, &T_SetPhoneNumberIsFax,
     /* Voice.Api.Authentication */
     &T_UserInfo, &T_GetAuthStatus, &T_ListUsers, &T_NewUser, &T_PatchUser, &T_DeleteUser,
+    /* Voice.Api.Flows */
+    &T_FlowRoles, &T_FlowNodeCategories, &T_ValueTypes, &T_UIHints, &T_FlowChannels, &T_ValueSources,
+    &T_FlowUI, &T_FlowDataType, &T_FlowParameter, &T_FlowExit, &T_NodeParameterSpec, &T_FlowNodeSpec,
+    &T_NodeParameterMap, &T_NodeParameter, &T_FlowNode, &T_FlowInfo, &T_ListFlows, &T_GetFlow, &T_NewFlow,
+    &T_PatchFlow, &T_DeleteFlow, &T_CopyFlow, &T_ListAvailableNodes, &T_GetParameterFieldNames,
+    &T_ParameterFieldInfo, &T_GetParameterFieldNamesResponse, &T_PackageInfo, &T_ExportPackage,
+    &T_ImportPackage, &T_ImportPackageResponse, &T_ListResponse_FlowInfo, &T_ListResponse_FlowNodeSpec,
 };
 const int schema_ntypes = N(schema_types);

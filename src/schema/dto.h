@@ -133,4 +133,38 @@ extern const type_t T_NewUser;
 extern const type_t T_PatchUser;
 extern const type_t T_DeleteUser;
 
+/* ---- Voice.Api.Flows ---- */
+extern const type_t T_FlowRoles;
+extern const type_t T_FlowNodeCategories;
+extern const type_t T_ValueTypes;
+extern const type_t T_UIHints;
+extern const type_t T_FlowChannels;
+extern const type_t T_ValueSources;
+extern const type_t T_FlowUI;
+extern const type_t T_FlowDataType;
+extern const type_t T_FlowParameter;
+extern const type_t T_FlowExit;
+extern const type_t T_NodeParameterSpec;
+extern const type_t T_FlowNodeSpec;
+extern const type_t T_NodeParameterMap;
+extern const type_t T_NodeParameter;
+extern const type_t T_FlowNode;
+extern const type_t T_FlowInfo;
+extern const type_t T_ListFlows;
+extern const type_t T_GetFlow;
+extern const type_t T_NewFlow;
+extern const type_t T_PatchFlow;
+extern const type_t T_DeleteFlow;
+extern const type_t T_CopyFlow;
+extern const type_t T_ListAvailableNodes;
+extern const type_t T_GetParameterFieldNames;
+extern const type_t T_ParameterFieldInfo;
+extern const type_t T_GetParameterFieldNamesResponse;
+extern const type_t T_PackageInfo;
+extern const type_t T_ExportPackage;
+extern const type_t T_ImportPackage;
+extern const type_t T_ImportPackageResponse;
+extern const type_t T_ListResponse_FlowInfo;
+extern const type_t T_ListResponse_FlowNodeSpec;
+
 #endif

@@ -37,6 +37,7 @@ typedef enum {
     C_PURCHASES,   /* numbers being bought: reserved before the carrier call, until stored */
     C_IDEMPOTENCY, /* Idempotency-Key -> the first answer */
     C_JOBS,        /* carrier routing updates still to apply, one per endpoint */
+    C_FLOWS,       /* call flows: a graph of nodes, of an account or one of its customers */
     C__COUNT
 } coll_t;
 

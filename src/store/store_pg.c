@@ -81,6 +81,8 @@ static const coll_def_t colls[C__COUNT] = {
     [C_IDEMPOTENCY] = {"idempotency", {"createdMs"}, {"created_ms"}, {"bigint"}, {0}, ROOT_NONE, NULL, "createdMs"},
     [C_JOBS] = {"routing_jobs", {"nextAtMs", "seq"}, {"next_at", "seq"}, {"bigint", "bigint"}, {0}, ROOT_OF_ACCOUNT,
                 "accountId", "seq"},
+    [C_FLOWS] = {"flows", {"accountId", "customerId", "name"}, {"account_id", "customer_id", "name"},
+                 {"text", "text", "text"}, {0}, ROOT_OF_ACCOUNT, "accountId", "name"},
 };
 
 /* ASCII-only case folding and byte order: the order of SQLite's NOCASE, so both back
@@ -123,6 +125,12 @@ static const char *const migrations[] = {
     "$$ BEGIN UPDATE evovoiced_meta SET value = value + 1 WHERE key = 'users_version'; RETURN NULL; END $$;"
     "CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE ON users"
     " FOR EACH STATEMENT EXECUTE FUNCTION evo_users_changed();",
+    /* 2: flows, listed by name as customers are (NULLS FIRST: SQLite's order) */
+    "CREATE TABLE flows(id text PRIMARY KEY, root_id text, account_id text NOT NULL, customer_id text, name text,"
+    " doc json NOT NULL);"
+    "CREATE INDEX flows_account_name ON flows(account_id, evo_nocase(name) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
+    "CREATE INDEX flows_customer ON flows(customer_id);"
+    "CREATE INDEX flows_root ON flows(root_id);",
 };
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
 

@@ -87,6 +87,7 @@ static const coll_def_t colls[C__COUNT] = {
     [C_PURCHASES] = {"purchases", {"accountId", "phoneNumber"}, {"account_id", "phone_number"}, NULL, "phoneNumber"},
     [C_IDEMPOTENCY] = {"idempotency", {"createdMs"}, {"created_ms"}, NULL, "createdMs"},
     [C_JOBS] = {"routing_jobs", {"nextAtMs", "seq"}, {"next_at", "seq"}, NULL, "seq"},
+    [C_FLOWS] = {"flows", {"accountId", "customerId", "name"}, {"account_id", "customer_id", "name"}, NULL, "name"},
 };
 
 static const char *const migrations[] = {
@@ -119,6 +120,10 @@ static const char *const migrations[] = {
     "CREATE TABLE idempotency(id TEXT PRIMARY KEY, created_ms INTEGER, doc TEXT NOT NULL);"
     "CREATE TABLE routing_jobs(id TEXT PRIMARY KEY, next_at INTEGER, seq INTEGER, doc TEXT NOT NULL);"
     "CREATE INDEX routing_jobs_due ON routing_jobs(next_at);",
+    /* 4: flows, listed by name as customers are */
+    "CREATE TABLE flows(id TEXT PRIMARY KEY, account_id TEXT NOT NULL, customer_id TEXT, name TEXT, doc TEXT NOT NULL);"
+    "CREATE INDEX flows_account_name ON flows(account_id, name COLLATE NOCASE, id);"
+    "CREATE INDEX flows_customer ON flows(customer_id);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }

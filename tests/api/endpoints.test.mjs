@@ -17,7 +17,13 @@ const PROD = 'https://prod.hooks.test/evo';
 const STAGE = 'https://staging.hooks.test/evo';
 
 let srv, w;
-before(async () => { srv = await startServer(); w = await makeWorld(srv, 'ep'); });
+// flows the endpoints name (a flowId must be a flow of the endpoint's account), by name
+const FL = {};
+const mkFlow = async (accountId, name) => { FL[name] = (await srv.ok('POST', '/flows', { as: w.sa, body: { accountId, name } })).id; };
+before(async () => {
+  srv = await startServer(); w = await makeWorld(srv, 'ep');
+  for (const n of ['flow-1', 'flow-x', 'flow-open', 'f']) await mkFlow(w.A.id, n);
+});
 after(() => srv && srv.cleanup());
 
 // fresh +1 numbers: area code per caller, 7 digits from a counter
@@ -78,7 +84,7 @@ describe('BuyPhoneNumber (virtual, no carrier configured)', () => {
     const data = { plan: { stringValue: 'gold' }, seats: { numberValue: 3 }, vip: { boolValue: true } };
     const flowParams = { greeting: { stringValue: 'hello' } };
     const t0 = Date.now();
-    const r = await buy({ accountId: w.A.id, customerId: w.cA1a.id, number: '(312) 555-0100', isVirtualPhoneNumber: true, tagIds: [t2.id, t1.id], data, flowId: 'flow-1', flowParams });
+    const r = await buy({ accountId: w.A.id, customerId: w.cA1a.id, number: '(312) 555-0100', isVirtualPhoneNumber: true, tagIds: [t2.id, t1.id], data, flowId: FL['flow-1'], flowParams });
     expectStatus(r, 200);
     const e = r.json;
     assertNoNulls(e);
@@ -94,7 +100,7 @@ describe('BuyPhoneNumber (virtual, no carrier configured)', () => {
     assert.equal(e.isVirtualPhoneNumber, true);
     assert.ok(!('phoneNumberSid' in e), `a virtual number has no carrier sid: ${JSON.stringify(e)}`);
     assert.deepEqual(e.data, data);
-    assert.equal(e.flowId, 'flow-1');
+    assert.equal(e.flowId, FL['flow-1']);
     assert.deepEqual(e.flowParams, flowParams);
     assert.deepEqual(e.tags.map((t) => t.id).sort(), [t1.id, t2.id].sort());
     for (const t of e.tags) assert.deepEqual(t, [t1, t2].find((x) => x.id === t.id));
@@ -344,9 +350,9 @@ describe('PatchEndpoint', () => {
   test('every writable field is stored and returned; absent fields stay', async () => {
     const e = await buyV({ accountId: w.A.id, customerId: w.cA1.id, number: fresh('225') });
     const body = {
-      displayName: 'Front desk', referenceId: 'ext-9', extraInformation: 'floor 2', flowId: 'flow-x',
+      displayName: 'Front desk', referenceId: 'ext-9', extraInformation: 'floor 2', flowId: FL['flow-x'],
       flowParams: { p: { numberValue: 2 } }, flowSchedule: 'Scheduled', schedule: SCHEDULE,
-      scheduledFlows: [{ stateName: 'Open', flowId: 'flow-open' }], disableSms: true, useExternal10DlcCampaign: true,
+      scheduledFlows: [{ stateName: 'Open', flowId: FL['flow-open'] }], disableSms: true, useExternal10DlcCampaign: true,
       callerIdName: 'ACME', enableCallerIdLookup: true, data: { k: { stringValue: 'v' } }, tagIds: [tags[0].id], customerId: w.cA2.id,
     };
     await new Promise((r) => setTimeout(r, 5));
@@ -485,11 +491,12 @@ describe('ListEndpoints', () => {
     L = await srv.ok('POST', '/accounts', { as: w.sa, body: { name: 'ep list account' } });
     const cust = (name, parentCustomerId) => srv.ok('POST', '/customers', { as: w.sa, body: { accountId: L.id, name, ...(parentCustomerId ? { parentCustomerId } : {}) } });
     L1 = await cust('L1'); L1a = await cust('L1a', L1.id); L2 = await cust('L2');
+    await mkFlow(L.id, 'flow-a'); await mkFlow(L.id, 'flow-b');
     [T1, T2] = (await srv.ok('PATCH', '/system/settings', { as: w.sa, body: { accountId: L.id, tags: [{ name: 'T1', color: 'Red' }, { name: 'T2', color: 'Cyan' }] } })).tags;
     const mk = async (key, body) => { eps[key] = await buyV({ accountId: L.id, ...body }); };
-    await mk('e1', { number: '6465550001', customerId: L1.id, tagIds: [T1.id, T2.id], flowId: 'flow-a', data: { plan: { stringValue: 'gold' }, seats: { numberValue: 5 }, vip: { boolValue: true } } });
-    await mk('e2', { number: '6465550002', customerId: L1a.id, tagIds: [T1.id], flowId: 'flow-b', isFaxNumber: true, data: { plan: { stringValue: 'silver' }, seats: { numberValue: 10 }, vip: { boolValue: false } } });
-    await mk('e3', { number: '6465550003', customerId: L2.id, tagIds: [T2.id], flowId: 'flow-a', data: { plan: { stringValue: 'gold' } } });
+    await mk('e1', { number: '6465550001', customerId: L1.id, tagIds: [T1.id, T2.id], flowId: FL['flow-a'], data: { plan: { stringValue: 'gold' }, seats: { numberValue: 5 }, vip: { boolValue: true } } });
+    await mk('e2', { number: '6465550002', customerId: L1a.id, tagIds: [T1.id], flowId: FL['flow-b'], isFaxNumber: true, data: { plan: { stringValue: 'silver' }, seats: { numberValue: 10 }, vip: { boolValue: false } } });
+    await mk('e3', { number: '6465550003', customerId: L2.id, tagIds: [T2.id], flowId: FL['flow-a'], data: { plan: { stringValue: 'gold' } } });
     await mk('e4', { number: '+44 20 7123 0004', isFaxNumber: true });
     for (let i = 5; i <= 11; i++) await mk(`e${i}`, { number: `64655500${String(i).padStart(2, '0')}`, customerId: L2.id });
     await srv.ok('PATCH', `/endpoints/${eps.e1.id}`, { as: w.sa, body: { referenceId: 'ref-1', displayName: 'Main line' } });
@@ -549,8 +556,8 @@ describe('ListEndpoints', () => {
 
   test('referenceIds, flowIds, type, types', async () => {
     assert.deepEqual(ids(await q({ referenceIds: ['ref-1', 'ref-3'] })), idsOf('e1', 'e3'));
-    assert.deepEqual(ids(await q({ flowIds: ['flow-a'] })), idsOf('e1', 'e3'));
-    assert.deepEqual(ids(await q({ flowIds: ['flow-b', 'flow-a'] })), idsOf('e1', 'e2', 'e3'));
+    assert.deepEqual(ids(await q({ flowIds: [FL['flow-a']] })), idsOf('e1', 'e3'));
+    assert.deepEqual(ids(await q({ flowIds: [FL['flow-b'], FL['flow-a']] })), idsOf('e1', 'e2', 'e3'));
     assert.deepEqual(ids(await q({ type: 'FaxNumber' })), idsOf('e2', 'e4'));
     assert.equal((await q({ type: 'PhoneNumber' })).items.length, 9);
     assert.equal((await q({ types: ['PhoneNumber', 'FaxNumber'] })).items.length, 11);
@@ -629,13 +636,13 @@ describe('EndpointInfo shape (SetPhoneNumberIsFax seed)', () => {
 
   test('our keys are the seed\'s keys in the seed\'s order; only unsettable ones missing', async (t) => {
     const tag = (await srv.ok('GET', '/system/settings', { as: w.sa, query: { accountId: w.A.id } })).tags[0];
-    const e = await buyV({ accountId: w.A.id, customerId: w.cA1.id, number: fresh('233'), tagIds: [tag.id], flowId: 'f', flowParams: { a: { stringValue: 'b' } }, data: { x: { numberValue: 1 } }, addressSid: 'AD' + '0'.repeat(32) });
+    const e = await buyV({ accountId: w.A.id, customerId: w.cA1.id, number: fresh('233'), tagIds: [tag.id], flowId: FL.f, flowParams: { a: { stringValue: 'b' } }, data: { x: { numberValue: 1 } }, addressSid: 'AD' + '0'.repeat(32) });
     const full = await srv.ok('PATCH', `/endpoints/${e.id}`, {
       as: w.sa,
       body: {
         referenceId: 'r', extraInformation: 'x', flowSchedule: 'Scheduled', callerIdName: 'CN', enableCallerIdLookup: true, disableSms: true,
         schedule: { timeZoneId: 'UTC', inherit: false, forceClosed: false, rules: [{ id: 'r', name: 'n', priority: 1, state: 'Open', simpleRuleType: 'Always', flowId: 'f' }], defaultState: 'Closed' },
-        scheduledFlows: [{ stateName: 'Open', flowId: 'f' }],
+        scheduledFlows: [{ stateName: 'Open', flowId: FL.f }],
       },
     });
     const r = await fax(e.id, true);
@@ -666,7 +673,7 @@ describe('EndpointInfo shape (SetPhoneNumberIsFax seed)', () => {
   });
 
   test('the JSV response of SetPhoneNumberIsFax has the seed sample\'s key order', async () => {
-    const e = await buyV({ accountId: w.A.id, customerId: w.cA1.id, number: fresh('234'), flowId: 'f' });
+    const e = await buyV({ accountId: w.A.id, customerId: w.cA1.id, number: fresh('234'), flowId: FL.f });
     const r = await srv.req('PATCH', `/phone-numbers/${e.id}/fax`, { as: w.sa, body: { isFax: true }, headers: { accept: 'text/jsv' } });
     expectStatus(r, 200);
     assert.match(r.headers.get('content-type') || '', /jsv/);

@@ -31,10 +31,10 @@ const CONCURRENCY = 6;
 
 /** The kind of id a parameter holds, from its name: accountId, parentCustomerIds, ... */
 export function idKind(name) {
-  const m = /^(?:parent)?(account|customer|endpoint|user)(ids?)$/i.exec(name);
+  const m = /^(?:parent)?(account|customer|endpoint|user|flow)(ids?)$/i.exec(name);
   return m ? { kind: m[1].toLowerCase(), list: m[2].toLowerCase() === 'ids' } : null;
 }
-const typeKind = (t) => ({ AccountInfo: 'account', CustomerInfo: 'customer', EndpointInfo: 'endpoint', UserInfo: 'user', SystemSettingsInfo: 'settings' })[t] || null;
+const typeKind = (t) => ({ AccountInfo: 'account', CustomerInfo: 'customer', EndpointInfo: 'endpoint', UserInfo: 'user', SystemSettingsInfo: 'settings', FlowInfo: 'flow' })[t] || null;
 const pathParams = (p) => [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
 
 export function planOf(op) {
@@ -75,6 +75,7 @@ export class Model {
     if (kind === 'endpoint') Object.assign(e, { accountId: x.accountId, customerId: x.customerId, phoneNumber: x.phoneNumber, displayName: x.displayName });
     if (kind === 'user') Object.assign(e, { name: x.name, email: x.emailAddress, roles: x.roles || [], accountIds: x.accountIds || [], customerIds: x.customerIds || [] });
     if (kind === 'settings') Object.assign(e, { accountId: x.accountId });
+    if (kind === 'flow') Object.assign(e, { name: x.name, accountId: x.accountId, customerId: x.customerId });
     this.ents.set(x.id, e);
     this.version++;
     return x;
@@ -119,7 +120,7 @@ export function canRead(model, login, e) {
   if (roles.includes('Customer')) { // its customers and their descendants, their endpoints; its own account(s) to read
     if (e.kind === 'account') return login.info.accountIds.includes(e.id);
     if (e.kind === 'customer') return model.customerChain(e.id).some((c) => login.info.customerIds.includes(c));
-    if (e.kind === 'endpoint') return !!e.customerId && canRead(model, login, model.get(e.customerId));
+    if (e.kind === 'endpoint' || e.kind === 'flow') return !!e.customerId && canRead(model, login, model.get(e.customerId));
   }
   return false;
 }
@@ -221,6 +222,11 @@ before(async () => {
   for (const [k, c] of [['eA1', 'cA1'], ['eA1a', 'cA1a'], ['eA2', 'cA2'], ['eAx', 'cAx'], ['eB1', 'cB1'], ['eB1a', 'cB1a'], ['eB2', 'cB2'], ['eBx', 'cBx']]) {
     w[k] = await post('/endpoints/phone-numbers', { customerId: w[c].id, number: freshNumber(model.get(w[c].id)), isVirtualPhoneNumber: true }, 'endpoint');
   }
+  // flows: one per customer above (f$1 ...), and one at account level per tenant (f$)
+  for (const c of ['cA1', 'cA1a', 'cA2', 'cAx', 'cB1', 'cB1a', 'cB2', 'cBx']) {
+    w['f' + c.slice(1)] = await post('/flows', { accountId: model.get(w[c].id).accountId, customerId: w[c].id, name: `mx flow ${c}` }, 'flow');
+  }
+  for (const a of ['A', 'B']) w['f' + a] = await post('/flows', { accountId: w[a].id, name: `mx flow ${a}` }, 'flow');
   const user = async (key, accountId, body = {}) => {
     w[key] = await post('/users', { accountId, emailAddress: `${key.toLowerCase()}.mx@tests.evovoiced`, firstName: key, lastName: 'Target', password: PASSWORD, ...body }, 'user');
   };
@@ -271,6 +277,7 @@ const PLACES = {
   customer: { own: 'c$1', child: 'c$1a', sibling: 'c$2', subaccount: 'c$x', other: 'c%1' },
   endpoint: { own: 'e$1', child: 'e$1a', sibling: 'e$2', subaccount: 'e$x', other: 'e%1' },
   user: { own: 'u$', child: 'u$1', sibling: 'u$2', other: 'u%', shared: 'uAB' },
+  flow: { own: 'f$1', child: 'f$1a', sibling: 'f$2', subaccount: 'f$x', account: 'f$', other: 'f%1' },
 };
 
 /** [{label, target}] for one kind, relative to the login's tenant; target null for 'none'. */
@@ -322,6 +329,7 @@ async function twin(target) {
   if (target.kind === 'account') return mk('/accounts', { name: fresh('MxTwin'), parentAccountId: target.id });
   if (target.kind === 'customer') return mk('/customers', { accountId: target.accountId, parentCustomerId: target.id, name: fresh('MxTwin') });
   if (target.kind === 'endpoint') return mk('/endpoints/phone-numbers', { accountId: target.accountId, customerId: target.customerId, number: freshNumber(target), isVirtualPhoneNumber: true });
+  if (target.kind === 'flow') return mk('/flows', { accountId: target.accountId, customerId: target.customerId, name: fresh('MxTwin') });
   if (target.kind === 'user') {
     let u = await mk('/users', { accountId: target.accountIds[0], emailAddress: `${fresh('mxtwin')}@tests.evovoiced`, password: PASSWORD, roles: target.roles, customerIds: target.customerIds });
     if (target.accountIds.length > 1) u = model.get(model.learn('user', await srv.ok('PATCH', `/users/${u.id}`, { as: sa, body: { accountIds: target.accountIds } })).id);
