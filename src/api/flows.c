@@ -81,16 +81,6 @@ int check_flow_ref(call_t *c, const char *account_id, const char *flow_id, const
     return 0;
 }
 
-/* The flow id a sub-flow node's url names ("" when none), into out. */
-static int subflow_id(const char *url, char *out, size_t n)
-{
-    size_t k = strlen(SUBFLOW_URL);
-    if (!url || strncmp(url, SUBFLOW_URL, k))
-        return 0;
-    snprintf(out, n, "%.*s", (int)strcspn(url + k, "&#"), url + k);
-    return 1;
-}
-
 /* ------------------------------------------------------------------ structural checks */
 
 typedef struct {
@@ -235,7 +225,7 @@ int validate_flow(call_t *c, json_t *flow, const char *account_id, const char *p
         char fid[64];
         if (!url || !*url)
             vfail(&v, path, "Every node needs spec.url (its handler)%s", NULL);
-        else if (subflow_id(url, fid, sizeof fid)) {
+        else if (node_subflow_id(url, fid, sizeof fid)) {
             if (package_ids ? !json_object_get(package_ids, fid) : 0)
                 vfail(&v, path, "The sub-flow '%s' is not in the package", fid);
             else if (!package_ids) {
@@ -299,7 +289,7 @@ static void derive(json_t *doc)
             if (jstr(spec, *k) && *jstr(spec, *k))
                 json_array_append_new(types, json_string(jstr(spec, *k)));
         char fid[64];
-        if (subflow_id(jstr(spec, "url"), fid, sizeof fid) && *fid)
+        if (node_subflow_id(jstr(spec, "url"), fid, sizeof fid) && *fid)
             json_array_append_new(refs, json_string(fid));
     }
     json_object_set_new(doc, "nodeTypes", types);

@@ -80,3 +80,12 @@ json_t *node_spec(const node_type_t *t)
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "name", t->name, "typeName", t->type_name, "url", t->url,
                      "description", t->desc, "category", t->category, "channels", ch, "parameters", params);
 }
+
+int node_subflow_id(const char *url, char *out, size_t n)
+{
+    size_t k = strlen(SUBFLOW_URL);
+    if (!url || strncmp(url, SUBFLOW_URL, k))
+        return 0;
+    snprintf(out, n, "%.*s", (int)strcspn(url + k, "&#"), url + k);
+    return 1;
+}

@@ -32,6 +32,9 @@ extern const int node_ntypes;
 
 /* The node type whose url is url (a sub-flow's url with any flow id), or NULL. */
 const node_type_t *node_type_by_url(const char *url);
+/* The flow id a sub-flow node's url names, into out ("" when it names none): 1 when url
+ * is a sub-flow's, else 0. */
+int node_subflow_id(const char *url, char *out, size_t n);
 /* FlowNodeSpec of a node type (a new reference). */
 json_t *node_spec(const node_type_t *t);
 

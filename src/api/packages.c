@@ -2,6 +2,7 @@
  * parameter can read (GET /flows/parameters), and packages of flows with the custom
  * fields they use (GET/POST /packages). */
 #include "api.h"
+#include "nodes.h"
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -124,12 +125,11 @@ int op_export_package(call_t *c)
     json_array_foreach(flows, i, f) json_object_set_new(in, jstr(f, "id"), json_true());
     json_array_foreach(flows, i, f) json_array_foreach(json_object_get(f, "nodes"), j, n)
     {
-        const char *url = jstr(json_object_get(n, "spec"), "url");
-        size_t k = strlen("/flows/start?flowId=");
-        if (url && !strncmp(url, "/flows/start?flowId=", k) && !json_object_get(in, url + k)) {
+        char fid[64];
+        if (node_subflow_id(jstr(json_object_get(n, "spec"), "url"), fid, sizeof fid) && !json_object_get(in, fid)) {
             json_decref(in);
             fail_field(c, "FlowIds", "ArgumentException",
-                       "Flow '%s' runs the sub-flow '%s', which is not in the package", jstr(f, "id"), url + k);
+                       "Flow '%s' runs the sub-flow '%s', which is not in the package", jstr(f, "id"), fid);
             goto fail;
         }
     }
@@ -223,11 +223,10 @@ int op_import_package(call_t *c)
         json_array_foreach(json_object_get(doc, "nodes"), j, n)
         {
             json_t *spec = json_object_get(n, "spec");
-            const char *url = jstr(spec, "url");
-            size_t k = strlen("/flows/start?flowId=");
-            if (url && !strncmp(url, "/flows/start?flowId=", k)) {
+            char fid[64];
+            if (node_subflow_id(jstr(spec, "url"), fid, sizeof fid)) {
                 char nu[128];
-                snprintf(nu, sizeof nu, "/flows/start?flowId=%s", json_string_value(json_object_get(map, url + k)));
+                snprintf(nu, sizeof nu, SUBFLOW_URL "%s", json_string_value(json_object_get(map, fid)));
                 json_object_set_new(spec, "url", json_string(nu));
             }
         }

@@ -4,11 +4,8 @@
 // /api/{Op}, and through @servicestack/client with the generated /types/js.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { JsonServiceClient } from '@servicestack/client';
-import { startServer, makeWorld, expectError, expectForbidden, expectNotFound, tmpDir } from './harness.mjs';
+import { startServer, makeWorld, expectError, expectForbidden, expectNotFound } from './harness.mjs';
 
 let srv, w, sa;
 before(async () => { srv = await startServer(); w = await makeWorld(srv, 'fl'); sa = srv.admin; });
@@ -178,10 +175,7 @@ test('every flow route answers at its REST path and at /api/{Op}', async () => {
 });
 
 test('JsonServiceClient with the generated /types/js: NewFlow, GetFlow, PatchFlow, ListFlows, DeleteFlow', async () => {
-  const dir = tmpDir();
-  const file = path.join(dir, 'dtos.mjs');
-  fs.writeFileSync(file, (await srv.req('GET', '/types/js')).text);
-  const dtos = await import(pathToFileURL(file).href);
+  const dtos = await srv.importTypesJs();
   const client = new JsonServiceClient(srv.base);
   await client.post(new dtos.Authenticate({ provider: 'credentials', userName: sa.email, password: sa.password }));
   const made = await client.post(new dtos.NewFlow({ accountId: w.A.id, name: 'Client flow', nodes: [new dtos.FlowNode({ id: 'a', isStartNode: true, spec: new dtos.FlowNodeSpec({ name: 'Hangup', url: '/nodes/hangup' }), parameters: {} })] }));

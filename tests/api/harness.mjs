@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../..');
@@ -208,6 +208,15 @@ export class Server {
       fs.rmSync(this.dir, { recursive: true, force: true });
       if (this.pg) pgSql(`DROP DATABASE IF EXISTS ${this.pg.name} WITH (FORCE)`);
     }
+  }
+
+  /** The server's generated /types/js, imported as a module (DTO classes for @servicestack/client). */
+  async importTypesJs() {
+    const r = await this.req('GET', '/types/js');
+    assert.equal(r.status, 200, describeRes(r));
+    const file = path.join(this.dir, `dtos-${Date.now()}.mjs`);
+    fs.writeFileSync(file, r.text);
+    return import(pathToFileURL(file).href);
   }
 
   /** Set members of a stored document behind the API's back (for tests of what the API

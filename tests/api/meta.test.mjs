@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
 import { JsonServiceClient } from '@servicestack/client';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import {
@@ -230,13 +229,7 @@ describe('/types/metadata', () => {
 });
 
 describe('generated JavaScript DTOs with @servicestack/client', () => {
-  before(async () => {
-    const r = await srv.req('GET', '/types/js');
-    assert.equal(r.status, 200);
-    const file = path.join(dir, 'dtos.mjs');
-    fs.writeFileSync(file, r.text);
-    dtos = await import(pathToFileURL(file).href);
-  });
+  before(async () => { dtos = await srv.importTypesJs(); });
 
   const login = async (user) => {
     const client = new JsonServiceClient(srv.base);
