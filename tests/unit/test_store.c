@@ -190,6 +190,19 @@ static void primitives(store_t *st)
     json_decref(roots);
     json_decref(tree);
 
+    /* flows: per account, ordered by name, filtered by customer */
+    CHECK(put(st, C_FLOWS, "{\"id\":\"f1\",\"accountId\":\"a1\",\"name\":\"Main\",\"nodes\":[{\"id\":\"n\"}]}") == ST_OK);
+    CHECK(put(st, C_FLOWS, "{\"id\":\"f2\",\"accountId\":\"a1\",\"customerId\":\"c1\",\"name\":\"after hours\"}") == ST_OK);
+    q = (query_t){.limit = -1};
+    json_t *fa = json_pack("[s]", "a1");
+    q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, fa};
+    CHECK_STR(ids_of(st, C_FLOWS, &q, NULL), "f2,f1");
+    json_t *fc = json_pack("[s]", "c1");
+    q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, fc};
+    CHECK_STR(ids_of(st, C_FLOWS, &q, NULL), "f2");
+    CHECK(store_count(st, C_FLOWS, "customerId", "c1") == 1);
+    json_decref(fa), json_decref(fc);
+
     /* unique columns answer ST_CONFLICT, and the transaction goes on */
     CHECK(store_begin(st, 1) == ST_OK);
     CHECK(put(st, C_ENDPOINTS, "{\"id\":\"e2\",\"accountId\":\"a1\",\"phoneNumber\":\"+13125550100\",\"type\":\"PhoneNumber\"}") ==
