@@ -110,15 +110,18 @@ static void rrule_of(json_t *rule, char *b, size_t n)
     if (count > 0)
         snprintf(b + strlen(b), n - strlen(b), ";COUNT=%lld", count);
     const char *until = str(rule, "untilDate");
-    if (until && strlen(until) == 10) /* the whole of untilDate is in */
+    if (until && strlen(until) == 10 && count <= 0) /* the whole of untilDate is in; with a count, see until_of */
         snprintf(b + strlen(b), n - strlen(b), ";UNTIL=%.4s%.2s%.2sT235959", until, until + 5, until + 8);
+    /* parts RFC 5545 does not allow with the frequency (libical refuses them) are left out */
+    const char *f = freq_of(rule);
+    int yearly = !strcmp(f, "YEARLY"), monthly = !strcmp(f, "MONTHLY"), weekly = !strcmp(f, "WEEKLY");
     json_t *days = json_object_get(rule, "byDay"), *d;
     size_t i;
     if (json_array_size(days)) {
         snprintf(b + strlen(b), n - strlen(b), ";BYDAY=");
         json_array_foreach(days, i, d)
         {
-            json_int_t off = json_integer_value(json_object_get(d, "offset"));
+            json_int_t off = yearly || monthly ? json_integer_value(json_object_get(d, "offset")) : 0;
             int di = day_index(d);
             char o[8] = "";
             if (off)
@@ -127,12 +130,27 @@ static void rrule_of(json_t *rule, char *b, size_t n)
         }
     }
     add_ints(b, n, rule, "byMonth", "BYMONTH");
-    add_ints(b, n, rule, "byMonthDay", "BYMONTHDAY");
-    add_ints(b, n, rule, "byYearDay", "BYYEARDAY");
-    add_ints(b, n, rule, "byWeekNo", "BYWEEKNO");
+    if (!weekly)
+        add_ints(b, n, rule, "byMonthDay", "BYMONTHDAY");
+    if (yearly || !(monthly || weekly || !strcmp(f, "DAILY")))
+        add_ints(b, n, rule, "byYearDay", "BYYEARDAY");
+    if (yearly)
+        add_ints(b, n, rule, "byWeekNo", "BYWEEKNO");
     add_ints(b, n, rule, "bySetPosition", "BYSETPOS");
     add_ints(b, n, rule, "byHour", "BYHOUR");
     add_ints(b, n, rule, "byMinute", "BYMINUTE");
+}
+
+/* The end of untilDate on the clock (RFC 5545 allows COUNT or UNTIL; a rule with both
+ * keeps both limits, so UNTIL is applied here), or the far future. */
+static time_t until_of(json_t *rule)
+{
+    const char *u = str(rule, "untilDate");
+    if (!u || strlen(u) != 10)
+        return (time_t)1 << 62;
+    struct tm tm = {.tm_year = atoi(u) - 1900, .tm_mon = atoi(u + 5) - 1, .tm_mday = atoi(u + 8), .tm_hour = 23,
+                    .tm_min = 59, .tm_sec = 59};
+    return timegm(&tm);
 }
 
 int sched_time_rule_on(json_t *rule, const char *tz, time_t t)
@@ -161,7 +179,7 @@ int sched_time_rule_on(json_t *rule, const char *tz, time_t t)
     if (!it)
         return 0;
     /* on when an occurrence began in (now - span, now] */
-    time_t from = now - span + 1;
+    time_t from = now - span + 1, until = until_of(rule);
     if (r.count == 0 && from > dtstart)
         icalrecur_iterator_set_start(it, floating(from));
     int on = 0;
@@ -170,7 +188,7 @@ int sched_time_rule_on(json_t *rule, const char *tz, time_t t)
         if (icaltime_is_null_time(o))
             break;
         time_t s = wall_secs(o);
-        if (s > now)
+        if (s > now || s > until)
             break;
         if (s >= from && s >= dtstart) {
             on = 1;

@@ -211,6 +211,16 @@ static void limits(void)
     CHECK_STR(expand("FREQ=WEEKLY;UNTIL=20260316T235959;BYDAY=MO", "20260302T090000", 10), "20260302,20260309,20260316");
     CHECK_STR(one(u, "2026-03-16T20:00:00Z"), "Open");
     CHECK_STR(one(u, "2026-03-23T14:00:00Z"), "Closed");
+    /* count and untilDate together (RFC 5545 allows one): both limits hold */
+    const char *both = "{\"simpleRuleType\":\"Time\",\"frequency\":\"Daily\",\"isAllDay\":true,\"startDate\":\"2026-03-01\","
+                       "\"count\":10,\"untilDate\":\"2026-03-02\"}";
+    CHECK_STR(one(both, "2026-03-02T17:00:00Z"), "Open");
+    CHECK_STR(one(both, "2026-03-03T17:00:00Z"), "Closed");
+    /* parts RFC 5545 does not allow with the frequency are left out: still every Monday */
+    const char *extra = "{\"simpleRuleType\":\"Time\",\"frequency\":\"Weekly\",\"isAllDay\":true,"
+                        "\"byDay\":[{\"dayOfWeek\":\"Monday\"}],\"byWeekNo\":[2],\"byYearDay\":[5],\"byMonthDay\":[5]}";
+    CHECK_STR(one(extra, "2026-03-09T16:00:00Z"), "Open");
+    CHECK_STR(one(extra, "2026-03-10T16:00:00Z"), "Closed");
     /* interval: every other Monday from 03-02 */
     const char *i2 = "{\"simpleRuleType\":\"Time\",\"frequency\":\"Weekly\",\"interval\":2,\"isAllDay\":true,"
                      "\"startDate\":\"2026-03-02\",\"byDay\":[{\"dayOfWeek\":\"Monday\"}]}";
