@@ -91,14 +91,23 @@ static const char *freq_of(json_t *rule)
     return "DAILY";
 }
 
-static void add_ints(char *b, size_t n, json_t *rule, const char *key, const char *part)
+/* skip0: 0 is no such value (byMonth, byMonthDay, ...: .NET's default int, as in the
+ * original's samples) and is left out */
+static void add_ints(char *b, size_t n, json_t *rule, const char *key, const char *part, int skip0)
 {
     json_t *a = json_object_get(rule, key), *v;
     size_t i;
-    if (!json_array_size(a))
-        return;
-    snprintf(b + strlen(b), n - strlen(b), ";%s=", part);
-    json_array_foreach(a, i, v) snprintf(b + strlen(b), n - strlen(b), "%s%lld", i ? "," : "", json_integer_value(v));
+    int k = 0;
+    json_array_foreach(a, i, v)
+    {
+        json_int_t x = json_integer_value(v);
+        if (!x && skip0)
+            continue;
+        if (k++)
+            snprintf(b + strlen(b), n - strlen(b), ",%lld", x);
+        else
+            snprintf(b + strlen(b), n - strlen(b), ";%s=%lld", part, x);
+    }
 }
 
 /* The rule as an RFC 5545 RRULE value. */
@@ -129,16 +138,16 @@ static void rrule_of(json_t *rule, char *b, size_t n)
             snprintf(b + strlen(b), n - strlen(b), "%s%s%s", i ? "," : "", o, day_codes[di < 0 ? 0 : di]);
         }
     }
-    add_ints(b, n, rule, "byMonth", "BYMONTH");
+    add_ints(b, n, rule, "byMonth", "BYMONTH", 1);
     if (!weekly)
-        add_ints(b, n, rule, "byMonthDay", "BYMONTHDAY");
+        add_ints(b, n, rule, "byMonthDay", "BYMONTHDAY", 1);
     if (yearly || !(monthly || weekly || !strcmp(f, "DAILY")))
-        add_ints(b, n, rule, "byYearDay", "BYYEARDAY");
+        add_ints(b, n, rule, "byYearDay", "BYYEARDAY", 1);
     if (yearly)
-        add_ints(b, n, rule, "byWeekNo", "BYWEEKNO");
-    add_ints(b, n, rule, "bySetPosition", "BYSETPOS");
-    add_ints(b, n, rule, "byHour", "BYHOUR");
-    add_ints(b, n, rule, "byMinute", "BYMINUTE");
+        add_ints(b, n, rule, "byWeekNo", "BYWEEKNO", 1);
+    add_ints(b, n, rule, "bySetPosition", "BYSETPOS", 1);
+    add_ints(b, n, rule, "byHour", "BYHOUR", 0);
+    add_ints(b, n, rule, "byMinute", "BYMINUTE", 0);
 }
 
 /* The end of untilDate on the clock (RFC 5545 allows COUNT or UNTIL; a rule with both
@@ -255,11 +264,12 @@ static int bad(char *field, size_t fn, char *msg, size_t mn, const char *f, cons
 
 int sched_check_rule(json_t *rule, char *field, size_t fn, char *msg, size_t mn)
 {
-    static const struct { const char *key, *name; int lo, hi, nonzero; } lists[] = {
-        {"byMonth", "ByMonth", 1, 12, 0},          {"byMonthDay", "ByMonthDay", -31, 31, 1},
-        {"byYearDay", "ByYearDay", -366, 366, 1},  {"byWeekNo", "ByWeekNo", -53, 53, 1},
-        {"bySetPosition", "BySetPosition", -366, 366, 1}, {"byHour", "ByHour", 0, 23, 0},
-        {"byMinute", "ByMinute", 0, 59, 0},
+    /* 0 is allowed everywhere: in byMonth..bySetPosition it is no value (see add_ints) */
+    static const struct { const char *key, *name; int lo, hi; } lists[] = {
+        {"byMonth", "ByMonth", 0, 12},          {"byMonthDay", "ByMonthDay", -31, 31},
+        {"byYearDay", "ByYearDay", -366, 366},  {"byWeekNo", "ByWeekNo", -53, 53},
+        {"bySetPosition", "BySetPosition", -366, 366}, {"byHour", "ByHour", 0, 23},
+        {"byMinute", "ByMinute", 0, 59},
     };
     char m[160];
     for (size_t k = 0; k < sizeof lists / sizeof *lists; k++) {
@@ -272,9 +282,8 @@ int sched_check_rule(json_t *rule, char *field, size_t fn, char *msg, size_t mn)
         json_array_foreach(a, i, v)
         {
             json_int_t x = json_integer_value(v);
-            if (x < lists[k].lo || x > lists[k].hi || (lists[k].nonzero && x == 0)) {
-                snprintf(m, sizeof m, "%lld is not in %d..%d%s", x, lists[k].lo, lists[k].hi,
-                         lists[k].nonzero ? " (and not 0)" : "");
+            if (x < lists[k].lo || x > lists[k].hi) {
+                snprintf(m, sizeof m, "%lld is not in %d..%d", x, lists[k].lo, lists[k].hi);
                 char f[48];
                 snprintf(f, sizeof f, "%s[%zu]", lists[k].name, i);
                 return bad(field, fn, msg, mn, f, m);
@@ -287,16 +296,13 @@ int sched_check_rule(json_t *rule, char *field, size_t fn, char *msg, size_t mn)
         snprintf(m, sizeof m, "ByDay takes at most %d values", SCHED_MAX_LIST);
         return bad(field, fn, msg, mn, "ByDay", m);
     }
-    const char *freq = freq_of(rule);
     json_array_foreach(days, i, d)
     {
         json_int_t off = json_integer_value(json_object_get(d, "offset"));
         char f[48];
         snprintf(f, sizeof f, "ByDay[%zu].Offset", i);
-        if (off < -53 || off > 53)
+        if (off < -53 || off > 53) /* (with a frequency other than Monthly or Yearly it is left out) */
             return bad(field, fn, msg, mn, f, "An offset is in -53..53 (0: every such day)");
-        if (off && strcmp(freq, "MONTHLY") && strcmp(freq, "YEARLY"))
-            return bad(field, fn, msg, mn, f, "An offset needs a Monthly or Yearly frequency");
     }
     json_int_t count = json_integer_value(json_object_get(rule, "count"));
     if (count < 0 || count > SCHED_MAX_COUNT) {

@@ -192,7 +192,7 @@ describe('bad input: 400 naming the field', () => {
     [{ schedule: { timeZoneId: 'Mars/Olympus_Mons' } }, 'Schedule.TimeZoneId'],
     [{ schedule: { rules: [{ simpleRuleType: 'Time', startTime: '9am' }] } }, 'Schedule.Rules[0].StartTime'],
     [{ schedule: { rules: [{ simpleRuleType: 'Time', byMonth: [13] }] } }, 'Schedule.Rules[0].ByMonth[0]'],
-    [{ schedule: { rules: [{ simpleRuleType: 'Time', frequency: 'Weekly', byDay: [{ offset: 2, dayOfWeek: 'Tuesday' }] }] } }, 'Schedule.Rules[0].ByDay[0].Offset'],
+    [{ schedule: { rules: [{ simpleRuleType: 'Time', frequency: 'Monthly', byDay: [{ offset: 60, dayOfWeek: 'Tuesday' }] }] } }, 'Schedule.Rules[0].ByDay[0].Offset'],
     [{ schedule: { rules: [{ simpleRuleType: 'Time', count: -3 }] } }, 'Schedule.Rules[0].Count'],
   ];
   for (const [body, field] of cases) {
@@ -203,7 +203,7 @@ describe('bad input: 400 naming the field', () => {
   }
 
   test('PatchCustomer and PatchEndpoint refuse a bad recurrence alike', async () => {
-    const s = { rules: [{ simpleRuleType: 'Time', frequency: 'Monthly', byMonthDay: [0] }] };
+    const s = { rules: [{ simpleRuleType: 'Time', frequency: 'Monthly', byMonthDay: [32] }] };
     expectError(await srv.req('PATCH', `/customers/${w.cA2.id}`, { as: w.sa, body: { schedule: s } }), 400, undefined, { fieldName: 'Schedule.Rules[0].ByMonthDay[0]' });
     expectError(await srv.req('PATCH', `/endpoints/${ep.id}`, { as: w.sa, body: { schedule: s } }), 400, undefined, { fieldName: 'Schedule.Rules[0].ByMonthDay[0]' });
   });
