@@ -7,7 +7,7 @@
 CC      ?= cc
 # jemalloc: the request path allocates many small jansson nodes from several threads;
 # it measured 27% more GET /customers/{id} per second than glibc's allocator here.
-PKGS    := libmicrohttpd jansson sqlite3 libsodium jemalloc libcurl libxml-2.0 libpq
+PKGS    := libmicrohttpd jansson sqlite3 libsodium jemalloc libcurl libxml-2.0 libpq libical
 CFLAGS  ?= -O2 -g
 # (positional compound literals such as (qfilter_t){field, op, values} leave trailing members
 # zero on purpose: -Wno-missing-field-initializers)
@@ -72,7 +72,7 @@ NPROC        := $(shell nproc 2>/dev/null || echo 1)
 FUZZ_TARGETS ?= jsv json xml form multipart e164 route query auth
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl libpq
+FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl libpq libical
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LDLIBS  := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lpthread -lm

@@ -235,7 +235,7 @@ int op_patch_customer(call_t *c)
     if (tags && validate_tag_ids(c, account, tags))
         return -1;
     json_t *sched = req_get(c, "schedule");
-    if (sched && validate_schedule(c, sched, "Schedule"))
+    if (sched && validate_customer_schedule(c, sched, "Schedule"))
         return -1;
     json_t *doc = json_copy(cu);
     static const char *const keys[] = {"name", "parentCustomerId", "referenceId", "data", "tagIds", "schedule",

@@ -9,6 +9,7 @@ int op_list_accounts(call_t *), op_get_account(call_t *), op_new_account(call_t 
     op_delete_account(call_t *);
 int op_list_customers(call_t *), op_get_customer(call_t *), op_new_customer(call_t *), op_patch_customer(call_t *),
     op_delete_customer(call_t *), op_set_customer_staging_mode(call_t *);
+int op_get_inherited_schedule(call_t *), op_test_schedule(call_t *);
 int op_list_users(call_t *), op_new_user(call_t *), op_patch_user(call_t *), op_delete_user(call_t *);
 int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
 int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(call_t *), op_delete_endpoint(call_t *),
@@ -54,6 +55,13 @@ const op_t api_ops[] = {
     {"SetCustomerStagingMode", "POST", {"/customers/{customerId}/staging"}, SA | M | C, W, OP_WRITE,
      &T_SetCustomerStagingMode, &T_CustomerInfo, op_set_customer_staging_mode,
      "Route this customer's phone numbers to the staging or the production server"},
+    {"GetInheritedSchedule", "GET",
+     {"/customers/{customerId}/inherited-schedule", "/endpoints/{endpointId}/inherited-schedule"}, SA | M | C, R, 0,
+     &T_GetInheritedSchedule, &T_Schedule, op_get_inherited_schedule,
+     "The schedule that applies to a customer or an endpoint, inherited up the customer tree"},
+    {"TestSchedule", "POST", {"/customers/{customerId}/test-schedule", "/endpoints/{endpointId}/test-schedule"},
+     SA | M | C, R, 0, &T_TestSchedule, &T_TestScheduleResponse, op_test_schedule,
+     "The state a schedule (the saved one, or the one given) gives at a date and time"},
 
     {"ListEndpoints", "GET", {"/endpoints"}, SA | M | C, R, 0, &T_ListEndpoints, &T_ListResponse_EndpointInfo,
      op_list_endpoints, "Get a list of endpoints"},

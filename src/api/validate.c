@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "../util/ids.h"
+#include "schedule.h"
 
 int valid_timezone(const char *tz)
 {
@@ -79,11 +80,35 @@ int validate_schedule(call_t *c, json_t *s, const char *field)
             snprintf(path, sizeof path, "%s.Rules[%zu].Interval", field, i);
             bad |= fail_field(c, path, "ArgumentException", "Interval must be 0 or more");
         }
+        char rf[64], msg[160];
+        if (sched_check_rule(r, rf, sizeof rf, msg, sizeof msg)) {
+            snprintf(path, sizeof path, "%s.Rules[%zu].%s", field, i, rf);
+            bad |= fail_field(c, path, "ArgumentException", "%s", msg);
+        }
         const char *id = json_string_value(json_object_get(r, "id"));
         if (!id || !*id) {
             char nid[25];
             id_new(nid);
             json_object_set_new(r, "id", json_string(nid));
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+int validate_customer_schedule(call_t *c, json_t *s, const char *field)
+{
+    int bad = validate_schedule(c, s, field) ? 1 : 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(s, "rules"), i, r)
+    {
+        const char *st = json_string_value(json_object_get(r, "simpleRuleType"));
+        if (st && !strcmp(st, "CustomerState")) {
+            char path[256];
+            snprintf(path, sizeof path, "%s.Rules[%zu].CustomerState", field, i);
+            bad |= fail_field(c, path, "ArgumentException",
+                              "A customer's schedule cannot have a CustomerState rule: it would ask for the state its "
+                              "own schedule gives");
         }
     }
     return bad ? -1 : 0;
