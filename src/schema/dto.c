@@ -1125,6 +1125,157 @@ OBJ(ImportPackageResponse, "ImportPackageResponse", NS_FLOWS, NULL, NULL);
 LISTRESP(FlowInfo);
 LISTRESP(FlowNodeSpec);
 
+/* ===================================================================== Voice.Api.Sessions, Voice.Api.Files */
+#define NS_SESSIONS "Voice.Api.Sessions"
+#define NS_FILES    "Voice.Api.Files"
+
+static const char *const SessionDialState_v[] = { "None", "Active" };
+ENUM(SessionDialState, NS_SESSIONS);
+static const char *const SessionCallState_v[] = { "Disconnected", "Ringing", "Connected", "Hold", "Passive" };
+ENUM(SessionCallState, NS_SESSIONS);
+static const char *const SessionQueueStates_v[] = { "None", "Queued", "Ringing", "Connected", "Hold", "Disconnected" };
+ENUM(SessionQueueStates, NS_SESSIONS);
+static const char *const SessionHoldReasons_v[] = { "None", "Transferring" };
+ENUM(SessionHoldReasons, NS_SESSIONS);
+static const char *const SessionMemberCallState_v[] = { "None", "Ringing", "Connected", "Hold" };
+ENUM(SessionMemberCallState, NS_SESSIONS);
+static const char *const SessionMemberRoles_v[] = { "None", "Caller", "Agent", "Transfer" };
+ENUM(SessionMemberRoles, NS_SESSIONS);
+
+static field_t SessionLogInfo_f[] = {
+    FLD("Date", T_string, 0, "When it happened"),
+    FLD("Message", T_string, 0, "What happened"),
+};
+OBJ(SessionLogInfo, "SessionLogInfo", NS_SESSIONS, NULL, NULL);
+
+/* Not published by the original (FLOWS.md 4.1): the members' fields are ours. */
+static field_t SessionMemberInfo_f[] = {
+    FLD("Id", T_string, 0, NULL),
+    FLD("Role", T_SessionMemberRoles, 0, NULL),
+    FLD("CallState", T_SessionMemberCallState, 0, NULL),
+    FLD("CallSid", T_string, 0, NULL),
+    FLD("Address", T_string, 0, NULL),
+    FLD("UserId", T_string, 0, NULL),
+    FLD("Name", T_string, 0, NULL),
+};
+OBJ(SessionMemberInfo, "SessionMemberInfo", NS_SESSIONS, NULL, NULL);
+
+static field_t SessionInfo_f[] = {
+    FLD("DialState", T_SessionDialState, 0, NULL),
+    FLD("CallState", T_SessionCallState, 0, NULL),
+    FLD("QueueState", T_SessionQueueStates, 0, NULL),
+    FLD("AccountId", T_string, 0, "The ID of the account associated with this session"),
+    FLD("AccountName", T_string, 0, "The name of the account associated with this session"),
+    FLD("CustomerId", T_string, 0, "The ID of the customer associated with this session"),
+    FLD("CustomerBreadcrumb", T_CustomerBreadcrumb, F_LIST, "The breadcrumb to the customer for this session"),
+    FLD("CustomerName", T_string, 0, "The name of the customer associated with this session"),
+    FLD("EndpointId", T_string, 0, "The ID of the endpoint associated with this session"),
+    FLD("EndpointName", T_string, 0, "The name of the endpoint associated with this session"),
+    FLD("DateCompleted", T_string, 0, "The date the session was completed"),
+    FLD("Destination", T_string, 0, "What was typed into the dial box"),
+    FLD("ToAddress", T_string, 0, "The to address for this session"),
+    FLD("FromAddress", T_string, 0, "The from address for this session"),
+    FLD("FromName", T_string, 0, "The from name for this session"),
+    FLD("AnsweredByName", T_string, 0, "Who answered the call"),
+    FLD("QueueMemberId", T_string, 0, NULL),
+    FLD("Channel", T_FlowChannels, 0, "The channel of this session"),
+    FLD("Ended", T_bool, 0, "Has this session ended"),
+    FLD("Outcome", T_string, 0, "The outcome of the session"),
+    FLD("CallSid", T_string, 0, "The carrier's call SID"),
+    FLD("ConsoleData", T_string, 0, NULL),
+    FLD("HoldQueueName", T_string, 0, NULL),
+    FLD("HeldByUserId", T_string, 0, NULL),
+    FLD("HoldReason", T_SessionHoldReasons, 0, NULL),
+    FLD("ConferenceSid", T_string, 0, NULL),
+    FLD("Log", T_SessionLogInfo, F_LIST, "The log of this session (lists only)"),
+    FLD("WasMissed", T_bool, 0, "The call ended without being answered"),
+    FLD("Direction", T_string, 0, "Incoming or Outgoing"),
+    FLD("Members", T_SessionMemberInfo, F_LIST, NULL),
+    FLD("ParentSessionId", T_string, 0, "The session this one is a leg of"),
+};
+OBJ(SessionInfo, "SessionInfo", NS_SESSIONS, &T_EntityInfo, NULL);
+
+static field_t ListSessions_f[] = {
+    FLD("AccountIds", T_string, F_LIST, "The IDs of the accounts whose sessions you want"),
+    FLD("SearchArchive", T_bool, 0, "Also search sessions older than 15 days"),
+    FLD("StartDate", T_string, 0, "The first day (yyyy-MM-dd, UTC) of sessions to get"),
+    FLD("EndDate", T_string, 0, "The last day (yyyy-MM-dd, UTC) of sessions to get"),
+    FLD("CustomerIds", T_string, F_LIST, "The IDs of the customers whose sessions you want"),
+    FLD("EndpointIds", T_string, F_LIST, "The IDs of the endpoints whose sessions you want"),
+    FLD("From", T_string, 0, "Only sessions whose from address contains this"),
+    FLD("To", T_string, 0, "Only sessions whose to address contains this"),
+    FLD("Log", T_string, 0, "Only sessions with this text in a log line"),
+    FLD("ParentSessionId", T_string, 0, "Only the legs of this session"),
+};
+OBJ(ListSessions, "ListSessions", NS_SESSIONS, &T_ListRequest, NULL);
+
+static field_t GetSession_f[] = {
+    FLD("SessionId", T_string, 0, "The ID of the session you want to get"),
+};
+OBJ(GetSession, "GetSession", NS_SESSIONS, NULL, NULL);
+
+static field_t DeleteSessions_f[] = {
+    FLD("AccountId", T_string, 0, "The account whose sessions to delete"),
+    FLD("StartDateTime", T_string, 0, "Delete sessions created at or after this (ISO 8601)"),
+    FLD("EndDateTime", T_string, 0, "Delete sessions created before this (ISO 8601)"),
+};
+OBJ(DeleteSessions, "DeleteSessions", NS_SESSIONS, NULL, "Delete an account's sessions in a date range");
+
+static const char *const FileTypes_v[] = {
+    "Upload", "VoiceMessage", "CallRecording", "Fax", "Attachment", "FaxOutgoing", "LiveAnswerRecording",
+};
+ENUM(FileTypes, NS_FILES);
+
+static field_t FileInfo_f[] = {
+    FLD("Type", T_FileTypes, 0, "The type of file"),
+    FLD("AccountId", T_string, 0, "The ID of the account this file belongs to"),
+    FLD("AccountName", T_string, 0, "The name of the account this file belongs to"),
+    FLD("CustomerId", T_string, 0, "The ID of the customer this file belongs to"),
+    FLD("CustomerName", T_string, 0, "The name of the customer this file belongs to"),
+    FLD("CustomerBreadcrumb", T_CustomerBreadcrumb, F_LIST, "The breadcrumb to the customer for this file"),
+    FLD("UserId", T_string, 0, "The ID of the user this file is for"),
+    FLD("UserName", T_string, 0, "The name of the user this file is for"),
+    FLD("FileName", T_string, 0, "The original file name"),
+    FLD("Uri", T_string, 0, "The URI of the file"),
+    FLD("ContentType", T_string, 0, "The MIME type of the file"),
+    FLD("ContentLength", T_long, 0, "The size of the file in bytes"),
+    FLD("RecordingSid", T_string, 0, "The carrier's recording SID"),
+    FLD("RecordingDuration", T_int, 0, "The length of the recording in seconds"),
+    FLD("RecordingFrom", T_string, 0, "Who the recording is from"),
+    FLD("Transcription", T_string, 0, "The transcription of the recording"),
+    FLD("FromAddress", T_string, 0, NULL),
+    FLD("ToAddress", T_string, 0, NULL),
+    FLD("AiTranscription", T_string, 0, NULL),
+};
+OBJ(FileInfo, "FileInfo", NS_FILES, &T_EntityInfo, NULL);
+
+static field_t ListFiles_f[] = {
+    FLD("AccountIds", T_string, F_LIST, "The IDs of the accounts whose files you want"),
+    FLD("CustomerIds", T_string, F_LIST, "The IDs of the customers whose files you want"),
+    FLD("SessionId", T_string, 0, "Only the files of this session"),
+    FLD("FileName", T_string, 0, "Only files whose name contains this"),
+    FLD("ContentType", T_string, 0, "Only files whose content type contains this"),
+    FLD("Type", T_FileTypes, F_NULLABLE, "Only files of this type"),
+    FLD("DateCreatedStart", T_string, 0, "Only files created on or after this date"),
+    FLD("DateCreatedEnd", T_string, 0, "Only files created on or before this date"),
+    FLD("UserId", T_string, 0, "Only files of this user"),
+    FLD("TranscriptionContains", T_string, 0, "Only files whose transcription contains this"),
+};
+OBJ(ListFiles, "ListFiles", NS_FILES, &T_ListRequest, NULL);
+
+static field_t GetFile_f[] = {
+    FLD("FileId", T_string, 0, "The ID of the file you want"),
+};
+OBJ(GetFile, "GetFile", NS_FILES, NULL, NULL);
+
+static field_t DeleteFile_f[] = {
+    FLD("FileId", T_string, 0, "The ID of the file to delete"),
+};
+OBJ(DeleteFile, "DeleteFile", NS_FILES, NULL, NULL);
+
+LISTRESP(SessionInfo);
+LISTRESP(FileInfo);
+
 /* ===================================================================== registry */
 
 const type_t *const schema_types[] = {
@@ -1172,5 +1323,10 @@ const type_t *const schema_types[] = {
     &T_PatchFlow, &T_DeleteFlow, &T_CopyFlow, &T_ListAvailableNodes, &T_GetParameterFieldNames,
     &T_ParameterFieldInfo, &T_GetParameterFieldNamesResponse, &T_PackageInfo, &T_ExportPackage,
     &T_ImportPackage, &T_ImportPackageResponse, &T_ListResponse_FlowInfo, &T_ListResponse_FlowNodeSpec,
+    /* Voice.Api.Sessions, Voice.Api.Files */
+    &T_SessionDialState, &T_SessionCallState, &T_SessionQueueStates, &T_SessionHoldReasons,
+    &T_SessionMemberCallState, &T_SessionMemberRoles, &T_SessionLogInfo, &T_SessionMemberInfo, &T_SessionInfo,
+    &T_ListSessions, &T_GetSession, &T_DeleteSessions, &T_FileTypes, &T_FileInfo, &T_ListFiles, &T_GetFile,
+    &T_DeleteFile, &T_ListResponse_SessionInfo, &T_ListResponse_FileInfo,
 };
 const int schema_ntypes = N(schema_types);

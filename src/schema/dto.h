@@ -166,5 +166,11 @@ extern const type_t T_ImportPackage;
 extern const type_t T_ImportPackageResponse;
 extern const type_t T_ListResponse_FlowInfo;
 extern const type_t T_ListResponse_FlowNodeSpec;
+/* ---- Voice.Api.Sessions, Voice.Api.Files ---- */
+extern const type_t T_SessionDialState, T_SessionCallState, T_SessionQueueStates, T_SessionHoldReasons;
+extern const type_t T_SessionMemberCallState, T_SessionMemberRoles, T_SessionLogInfo, T_SessionMemberInfo;
+extern const type_t T_SessionInfo, T_ListSessions, T_GetSession, T_DeleteSessions;
+extern const type_t T_FileTypes, T_FileInfo, T_ListFiles, T_GetFile, T_DeleteFile;
+extern const type_t T_ListResponse_SessionInfo, T_ListResponse_FileInfo;
 
 #endif

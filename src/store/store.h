@@ -38,6 +38,8 @@ typedef enum {
     C_IDEMPOTENCY, /* Idempotency-Key -> the first answer */
     C_JOBS,        /* carrier routing updates still to apply, one per endpoint */
     C_FLOWS,       /* call flows: a graph of nodes, of an account or one of its customers */
+    C_SESSIONS,    /* calls (the call log): one per call, of an endpoint's account and customer */
+    C_FILES,       /* voice messages, recordings, uploads: of an account, a customer, maybe a session */
     C__COUNT
 } coll_t;
 
@@ -91,7 +93,9 @@ typedef enum {
     Q_HAS_ANY,  /* list field holds at least one of values */
     Q_LACKS,    /* list field does not hold values[0] */
     Q_LE,       /* field <= values[0] */
-    Q_WITHIN    /* list field is not empty and every one of its elements is among values */
+    Q_WITHIN,   /* list field is not empty and every one of its elements is among values */
+    Q_GE,       /* field >= values[0]: text in byte order when values[0] is a string, else numbers */
+    Q_LT        /* field < values[0], likewise */
 } qop_t;
 typedef struct {
     const char *field; /* a camelCase field name, or a path into the document through objects:

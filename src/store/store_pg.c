@@ -83,6 +83,11 @@ static const coll_def_t colls[C__COUNT] = {
                 "accountId", "seq"},
     [C_FLOWS] = {"flows", {"accountId", "customerId", "name"}, {"account_id", "customer_id", "name"},
                  {"text", "text", "text"}, {0}, ROOT_OF_ACCOUNT, "accountId", "name"},
+    [C_SESSIONS] = {"call_sessions", {"accountId", "customerId", "endpointId", "dateCreated"},
+                    {"account_id", "customer_id", "endpoint_id", "date_created"}, {"text", "text", "text", "text"}, {0},
+                    ROOT_OF_ACCOUNT, "accountId", "dateCreated"},
+    [C_FILES] = {"files", {"accountId", "customerId", "sessionId", "type"}, {"account_id", "customer_id", "session_id", "type"},
+                 {"text", "text", "text", "text"}, {0}, ROOT_OF_ACCOUNT, "accountId", "id"},
 };
 
 /* ASCII-only case folding and byte order: the order of SQLite's NOCASE, so both back
@@ -131,6 +136,21 @@ static const char *const migrations[] = {
     "CREATE INDEX flows_account_name ON flows(account_id, evo_nocase(name) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
     "CREATE INDEX flows_customer ON flows(customer_id);"
     "CREATE INDEX flows_root ON flows(root_id);",
+    /* 3: sessions (the call log; "sessions" holds the logins') and their files */
+    "CREATE TABLE call_sessions(id text PRIMARY KEY, root_id text, account_id text NOT NULL, customer_id text,"
+    " endpoint_id text, date_created text, doc json NOT NULL);"
+    "CREATE INDEX call_sessions_account ON call_sessions(account_id, date_created COLLATE \"C\");"
+    "CREATE INDEX call_sessions_customer ON call_sessions(customer_id, date_created COLLATE \"C\");"
+    "CREATE INDEX call_sessions_endpoint ON call_sessions(endpoint_id);"
+    "CREATE INDEX call_sessions_date ON call_sessions(evo_nocase(date_created) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
+    "CREATE INDEX call_sessions_root ON call_sessions(root_id);"
+    "CREATE TABLE files(id text PRIMARY KEY, root_id text, account_id text NOT NULL, customer_id text, session_id text,"
+    " type text, doc json NOT NULL);"
+    "CREATE INDEX files_account ON files(account_id);"
+    "CREATE INDEX files_customer ON files(customer_id);"
+    "CREATE INDEX files_session ON files(session_id);"
+    "CREATE INDEX files_type ON files(type);"
+    "CREATE INDEX files_root ON files(root_id);",
 };
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
 
@@ -570,6 +590,17 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n, char **val)
         else
             buf_printf(b, "(%s)::numeric<=$%d::numeric", fx.p, n);
         break;
+    case Q_GE:
+    case Q_LT: {
+        const char *opx = f->op == Q_GE ? ">=" : "<";
+        if (!strcmp(type, "bigint"))
+            buf_printf(b, "%s%s$%d::bigint", fx.p, opx, n);
+        else if (json_is_string(first))
+            buf_printf(b, "(%s) COLLATE \"C\"%s$%d::text", fx.p, opx, n);
+        else
+            buf_printf(b, "(%s)::numeric%s$%d::numeric", fx.p, opx, n);
+        break;
+    }
     case Q_HAS_ANY: buf_printf(b, "coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
     case Q_LACKS: buf_printf(b, "NOT coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
     case Q_WITHIN:

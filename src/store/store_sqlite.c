@@ -88,6 +88,10 @@ static const coll_def_t colls[C__COUNT] = {
     [C_IDEMPOTENCY] = {"idempotency", {"createdMs"}, {"created_ms"}, NULL, "createdMs"},
     [C_JOBS] = {"routing_jobs", {"nextAtMs", "seq"}, {"next_at", "seq"}, NULL, "seq"},
     [C_FLOWS] = {"flows", {"accountId", "customerId", "name"}, {"account_id", "customer_id", "name"}, NULL, "name"},
+    [C_SESSIONS] = {"call_sessions", {"accountId", "customerId", "endpointId", "dateCreated"},
+                    {"account_id", "customer_id", "endpoint_id", "date_created"}, NULL, "dateCreated"},
+    [C_FILES] = {"files", {"accountId", "customerId", "sessionId", "type"}, {"account_id", "customer_id", "session_id", "type"},
+                 NULL, "id"},
 };
 
 static const char *const migrations[] = {
@@ -124,6 +128,19 @@ static const char *const migrations[] = {
     "CREATE TABLE flows(id TEXT PRIMARY KEY, account_id TEXT NOT NULL, customer_id TEXT, name TEXT, doc TEXT NOT NULL);"
     "CREATE INDEX flows_account_name ON flows(account_id, name COLLATE NOCASE, id);"
     "CREATE INDEX flows_customer ON flows(customer_id);",
+    /* 5: sessions (the call log; "sessions" holds the logins') and their files */
+    "CREATE TABLE call_sessions(id TEXT PRIMARY KEY, account_id TEXT NOT NULL, customer_id TEXT, endpoint_id TEXT,"
+    " date_created TEXT, doc TEXT NOT NULL);"
+    "CREATE INDEX call_sessions_account ON call_sessions(account_id, date_created);"
+    "CREATE INDEX call_sessions_customer ON call_sessions(customer_id, date_created);"
+    "CREATE INDEX call_sessions_endpoint ON call_sessions(endpoint_id);"
+    "CREATE INDEX call_sessions_date ON call_sessions(date_created COLLATE NOCASE, id);"
+    "CREATE TABLE files(id TEXT PRIMARY KEY, account_id TEXT NOT NULL, customer_id TEXT, session_id TEXT, type TEXT,"
+    " doc TEXT NOT NULL);"
+    "CREATE INDEX files_account ON files(account_id);"
+    "CREATE INDEX files_customer ON files(customer_id);"
+    "CREATE INDEX files_session ON files(session_id);"
+    "CREATE INDEX files_type ON files(type);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
@@ -500,6 +517,8 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n)
     case Q_HAS_ALL: buf_puts(b, ")))"); break;
     case Q_EQ: buf_printf(b, "=?%d", n); break;
     case Q_LE: buf_printf(b, "<=?%d", n); break;
+    case Q_GE: buf_printf(b, ">=?%d", n); break;
+    case Q_LT: buf_printf(b, "<?%d", n); break;
     case Q_HAS_ANY:
     case Q_LACKS: buf_printf(b, ") h WHERE h.value IN (SELECT value FROM json_each(?%d)))", n); break;
     case Q_WITHIN: buf_printf(b, ") h WHERE h.value NOT IN (SELECT value FROM json_each(?%d)))", n); break;

@@ -203,6 +203,42 @@ static void primitives(store_t *st)
     CHECK(store_count(st, C_FLOWS, "customerId", "c1") == 1);
     json_decref(fa), json_decref(fc);
 
+    /* sessions: by account, newest last by default, filtered by endpoint and a date range */
+    CHECK(put(st, C_SESSIONS, "{\"id\":\"s1\",\"accountId\":\"a1\",\"customerId\":\"c1\",\"endpointId\":\"e1\","
+                              "\"dateCreated\":\"2026-01-02T10:00:00.000Z\",\"logText\":\"Call started\"}") == ST_OK);
+    CHECK(put(st, C_SESSIONS, "{\"id\":\"s2\",\"accountId\":\"a1\",\"endpointId\":\"e2\","
+                              "\"dateCreated\":\"2026-01-01T10:00:00.000Z\"}") == ST_OK);
+    q = (query_t){.limit = -1};
+    json_t *sa = json_pack("[s]", "a1");
+    q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, sa};
+    CHECK_STR(ids_of(st, C_SESSIONS, &q, NULL), "s2,s1");
+    json_t *from = json_string("2026-01-02"), *to = json_string("2026-01-03");
+    q.f[q.nf++] = (qfilter_t){"dateCreated", Q_GE, from};
+    q.f[q.nf++] = (qfilter_t){"dateCreated", Q_LT, to};
+    CHECK_STR(ids_of(st, C_SESSIONS, &q, NULL), "s1");
+    json_t *se = json_pack("[s]", "e2");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"endpointId", Q_IN, se};
+    CHECK_STR(ids_of(st, C_SESSIONS, &q, NULL), "s2");
+    json_t *lt = json_string("STARTED");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"logText", Q_CONTAINS, lt};
+    CHECK_STR(ids_of(st, C_SESSIONS, &q, NULL), "s1");
+    json_decref(sa), json_decref(from), json_decref(to), json_decref(se), json_decref(lt);
+
+    /* files: by session and type */
+    CHECK(put(st, C_FILES, "{\"id\":\"fl1\",\"accountId\":\"a1\",\"sessionId\":\"s1\",\"type\":\"VoiceMessage\"}") == ST_OK);
+    CHECK(put(st, C_FILES, "{\"id\":\"fl2\",\"accountId\":\"a1\",\"customerId\":\"c1\",\"type\":\"Upload\"}") == ST_OK);
+    q = (query_t){.limit = -1};
+    json_t *fs = json_string("s1"), *ft = json_string("Upload");
+    q.f[q.nf++] = (qfilter_t){"sessionId", Q_EQ, fs};
+    CHECK_STR(ids_of(st, C_FILES, &q, NULL), "fl1");
+    q = (query_t){.limit = -1};
+    q.f[q.nf++] = (qfilter_t){"type", Q_EQ, ft};
+    CHECK_STR(ids_of(st, C_FILES, &q, NULL), "fl2");
+    CHECK(store_count(st, C_FILES, "accountId", "a1") == 2);
+    json_decref(fs), json_decref(ft);
+
     /* unique columns answer ST_CONFLICT, and the transaction goes on */
     CHECK(store_begin(st, 1) == ST_OK);
     CHECK(put(st, C_ENDPOINTS, "{\"id\":\"e2\",\"accountId\":\"a1\",\"phoneNumber\":\"+13125550100\",\"type\":\"PhoneNumber\"}") ==
