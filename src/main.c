@@ -97,7 +97,8 @@ static void usage(FILE *f)
 {
     char envbuf[96];
     fputs("usage: evovoiced serve [options]\n"
-          "       evovoiced user add --email E --role R [--account ID] [--password P] --db PATH\n",
+          "       evovoiced user add --email E --role R [--account ID] [--password P] --db PATH\n"
+          "       evovoiced session add --endpoint ID [options] --db PATH   (session add --help)\n",
           f);
     for (int i = 0; i < NOPTIONS; i++) {
         const option_t *o = &options[i];
@@ -358,6 +359,8 @@ static int cmd_user_add(int argc, char **argv)
     return rc;
 }
 
+int cmd_session_add(int argc, char **argv); /* api/session_cli.c */
+
 int main(int argc, char **argv)
 {
     schema_init();
@@ -369,6 +372,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (argc >= 3 && !strcmp(argv[1], "user") && !strcmp(argv[2], "add"))
         return cmd_user_add(argc - 2, argv + 2);
+    if (argc >= 3 && !strcmp(argv[1], "session") && !strcmp(argv[2], "add"))
+        return cmd_session_add(argc - 2, argv + 2); /* tests and demos: sessions without the call runtime */
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
         usage(stdout);
         return 0;

@@ -30,7 +30,8 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
         q->sort = f->json;
     }
     const char *so = req_str(c, "sortOrder");
-    q->desc = so && !strcmp(so, "Descend");
+    if (so && *so) /* absent: the order the caller set (ascending unless it said otherwise) */
+        q->desc = !strcmp(so, "Descend");
     if (all) {
         q->offset = 0;
         q->limit = MAX_ALL;

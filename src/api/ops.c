@@ -17,6 +17,8 @@ int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(ca
 int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_patch_flow(call_t *), op_delete_flow(call_t *),
     op_copy_flow(call_t *), op_list_available_nodes(call_t *), op_get_parameter_field_names(call_t *),
     op_export_package(call_t *), op_import_package(call_t *);
+int op_list_sessions(call_t *), op_get_session(call_t *), op_delete_sessions(call_t *), op_list_files(call_t *),
+    op_get_file(call_t *), op_delete_file(call_t *);
 
 #define SA ROLE_SA
 #define M ROLE_MANAGER
@@ -111,6 +113,18 @@ const op_t api_ops[] = {
      "Export flows with the custom fields they use"},
     {"ImportPackage", "POST", {"/packages"}, SA | M | C, W, OP_WRITE, &T_ImportPackage, &T_ImportPackageResponse,
      op_import_package, "Import a package of flows into an account, with new ids"},
+
+    {"ListSessions", "GET", {"/sessions"}, SA | M | C, R, 0, &T_ListSessions, &T_ListResponse_SessionInfo,
+     op_list_sessions, "Get a list of sessions (calls), newest first, each with its log"},
+    {"GetSession", "GET", {"/sessions/{sessionId}"}, SA | M | C, R, 0, &T_GetSession, &T_SessionInfo, op_get_session,
+     "Get a specific session (its log is in ListSessions)"},
+    {"DeleteSessions", "DELETE", {"/sessions"}, SA | M | C, D, OP_WRITE, &T_DeleteSessions, &T_EmptyResponse,
+     op_delete_sessions, "Delete an account's sessions created in a date range"},
+    {"ListFiles", "GET", {"/files"}, SA | M | C, R, 0, &T_ListFiles, &T_ListResponse_FileInfo, op_list_files,
+     "Get a list of files"},
+    {"GetFile", "GET", {"/files/{fileId}"}, SA | M | C, R, 0, &T_GetFile, &T_FileInfo, op_get_file, "Get a specific file"},
+    {"DeleteFile", "DELETE", {"/files/{fileId}"}, SA | M | C, D, OP_WRITE, &T_DeleteFile, &T_EmptyResponse,
+     op_delete_file, "Delete a file"},
 };
 const int api_nops = (int)(sizeof api_ops / sizeof *api_ops);
 

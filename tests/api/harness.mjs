@@ -548,3 +548,17 @@ export const RULE = {
   byWeekNo: [2], byYearDay: [5], byMonthDay: [5], byDay: [{ offset: 0, dayOfWeek: 'Monday' }], byHour: [9],
   byMinute: [0], interval: 1, count: 10, untilDate: '2027-01-01', frequency: 'Weekly',
 };
+
+/** A session of an endpoint (and, with voicemail, a VoiceMessage file under it), written
+ * by `evovoiced session add` straight into the server's database: sessions are made by
+ * the call runtime, not by a route. Returns {session, file} (the stored documents). */
+export function addSession(srv, endpointId, { from, to, fromName, callSid, direction, parent, date, logs = [], end, voicemail, recordingSid, transcription } = {}) {
+  const args = ['session', 'add', '--db', srv.db, '--endpoint', endpointId];
+  const opt = (flag, v) => { if (v !== undefined && v !== null) args.push(flag, String(v)); };
+  opt('--from', from); opt('--to', to); opt('--from-name', fromName); opt('--call-sid', callSid);
+  opt('--direction', direction); opt('--parent', parent); opt('--date', date); opt('--end', end);
+  opt('--recording-sid', recordingSid); opt('--transcription', transcription);
+  for (const l of logs) args.push('--log', l);
+  if (voicemail) args.push('--voicemail');
+  return JSON.parse(execFileSync(BIN, args, { encoding: 'utf8' }));
+}

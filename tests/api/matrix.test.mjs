@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  startServer, makeWorld, randomHex24, camel, PASSWORD, ADMIN_PASSWORD, REPO,
+  startServer, makeWorld, randomHex24, camel, PASSWORD, ADMIN_PASSWORD, REPO, addSession,
 } from './harness.mjs';
 import { startFakeTwilio } from './fake-twilio.mjs';
 
@@ -39,10 +39,10 @@ const CONCURRENCY = 6;
 
 /** The kind of id a parameter holds, from its name: accountId, parentCustomerIds, ... */
 export function idKind(name) {
-  const m = /^(?:parent)?(account|customer|endpoint|user|flow)(ids?)$/i.exec(name);
+  const m = /^(?:parent)?(account|customer|endpoint|user|flow|session|file)(ids?)$/i.exec(name);
   return m ? { kind: m[1].toLowerCase(), list: m[2].toLowerCase() === 'ids' } : null;
 }
-const typeKind = (t) => ({ AccountInfo: 'account', CustomerInfo: 'customer', EndpointInfo: 'endpoint', UserInfo: 'user', SystemSettingsInfo: 'settings', FlowInfo: 'flow' })[t] || null;
+const typeKind = (t) => ({ AccountInfo: 'account', CustomerInfo: 'customer', EndpointInfo: 'endpoint', UserInfo: 'user', SystemSettingsInfo: 'settings', FlowInfo: 'flow', SessionInfo: 'session', FileInfo: 'file' })[t] || null;
 const pathParams = (p) => [...p.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
 
 export function planOf(op) {
@@ -84,6 +84,8 @@ export class Model {
     if (kind === 'user') Object.assign(e, { name: x.name, email: x.emailAddress, roles: x.roles || [], accountIds: x.accountIds || [], customerIds: x.customerIds || [] });
     if (kind === 'settings') Object.assign(e, { accountId: x.accountId });
     if (kind === 'flow') Object.assign(e, { name: x.name, accountId: x.accountId, customerId: x.customerId });
+    // sessions and files: the endpoint they were made on (a twin is made there), kept across reads
+    if (kind === 'session' || kind === 'file') Object.assign(e, { accountId: x.accountId, customerId: x.customerId, endpointId: x.endpointId || this.get(x.id)?.endpointId });
     this.ents.set(x.id, e);
     this.version++;
     return x;
@@ -128,7 +130,7 @@ export function canRead(model, login, e) {
   if (roles.includes('Customer')) { // its customers and their descendants, their endpoints; its own account(s) to read
     if (e.kind === 'account') return login.info.accountIds.includes(e.id);
     if (e.kind === 'customer') return model.customerChain(e.id).some((c) => login.info.customerIds.includes(c));
-    if (e.kind === 'endpoint' || e.kind === 'flow') return !!e.customerId && canRead(model, login, model.get(e.customerId));
+    if (['endpoint', 'flow', 'session', 'file'].includes(e.kind)) return !!e.customerId && canRead(model, login, model.get(e.customerId));
   }
   return false;
 }
@@ -235,6 +237,12 @@ before(async () => {
     w['f' + c.slice(1)] = await post('/flows', { accountId: model.get(w[c].id).accountId, customerId: w[c].id, name: `mx flow ${c}` }, 'flow');
   }
   for (const a of ['A', 'B']) w['f' + a] = await post('/flows', { accountId: w[a].id, name: `mx flow ${a}` }, 'flow');
+  // sessions, each with a voice message: one per number above (s$1 ..., fl$1 ...)
+  for (const e of ['eA1', 'eA1a', 'eA2', 'eAx', 'eB1', 'eB1a', 'eB2', 'eBx']) {
+    const made = addSession(srv, w[e].id, { from: '+15550001111', to: w[e].phoneNumber, logs: ['Call started'], voicemail: true });
+    w['s' + e.slice(1)] = model.learn('session', made.session);
+    w['fl' + e.slice(1)] = model.learn('file', { ...made.file, endpointId: w[e].id });
+  }
   const user = async (key, accountId, body = {}) => {
     w[key] = await post('/users', { accountId, emailAddress: `${key.toLowerCase()}.mx@tests.evovoiced`, firstName: key, lastName: 'Target', password: PASSWORD, ...body }, 'user');
   };
@@ -286,6 +294,8 @@ const PLACES = {
   endpoint: { own: 'e$1', child: 'e$1a', sibling: 'e$2', subaccount: 'e$x', other: 'e%1' },
   user: { own: 'u$', child: 'u$1', sibling: 'u$2', other: 'u%', shared: 'uAB' },
   flow: { own: 'f$1', child: 'f$1a', sibling: 'f$2', subaccount: 'f$x', account: 'f$', other: 'f%1' },
+  session: { own: 's$1', child: 's$1a', sibling: 's$2', subaccount: 's$x', other: 's%1' },
+  file: { own: 'fl$1', child: 'fl$1a', sibling: 'fl$2', subaccount: 'fl$x', other: 'fl%1' },
 };
 
 /** [{label, target}] for one kind, relative to the login's tenant; target null for 'none'. */
@@ -338,6 +348,11 @@ async function twin(target) {
   if (target.kind === 'customer') return mk('/customers', { accountId: target.accountId, parentCustomerId: target.id, name: fresh('MxTwin') });
   if (target.kind === 'endpoint') return mk('/endpoints/phone-numbers', { accountId: target.accountId, customerId: target.customerId, number: freshNumber(target), isVirtualPhoneNumber: true });
   if (target.kind === 'flow') return mk('/flows', { accountId: target.accountId, customerId: target.customerId, name: fresh('MxTwin') });
+  if (target.kind === 'session' || target.kind === 'file') {
+    const made = addSession(srv, target.endpointId, { voicemail: true });
+    model.learn('session', made.session);
+    return model.get(model.learn('file', { ...made.file, endpointId: target.endpointId }).id) && model.get(made[target.kind].id);
+  }
   if (target.kind === 'user') {
     let u = await mk('/users', { accountId: target.accountIds[0], emailAddress: `${fresh('mxtwin')}@tests.evovoiced`, password: PASSWORD, roles: target.roles, customerIds: target.customerIds });
     if (target.accountIds.length > 1) u = model.get(model.learn('user', await srv.ok('PATCH', `/users/${u.id}`, { as: sa, body: { accountIds: target.accountIds } })).id);
