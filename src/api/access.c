@@ -65,6 +65,17 @@ int reach(call_t *c, coll_t coll, const char *id, const char *noun, int (*can)(c
 int reach_account(call_t *c, const char *id, json_t **out) { return reach(c, C_ACCOUNTS, id, "account", can_reach_account, out); }
 int reach_customer(call_t *c, const char *id, json_t **out) { return reach(c, C_CUSTOMERS, id, "customer", can_reach_customer, out); }
 
+int reach_account_level(call_t *c, const char *account_id, const char *what)
+{
+    if (!account_id || !*account_id)
+        return fail_field(c, "AccountId", "ArgumentException", "AccountId is required");
+    if (reach_account(c, account_id, NULL))
+        return -1;
+    if (!(c->who->roles & (ROLE_SA | ROLE_MANAGER)))
+        return fail(c, 403, "Forbidden", "Customer logins cannot %s", what);
+    return 0;
+}
+
 json_t *reach_account_ids(call_t *c)
 {
     if (is_sa(c))

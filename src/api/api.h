@@ -99,6 +99,10 @@ int reach(call_t *c, coll_t coll, const char *id, const char *noun, int (*can)(c
 int reach_account(call_t *c, const char *account_id, json_t **account_out);
 int reach_customer(call_t *c, const char *customer_id, json_t **customer_out);
 int can_reach_account(call_t *c, json_t *account);
+/* An operation on a whole account (accountId required, reached, and by a SystemAdministrator
+ * or Manager: Customer logins act on their customers): 0, or 400/403/404 and -1.  what
+ * completes "Customer logins cannot ...". */
+int reach_account_level(call_t *c, const char *account_id, const char *what);
 int can_reach_customer(call_t *c, json_t *customer);
 /* Accounts a Manager (or Customer, through its customers) may see; NULL = all (SA). */
 json_t *reach_account_ids(call_t *c);

@@ -180,12 +180,8 @@ static int merge_fields(call_t *c, json_t *settings, const char *key, json_t *gi
 int op_import_package(call_t *c)
 {
     const char *account = req_str(c, "accountId");
-    if (!account || !*account)
-        return fail_field(c, "AccountId", "ArgumentException", "AccountId is required");
-    if (reach_account(c, account, NULL))
+    if (reach_account_level(c, account, "import flows at account level"))
         return -1;
-    if (!(c->who->roles & (ROLE_SA | ROLE_MANAGER)))
-        return fail(c, 403, "Forbidden", "Customer logins cannot import flows at account level");
     json_t *pkg = req_get(c, "package"), *flows = json_object_get(pkg, "flows"), *f, *n;
     json_t *map = json_object(), *news = json_array();
     size_t i, j;

@@ -379,16 +379,24 @@ static json_t *present_file(call_t *c, json_t *doc)
     return out;
 }
 
-/* The reach filter of a list: a Manager's accounts, a Customer login's customers. */
-static int reach_filter(call_t *c, query_t *q, json_t **owned)
+/* The filters every list here starts with: the reach (a Manager's accounts, a Customer
+ * login's customers), then the accountIds and customerIds asked for, which only narrow it. */
+static int list_tenant_filters(call_t *c, query_t *q, json_t **owned, int *no)
 {
-    if (c->who->roles & ROLE_SA)
-        return 0;
-    if (c->who->roles & ROLE_MANAGER)
-        *owned = reach_account_ids(c), q->f[q->nf++] = (qfilter_t){"accountId", Q_IN, *owned};
-    else
-        *owned = reach_customer_ids(c), q->f[q->nf++] = (qfilter_t){"customerId", Q_IN, *owned};
-    return store_errcode(c->st) ? fail_store(c, store_errcode(c->st), "reach") : 0;
+    json_t *v;
+    if (!(c->who->roles & ROLE_SA)) {
+        if (c->who->roles & ROLE_MANAGER)
+            owned[*no] = reach_account_ids(c), q->f[q->nf++] = (qfilter_t){"accountId", Q_IN, owned[(*no)++]};
+        else
+            owned[*no] = reach_customer_ids(c), q->f[q->nf++] = (qfilter_t){"customerId", Q_IN, owned[(*no)++]};
+        if (store_errcode(c->st))
+            return fail_store(c, store_errcode(c->st), "reach");
+    }
+    if (json_array_size(v = req_get(c, "accountIds")))
+        q->f[q->nf++] = (qfilter_t){"accountId", Q_IN, v};
+    if (json_array_size(v = req_get(c, "customerIds")))
+        q->f[q->nf++] = (qfilter_t){"customerId", Q_IN, v};
+    return 0;
 }
 
 /* A date filter of a list: field >= the start (or < the end's upper bound) of s. */
@@ -418,12 +426,8 @@ int op_list_sessions(call_t *c)
     query_t q = {0};
     json_t *owned[8] = {0}, *v;
     int no = 0, rc = -1;
-    if (reach_filter(c, &q, &owned[no++]))
+    if (list_tenant_filters(c, &q, owned, &no))
         goto out;
-    if (json_array_size(v = req_get(c, "accountIds")))
-        q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v};
-    if (json_array_size(v = req_get(c, "customerIds")))
-        q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, v};
     if (json_array_size(v = req_get(c, "endpointIds")))
         q.f[q.nf++] = (qfilter_t){"endpointId", Q_IN, v};
     if (date_filter(c, &q, owned, &no, "startDate", "StartDate", 0) || date_filter(c, &q, owned, &no, "endDate", "EndDate", 1))
@@ -470,12 +474,8 @@ int op_get_session(call_t *c)
 int op_delete_sessions(call_t *c)
 {
     const char *account = req_str(c, "accountId");
-    if (!account || !*account)
-        return fail_field(c, "AccountId", "ArgumentException", "AccountId is required");
-    if (reach_account(c, account, NULL))
+    if (reach_account_level(c, account, "delete an account's sessions"))
         return -1;
-    if (!(c->who->roles & (ROLE_SA | ROLE_MANAGER)))
-        return fail(c, 403, "Forbidden", "Customer logins cannot delete an account's sessions");
     query_t q = {0};
     json_t *owned[4] = {0}, *acc = json_string(account);
     int no = 0, rc = -1;
@@ -517,12 +517,8 @@ int op_list_files(call_t *c)
     query_t q = {0};
     json_t *owned[8] = {0}, *v;
     int no = 0, rc = -1;
-    if (reach_filter(c, &q, &owned[no++]))
+    if (list_tenant_filters(c, &q, owned, &no))
         goto out;
-    if (json_array_size(v = req_get(c, "accountIds")))
-        q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, v};
-    if (json_array_size(v = req_get(c, "customerIds")))
-        q.f[q.nf++] = (qfilter_t){"customerId", Q_IN, v};
     if ((v = req_get(c, "sessionId")) && json_string_length(v))
         q.f[q.nf++] = (qfilter_t){"sessionId", Q_EQ, v};
     if ((v = req_get(c, "fileName")) && json_string_length(v))
