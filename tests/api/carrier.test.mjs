@@ -7,8 +7,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, randomHex24, u, expectStatus, expectError, expectNotFound, expectNoContent, describeRes, sleep, waitFor} from './harness.mjs';
+  startServer, Server, PG, randomHex24, u, expectStatus, expectError, expectNotFound, expectNoContent, describeRes, sleep, waitFor} from './harness.mjs';
 import { startFakeTwilio } from './fake-twilio.mjs';
+import fs from 'node:fs';
 
 const PROD = 'https://prod.hooks.test/evo';
 const STAGE = 'https://staging.hooks.test/evo';
@@ -373,6 +374,31 @@ describe('bring your own account', () => {
     assert.deepEqual((await srv.ok('GET', '/accounts', { as: srv.admin, query: { nameFilter: name } })).items, []);
     const r2 = await srv.req('POST', '/accounts', { as: srv.admin, body: { name, twilioAccountSid: 'AC' + '9'.repeat(32), twilioAuthToken: 'x' } });
     expectError(r2, 400, undefined, { fieldName: 'TwilioAuthToken' });
+  });
+});
+
+describe('carrier tokens at rest', () => {
+  test('sealed in the store: neither a bring-your-own token nor a sub-account token is there in plaintext', { skip: !!PG }, async () => {
+    const sid = 'AC' + randomHex24() + 'abcdef03';
+    const token = 'tok' + randomHex24();
+    fake.accounts.set(sid, { sid, auth_token: token, friendly_name: 'byoa3', owner: null });
+    await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: u('byoa-sealed-'), twilioAccountSid: sid, twilioAuthToken: token } });
+    const sub = await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: u('sub-sealed-') } });
+    const subToken = fake.accounts.get(sub.twilioAccountSid).auth_token;
+    await waitFor('the store file to hold the account', () => {
+      const raw = ['', '-wal'].map((x) => { try { return fs.readFileSync(srv.db + x).toString('latin1'); } catch { return ''; } }).join('');
+      return raw.includes(sub.twilioAccountSid) && raw.includes('sbox1:');
+    });
+    const raw = ['', '-wal'].map((x) => { try { return fs.readFileSync(srv.db + x).toString('latin1'); } catch { return ''; } }).join('');
+    assert.ok(!raw.includes(token), 'no plaintext bring-your-own token');
+    assert.ok(!raw.includes(subToken), 'no plaintext sub-account token');
+    assert.ok(!srv.stderr.includes(token) && !srv.stderr.includes(subToken), 'never logged');
+  });
+
+  test('with carrier credentials and no secret key the server refuses to start', async () => {
+    const s = new Server({ args: carrierArgs(fake), env: { EVOVOICED_SECRET_KEY: '' } });
+    await assert.rejects(s.start(), /secret key/);
+    await s.cleanup();
   });
 });
 
