@@ -7,7 +7,7 @@
 CC      ?= cc
 # jemalloc: the request path allocates many small jansson nodes from several threads;
 # it measured 27% more GET /customers/{id} per second than glibc's allocator here.
-PKGS    := libmicrohttpd jansson sqlite3 libsodium jemalloc libcurl libxml-2.0 libpq libical
+PKGS    := libmicrohttpd jansson sqlite3 libsodium jemalloc libcurl libxml-2.0 libpq libical libcrypto
 CFLAGS  ?= -O2 -g
 # (positional compound literals such as (qfilter_t){field, op, values} leave trailing members
 # zero on purpose: -Wno-missing-field-initializers)
@@ -15,7 +15,7 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-f
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 BUILD   ?= build
 
-SRC  := $(wildcard src/util/*.c src/schema/*.c src/codec/*.c src/store/*.c src/auth/*.c src/api/*.c src/http/*.c src/meta/*.c src/provider/*.c)
+SRC  := $(wildcard src/util/*.c src/schema/*.c src/codec/*.c src/store/*.c src/auth/*.c src/api/*.c src/http/*.c src/meta/*.c src/provider/*.c src/voice/*.c)
 OBJ  := $(SRC:%.c=$(BUILD)/%.o)
 UNIT := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 
@@ -72,7 +72,7 @@ NPROC        := $(shell nproc 2>/dev/null || echo 1)
 FUZZ_TARGETS ?= jsv json xml form multipart e164 route query auth
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl libpq libical
+FUZZ_PKGS    := jansson libxml-2.0 sqlite3 libsodium libcurl libpq libical libcrypto
 FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers $(FUZZ_SAN) -Isrc $(shell pkg-config --cflags $(FUZZ_PKGS) 2>/dev/null)
 FUZZ_LDLIBS  := $(shell pkg-config --libs $(FUZZ_PKGS) 2>/dev/null) -lpthread -lm

@@ -16,6 +16,7 @@
 #include "schema/schema.h"
 #include "store/store.h"
 #include "util/ids.h"
+#include "util/secret.h"
 
 /* ---- the serve options: one table gives the flags, their environment twins, the
  * defaults, the range checks and the usage text (as nginx merges each setting with its
@@ -33,6 +34,7 @@ typedef struct {
 } option_t;
 
 static const char *listen_addr;
+static const char *secret_key_file;
 static listen_config_t lc; /* threads and timeout come from the options */
 
 static const option_t options[] = {
@@ -55,6 +57,9 @@ static const option_t options[] = {
     {"carrier (Twilio; without an account sid and token only virtual numbers exist):", "twilio-account-sid", "SID", O_STR,
      &provider_config.account_sid, NULL, 0, 0, "the platform's main account"},
     {NULL, "twilio-auth-token", "TOKEN", O_STR, &provider_config.auth_token, NULL, 0, 0, "its auth token"},
+    {NULL, "secret-key-file", "PATH", O_STR, &secret_key_file, NULL, 0, 0,
+     "the key sealing carrier auth tokens at rest: 64 hex digits or base64 of 32 bytes (or the key itself in "
+     "EVOVOICED_SECRET_KEY); required with carrier credentials"},
     {NULL, "twilio-base-url", "URL", O_STR, &provider_config.base_url, "https://api.twilio.com", 0, 0, "the carrier's API"},
     {NULL, "webhook-url", "URL", O_STR, &provider_config.webhook_url, NULL, 0, 0, "production webhook base: {URL}/voice, {URL}/sms"},
     {NULL, "staging-webhook-url", "URL", O_STR, &provider_config.staging_webhook_url, NULL, 0, 0, "staging webhook base"},
@@ -261,6 +266,23 @@ static int cmd_serve(int argc, char **argv)
     }
     if ((!provider_config.account_sid) != (!provider_config.auth_token)) {
         fprintf(stderr, "evovoiced: --twilio-account-sid and --twilio-auth-token go together\n");
+        return 2;
+    }
+    if (secret_key_file && *secret_key_file) {
+        char err[512];
+        if (secret_load_key_file(secret_key_file, err, sizeof err)) {
+            fprintf(stderr, "evovoiced: --secret-key-file: %s\n", err);
+            return 2;
+        }
+    } else if (getenv("EVOVOICED_SECRET_KEY") && *getenv("EVOVOICED_SECRET_KEY")) {
+        if (secret_set_key(getenv("EVOVOICED_SECRET_KEY"))) {
+            fprintf(stderr, "evovoiced: EVOVOICED_SECRET_KEY is not a key: 64 hex digits or base64 of 32 bytes\n");
+            return 2;
+        }
+    }
+    if (provider_config.account_sid && !secret_have_key()) {
+        fprintf(stderr, "evovoiced: carrier credentials need a secret key to seal the carrier tokens stored: "
+                        "--secret-key-file PATH or EVOVOICED_SECRET_KEY\n");
         return 2;
     }
     if (throttle_config.max_ms < throttle_config.base_ms) {

@@ -2,7 +2,10 @@
  * billing settings. */
 #include "api.h"
 #include "../provider/provider.h"
+#include "../util/secret.h"
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *present_account(call_t *c, json_t *doc)
@@ -43,6 +46,15 @@ int op_get_account(call_t *c)
     return 0;
 }
 
+/* A carrier token as stored: sealed under the secret key (the caller checked there is one). */
+static json_t *seal_value(const char *token)
+{
+    char *s = secret_seal(token);
+    json_t *v = json_string(s ? s : "");
+    free(s);
+    return v;
+}
+
 /* The carrier is asked before the account is stored, outside any transaction: a
  * bring-your-own account's credentials are checked, or a sub-account is created. */
 int op_new_account(call_t *c)
@@ -55,8 +67,11 @@ int op_new_account(call_t *c)
     if (byoa != (token && *token))
         return fail_field(c, byoa ? "TwilioAuthToken" : "TwilioAccountSid", "ArgumentException",
                           "TwilioAccountSid and TwilioAuthToken go together (bring your own account)");
-    char sub[64] = "";
+    char sub[64] = "", sub_token[128] = "";
     perr_t e = {0};
+    if (byoa && !secret_have_key())
+        return fail(c, 400, "ArgumentException",
+                    "No secret key is configured (--secret-key-file): a carrier auth token cannot be stored");
     if (byoa) {
         pcreds_t who = {sid, token};
         presult_t pr = provider_check_account(&who, &e);
@@ -66,7 +81,7 @@ int op_new_account(call_t *c)
         if (pr != P_OK && pr != P_NONE)
             return fail(c, 502, "ProviderError", "%s", e.message);
     } else if (provider_configured()) {
-        presult_t pr = provider_create_subaccount(name, sub, &e);
+        presult_t pr = provider_create_subaccount(name, sub, sub_token, &e);
         if (pr != P_OK)
             return fail(c, 502, "ProviderError", "%s", e.message[0] ? e.message : "The carrier failed");
     }
@@ -94,10 +109,18 @@ int op_new_account(call_t *c)
     json_object_set_new(doc, "isBYOA", json_boolean(byoa));
     if (byoa) {
         json_object_set_new(doc, "twilioAccountSid", json_string(sid));
-        json_object_set_new(doc, "twilioAuthToken", json_string(token)); /* not in AccountInfo: never written out */
+        /* sealed; not in AccountInfo: never written out */
+        json_object_set_new(doc, "twilioAuthToken", seal_value(token));
     } else if (*sub) {
         json_object_set_new(doc, "twilioAccountSid", json_string(sub));
+        /* the sub-account's own token, only to check its webhooks' signatures: the carrier
+         * calls on its numbers still go out with the main account's credentials */
+        if (*sub_token && secret_have_key())
+            json_object_set_new(doc, "twilioSubAccountAuthToken", seal_value(sub_token));
+        else if (*sub_token)
+            fprintf(stderr, "evovoiced: no secret key: the token of sub-account %s is not stored\n", sub);
     }
+    sodium_memzero(sub_token, sizeof sub_token);
     entity_stamp_new(c, doc);
     rc = store_put(c->st, C_ACCOUNTS, doc);
     if (!rc) { /* every account has its system settings */
@@ -128,6 +151,13 @@ int op_patch_account(call_t *c)
     json_t *doc = json_copy(a);
     static const char *const keys[] = {"name", "maxPhoneNumbers", "logoId", "billingSettings", NULL};
     patch_fields(c, doc, keys);
+    /* a token stored before sealing existed is sealed now that the account is written */
+    static const char *const tokens[] = {"twilioAuthToken", "twilioSubAccountAuthToken", NULL};
+    for (int i = 0; tokens[i] && secret_have_key(); i++) {
+        const char *t = json_string_value(json_object_get(doc, tokens[i]));
+        if (t && *t && !secret_is_sealed(t))
+            json_object_set_new(doc, tokens[i], seal_value(t));
+    }
     entity_stamp_mod(c, doc);
     int rc = store_put(c->st, C_ACCOUNTS, doc);
     return respond_stored(c, rc, doc, present_account, "account");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../provider/provider.h"
+#include "../util/secret.h"
 #include "flows.h"
 #include "validate.h"
 
@@ -199,7 +200,8 @@ void endpoint_creds(call_t *c, json_t *ep, pcreds_t *who)
     json_t *a = call_get(c, C_ACCOUNTS, json_string_value(json_object_get(ep, "accountId")));
     const char *sid = json_string_value(json_object_get(ep, "carrierAccountSid"));
     who->account_sid = sid ? sid : json_string_value(json_object_get(a, "twilioAccountSid"));
-    who->auth_token = json_string_value(json_object_get(a, "twilioAuthToken"));
+    who->auth_token = secret_open(json_string_value(json_object_get(a, "twilioAuthToken")), who->token_buf,
+                                  sizeof who->token_buf);
 }
 
 int fail_carrier(call_t *c, presult_t pr, perr_t *e)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../provider/provider.h"
+#include "../util/secret.h"
 #include "../util/ids.h"
 #include "routing.h"
 #include "validate.h"
@@ -300,7 +301,8 @@ int op_buy_phone_number(call_t *c)
     json_t *rq = json_object_get(purchase, "request");
     pcreds_t who = {json_string_value(json_object_get(purchase, "carrierAccountSid")), NULL};
     json_t *a = call_get(c, C_ACCOUNTS, json_string_value(json_object_get(purchase, "accountId")));
-    who.auth_token = json_string_value(json_object_get(a, "twilioAuthToken"));
+    who.auth_token = secret_open(json_string_value(json_object_get(a, "twilioAuthToken")), who.token_buf,
+                                 sizeof who.token_buf);
     char display[32];
     snprintf(display, sizeof display, "%s", e164);
     pnumber_t pn = {0};
@@ -415,8 +417,9 @@ int op_search_phone_numbers(call_t *c)
         store_rollback(c->st);
         return -1;
     }
-    pcreds_t who = {json_string_value(json_object_get(a, "twilioAccountSid")),
-                    json_string_value(json_object_get(a, "twilioAuthToken"))};
+    pcreds_t who = {json_string_value(json_object_get(a, "twilioAccountSid")), NULL};
+    who.auth_token = secret_open(json_string_value(json_object_get(a, "twilioAuthToken")), who.token_buf,
+                                 sizeof who.token_buf);
     store_rollback(c->st);
     if (!who.account_sid && provider_configured())
         who.account_sid = provider_config.account_sid;

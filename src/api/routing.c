@@ -23,6 +23,7 @@
 #include <time.h>
 #include "../http/http.h"
 #include "../provider/provider.h"
+#include "../util/secret.h"
 #include "../util/ids.h"
 
 routing_config_t routing_config = {200, 500, 60000, 60000, 60000};
@@ -113,7 +114,8 @@ static int creds_of(store_t *st, json_t *doc, pcreds_t *who, json_t **account)
         return store_errcode(st); /* not "no credentials of its own" */
     const char *sid = json_string_value(json_object_get(doc, "carrierAccountSid"));
     who->account_sid = sid ? sid : json_string_value(json_object_get(*account, "twilioAccountSid"));
-    who->auth_token = json_string_value(json_object_get(*account, "twilioAuthToken"));
+    who->auth_token = secret_open(json_string_value(json_object_get(*account, "twilioAuthToken")), who->token_buf,
+                                  sizeof who->token_buf);
     return ST_OK;
 }
 

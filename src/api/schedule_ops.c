@@ -133,3 +133,12 @@ int op_test_schedule(call_t *c)
     c->resp = json_pack("{s:s,s:s}", "stateName", state ? state : "", "timeZoneId", a.tz);
     return 0;
 }
+
+/* For the call runtime (voice.h): the state an endpoint's applied schedule gives at t. */
+const char *endpoint_schedule_state(call_t *c, json_t *ep, time_t t)
+{
+    json_t *customer = call_get(c, C_CUSTOMERS, str(ep, "customerId"));
+    applied_t a = applied(c, json_object_get(ep, "schedule"), customer);
+    const char *s = a.schedule ? state_of(c, a.schedule, a.tz, customer, t, 0) : NULL;
+    return s ? s : "";
+}

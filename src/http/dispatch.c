@@ -17,6 +17,7 @@
 #include "../meta/meta.h"
 #include "../store/store.h"
 #include "../util/ids.h"
+#include "../voice/voice.h"
 
 server_config_t server_config = {"data/evovoiced.db", 1 << 20, 0, 0};
 
@@ -562,7 +563,7 @@ static int probe(const http_req_t *r, http_resp_t *out)
 
 void dispatch(const http_req_t *r, http_resp_t *out)
 {
-    if (probe(r, out) || meta_dispatch(r, out))
+    if (probe(r, out) || voice_webhook(r, out) || meta_dispatch(r, out))
         return;
     int fmt = -1;
     /* 1. ?callback= (JSONP) */

@@ -17,6 +17,7 @@ typedef struct http_req {
     const char *authorization;
     const char *session_id;    /* ss-id cookie or X-ss-id header */
     const char *idempotency_key; /* Idempotency-Key header */
+    const char *twilio_signature; /* X-Twilio-Signature header (the carrier's webhooks) */
     const char *client;        /* the client's address (the proxy's X-Forwarded-For with trust_proxy) */
     int tls;                   /* came over HTTPS (X-Forwarded-Proto with trust_proxy) */
 } http_req_t;

@@ -119,6 +119,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
     r.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     r.idempotency_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
+    r.twilio_signature = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Twilio-Signature");
     char client[64];
     client_address(conn, client, sizeof client);
     r.client = client;

@@ -22,6 +22,7 @@ typedef struct perr {
 typedef struct pcreds { /* whose carrier account a call acts on */
     const char *account_sid;  /* the (sub)account */
     const char *auth_token;   /* its own token (bring-your-own-account), or NULL: the main one */
+    char token_buf[128];      /* where auth_token is opened to when it is stored sealed */
 } pcreds_t;
 
 typedef struct pnumber { /* a number bought or found at the carrier */
@@ -51,7 +52,9 @@ void provider_abort_after(int ms);
 /* Webhook URLs for a customer's mode; NULL when no base is configured. */
 void provider_webhooks(int staging, char voice[512], char sms[512]);
 
-presult_t provider_create_subaccount(const char *friendly_name, char sid[64], perr_t *e);
+/* token: the sub-account's own auth token ("" when the answer had none), kept to check
+ * the signatures of the webhooks Twilio sends for its numbers. */
+presult_t provider_create_subaccount(const char *friendly_name, char sid[64], char token[128], perr_t *e);
 presult_t provider_check_account(const pcreds_t *who, perr_t *e);
 presult_t provider_search(const pcreds_t *who, const char *country, int toll_free, json_t *params, json_t **numbers,
                           perr_t *e);

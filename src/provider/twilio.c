@@ -229,7 +229,7 @@ static presult_t call(const char *method, const char *path, const pcreds_t *who,
 
 static const char *sid_of(const pcreds_t *who) { return who && who->account_sid ? who->account_sid : provider_config.account_sid; }
 
-presult_t provider_create_subaccount(const char *friendly_name, char sid[64], perr_t *e)
+presult_t provider_create_subaccount(const char *friendly_name, char sid[64], char token[128], perr_t *e)
 {
     if (!provider_configured())
         return P_NONE;
@@ -244,6 +244,8 @@ presult_t provider_create_subaccount(const char *friendly_name, char sid[64], pe
     if (pr == P_OK) {
         const char *s = json_string_value(json_object_get(j, "sid"));
         snprintf(sid, 64, "%s", s ? s : "");
+        const char *t = json_string_value(json_object_get(j, "auth_token"));
+        snprintf(token, 128, "%s", t ? t : "");
         if (!s) {
             snprintf(e->message, sizeof e->message, "The carrier's answer had no account sid");
             pr = P_ERROR;

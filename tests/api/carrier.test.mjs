@@ -7,8 +7,10 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, randomHex24, u, expectStatus, expectError, expectNotFound, expectNoContent, describeRes, sleep, waitFor} from './harness.mjs';
+  startServer, Server, PG, randomHex24, u, expectStatus, expectError, expectNotFound, expectNoContent, describeRes, sleep, waitFor} from './harness.mjs';
 import { startFakeTwilio } from './fake-twilio.mjs';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 
 const PROD = 'https://prod.hooks.test/evo';
 const STAGE = 'https://staging.hooks.test/evo';
@@ -373,6 +375,50 @@ describe('bring your own account', () => {
     assert.deepEqual((await srv.ok('GET', '/accounts', { as: srv.admin, query: { nameFilter: name } })).items, []);
     const r2 = await srv.req('POST', '/accounts', { as: srv.admin, body: { name, twilioAccountSid: 'AC' + '9'.repeat(32), twilioAuthToken: 'x' } });
     expectError(r2, 400, undefined, { fieldName: 'TwilioAuthToken' });
+  });
+});
+
+describe('carrier tokens at rest', () => {
+  test('sealed in the store: neither a bring-your-own token nor a sub-account token is there in plaintext', { skip: !!PG }, async () => {
+    const sid = 'AC' + randomHex24() + 'abcdef03';
+    const token = 'tok' + randomHex24();
+    fake.accounts.set(sid, { sid, auth_token: token, friendly_name: 'byoa3', owner: null });
+    await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: u('byoa-sealed-'), twilioAccountSid: sid, twilioAuthToken: token } });
+    const sub = await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: u('sub-sealed-') } });
+    const subToken = fake.accounts.get(sub.twilioAccountSid).auth_token;
+    await waitFor('the store file to hold the account', () => {
+      const raw = ['', '-wal'].map((x) => { try { return fs.readFileSync(srv.db + x).toString('latin1'); } catch { return ''; } }).join('');
+      return raw.includes(sub.twilioAccountSid) && raw.includes('sbox1:');
+    });
+    const raw = ['', '-wal'].map((x) => { try { return fs.readFileSync(srv.db + x).toString('latin1'); } catch { return ''; } }).join('');
+    assert.ok(!raw.includes(token), 'no plaintext bring-your-own token');
+    assert.ok(!raw.includes(subToken), 'no plaintext sub-account token');
+    assert.ok(!srv.stderr.includes(token) && !srv.stderr.includes(subToken), 'never logged');
+  });
+
+  test('a token stored in plaintext before sealing is still used, and sealed when its account is next written', { skip: !!PG }, async () => {
+    const sid = 'AC' + randomHex24() + 'abcdef04';
+    const token = 'tok' + randomHex24();
+    fake.accounts.set(sid, { sid, auth_token: token, friendly_name: 'byoa4', owner: null });
+    const a = await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: u('byoa-old-'), twilioAccountSid: sid, twilioAuthToken: token } });
+    const sql = (q) => execFileSync('sqlite3', ['-cmd', '.timeout 5000', srv.db, q], { encoding: 'utf8' }).trim();
+    const stored = () => sql(`SELECT json_extract(doc, '$.twilioAuthToken') FROM accounts WHERE id = '${a.id}'`);
+    assert.match(stored(), /^sbox1:/);
+    sql(`UPDATE accounts SET doc = json_set(doc, '$.twilioAuthToken', '${token}') WHERE id = '${a.id}'`); // as an older version left it
+    assert.equal(stored(), token);
+    const n = fresh();
+    const e = await srv.ok('POST', '/endpoints/phone-numbers', { as: srv.admin, body: { accountId: a.id, number: n } });
+    assert.equal(atFake(n)[0].account_sid, sid, 'bought with the plaintext token (the fake only lets its own token in)');
+    await srv.ok('PATCH', `/accounts/${a.id}`, { as: srv.admin, body: { name: u('byoa-old-renamed-') } });
+    assert.match(stored(), /^sbox1:/, 'sealed on the next write');
+    expectNoContent(await srv.req('DELETE', `/endpoints/${e.id}`, { as: srv.admin }));
+    assert.equal(atFake(n).length, 0, 'released with the sealed token');
+  });
+
+  test('with carrier credentials and no secret key the server refuses to start', async () => {
+    const s = new Server({ args: carrierArgs(fake), env: { EVOVOICED_SECRET_KEY: '' } });
+    await assert.rejects(s.start(), /secret key/);
+    await s.cleanup();
   });
 });
 

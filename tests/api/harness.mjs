@@ -52,6 +52,8 @@ export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const ADMIN_EMAIL = 'admin@tests.evovoiced';
 export const ADMIN_PASSWORD = 'Adm1n-Secret-Pass!';
 export const PASSWORD = 'Us3r-Secret-Pass!';
+/** The secret key (hex) every server is started with (EVOVOICED_SECRET_KEY). */
+export const SECRET_KEY = '5ec2e7'.repeat(10) + '0000';
 
 const live = new Set();
 process.on('exit', () => { for (const p of live) { try { p.kill('SIGKILL'); } catch { } } });
@@ -142,6 +144,8 @@ export class Server {
         env.EVOVOICED_ADMIN_EMAIL = this.adminEmail;
         env.EVOVOICED_ADMIN_PASSWORD = this.adminPassword;
       }
+      // the key sealing carrier tokens: required with carrier flags, harmless without
+      env.EVOVOICED_SECRET_KEY = SECRET_KEY;
       Object.assign(env, this.extraEnv);
       const args = ['serve', '--listen', `127.0.0.1:${port}`, '--db', this.db, ...this.extraArgs];
       const p = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,174 @@
+// voice.test.mjs — what happens when a number rings (FLOWS.md 3.2, first slice): Twilio's
+// requests to {base}/voice, /voice/status and /sms, signed as Twilio signs them (call-sim.mjs):
+// the number's flow as TwiML (Say, Play, Hangup), 403 on a forged or missing signature, a
+// polite hang-up for an unknown number or one without a flow, the flow a schedule picks,
+// XML escaping, the loop guard, and a real number bought on a sub-account at the fake
+// carrier, signed with that sub-account's own token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, u, expectStatus } from './harness.mjs';
+import { startFakeTwilio } from './fake-twilio.mjs';
+import { CallSim, twilioSignature, parseTwiml } from './call-sim.mjs';
+
+const PROD = 'https://prod.hooks.test/evo';
+const STAGE = 'https://staging.hooks.test/evo';
+
+let fake, srv, sim, acct, cust, main;
+let seq = 0;
+const fresh = () => { seq++; return `+1773${String(5550000 + seq + (process.pid % 1000) * 10).slice(-7)}`; };
+
+before(async () => {
+  fake = await startFakeTwilio();
+  srv = await startServer({ args: ['--twilio-account-sid', fake.mainSid, '--twilio-auth-token', fake.mainToken, '--twilio-base-url', fake.url,
+    '--webhook-url', PROD, '--staging-webhook-url', STAGE] });
+  sim = new CallSim({ server: srv.base, base: PROD });
+  acct = await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: u('voice acct ') } });
+  cust = await srv.ok('POST', '/customers', { as: srv.admin, body: { accountId: acct.id, name: u('voice cust ') } });
+  main = { token: fake.mainToken, accountSid: fake.mainSid };
+});
+after(async () => { if (srv) await srv.cleanup(); if (fake) await fake.close(); });
+
+const param = (id, name, value, type = 'String') => ({ id: `${id}-${name}`, type, source: 'Value', value });
+const sayNode = (id, text, next, extra = {}) => ({
+  id, name: 'Say', spec: { name: 'Say', typeName: 'SayNode', url: '/nodes/say' },
+  parameters: { Text: param(id, 'Text', { stringValue: text }), Done: param(id, 'Done', { stringValue: next }, 'Transition'), ...(extra.params || {}) },
+  ...(extra.start ? { isStartNode: true } : {}),
+});
+const hangupNode = (id) => ({ id, name: 'Hangup', spec: { name: 'Hangup', typeName: 'HangupNode', url: '/nodes/hangup' }, parameters: {} });
+const newFlow = (name, nodes) => srv.ok('POST', '/flows', { as: srv.admin, body: { accountId: acct.id, name, nodes } });
+// a virtual number: the carrier never calls it, but the webhook treats it like any of ours
+// (signed with the token of its account's carrier account: here the sub-account's)
+const virtualNumber = (extra = {}) => srv.ok('POST', '/endpoints/phone-numbers', { as: srv.admin, body: { customerId: cust.id, number: fresh(), isVirtualPhoneNumber: true, ...extra } });
+const subCreds = () => ({ token: fake.accounts.get(acct.twilioAccountSid).auth_token, accountSid: acct.twilioAccountSid });
+const verbs = (r) => r.verbs.map((v) => v.verb);
+
+test('a number whose flow is Say then Hangup answers that TwiML', async () => {
+  const f = await newFlow('greeting', [
+    sayNode('n1', 'Welcome to Example Co.', 'n2', { start: true, params: { Voice: param('n1', 'Voice', { stringValue: 'alice' }), Loop: param('n1', 'Loop', { numberValue: 2 }, 'Number') } }),
+    hangupNode('n2')]);
+  const e = await virtualNumber({ flowId: f.id });
+  const r = await sim.call({ to: e.phoneNumber, ...subCreds() });
+  expectStatus(r, 200);
+  assert.match(r.contentType, /^text\/xml/);
+  assert.deepEqual(verbs(r), ['Say', 'Hangup']);
+  assert.equal(r.verbs[0].text, 'Welcome to Example Co.');
+  assert.deepEqual(r.verbs[0].attrs, { voice: 'alice', language: 'en-US', loop: '2' }, 'the node table default language');
+  // the same under the staging base, and at / (a proxy that strips the base's path)
+  const staged = new CallSim({ server: srv.base, base: STAGE });
+  assert.deepEqual(verbs(await staged.call({ to: e.phoneNumber, ...subCreds() })), ['Say', 'Hangup']);
+  const params = sim.callParams({ to: e.phoneNumber, ...subCreds() });
+  const res = await fetch(srv.base + '/voice', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(subCreds().token, PROD + '/voice', params) }, body: new URLSearchParams(params).toString() });
+  assert.equal(res.status, 200);
+  assert.deepEqual(parseTwiml(await res.text()).map((v) => v.verb), ['Say', 'Hangup']);
+  assert.match(srv.stderr, /running flow greeting/);
+});
+
+test('forged or missing signature: 403 with an empty Response; the main token does not sign a sub-account number', async () => {
+  const f = await newFlow('guarded', [sayNode('n1', 'secret menu', '', { start: true })]);
+  const e = await virtualNumber({ flowId: f.id });
+  const forged = await sim.call({ to: e.phoneNumber, ...subCreds(), signature: twilioSignature('not-the-token', PROD + '/voice', {}) });
+  expectStatus(forged, 403);
+  assert.match(forged.contentType, /^text\/xml/);
+  assert.deepEqual(forged.verbs, []);
+  assert.ok(!forged.text.includes('secret menu'));
+  const missing = await sim.call({ to: e.phoneNumber, ...subCreds(), signature: null });
+  expectStatus(missing, 403);
+  expectStatus(await sim.call({ to: e.phoneNumber, token: fake.mainToken, accountSid: acct.twilioAccountSid }), 403);
+  // a parameter changed after signing
+  const params = sim.callParams({ to: e.phoneNumber, ...subCreds() });
+  const sig = twilioSignature(subCreds().token, PROD + '/voice', params);
+  expectStatus(await sim.post('/voice', { ...params, From: '+19995550000' }, { signature: sig }), 403);
+  expectStatus(await sim.post('/voice/status', { ...params, CallStatus: 'completed' }, { signature: null }), 403);
+  expectStatus(await sim.post('/sms', { To: e.phoneNumber, Body: 'hi' }, { signature: 'AAAA' }), 403);
+});
+
+test('an unknown number: a polite Say, then Hangup (signed with the main token)', async () => {
+  const r = await sim.call({ to: '+17735550999', ...main });
+  expectStatus(r, 200);
+  assert.deepEqual(verbs(r), ['Say', 'Hangup']);
+  assert.match(r.verbs[0].text, /not in service/);
+});
+
+test('a number without a flow: a short message, then Hangup', async () => {
+  const e = await virtualNumber();
+  const r = await sim.call({ to: e.phoneNumber, ...subCreds() });
+  expectStatus(r, 200);
+  assert.deepEqual(verbs(r), ['Say', 'Hangup']);
+  assert.match(r.verbs[0].text, /not configured/);
+});
+
+test('Scheduled: the flow of the schedule state now (Closed, then Open), else flowId', async () => {
+  const open = await newFlow('open hours', [sayNode('o1', 'We are open', '', { start: true })]);
+  const closed = await newFlow('closed hours', [sayNode('c1', 'We are closed', '', { start: true })]);
+  const dflt = await newFlow('default', [sayNode('d1', 'Default flow', '', { start: true })]);
+  const e = await virtualNumber({ flowId: dflt.id });
+  const setSchedule = (schedule) => srv.ok('PATCH', `/endpoints/${e.id}`, { as: srv.admin, body: {
+    flowSchedule: 'Scheduled', schedule, scheduledFlows: [{ stateName: 'Open', flowId: open.id }, { stateName: 'Closed', flowId: closed.id }] } });
+  await setSchedule({ inherit: false, forceClosed: true, rules: [] });
+  let r = await sim.call({ to: e.phoneNumber, ...subCreds() });
+  assert.equal(r.verbs[0].text, 'We are closed');
+  assert.deepEqual(verbs(r), ['Say', 'Hangup'], 'an unconnected Done ends the call');
+  await setSchedule({ inherit: false, forceClosed: false, defaultState: 'Closed', rules: [{ priority: 1, state: 'Open', simpleRuleType: 'Always' }] });
+  r = await sim.call({ to: e.phoneNumber, ...subCreds() });
+  assert.equal(r.verbs[0].text, 'We are open');
+  await setSchedule({ inherit: false, forceClosed: false, defaultState: 'Lunch', rules: [] });
+  r = await sim.call({ to: e.phoneNumber, ...subCreds() });
+  assert.equal(r.verbs[0].text, 'Default flow', 'no entry for the state: flowId');
+});
+
+test('XML escaping of a Say text; Play; a node not built yet ends the call with a notice; the loop guard', async () => {
+  const text = 'Tom & Jerry <say> "hi" — ça va? ☎';
+  const play = { id: 'p1', name: 'Play', spec: { name: 'Play', typeName: 'PlayNode', url: '/nodes/play' },
+    parameters: { Url: param('p1', 'Url', { stringValue: 'https://media.test/a.mp3?x=1&y=2' }), Done: param('p1', 'Done', { stringValue: 'm1' }, 'Transition') } };
+  const menu = { id: 'm1', name: 'Menu', spec: { name: 'Menu', typeName: 'MenuNode', url: '/nodes/menu' }, parameters: {} };
+  const f = await newFlow('escapes', [sayNode('n1', text, 'p1', { start: true }), play, menu]);
+  const e = await virtualNumber({ flowId: f.id });
+  const r = await sim.call({ to: e.phoneNumber, ...subCreds() });
+  expectStatus(r, 200);
+  assert.ok(r.text.includes('Tom &amp; Jerry &lt;say&gt;'), r.text);
+  assert.deepEqual(verbs(r), ['Say', 'Play', 'Say', 'Hangup']);
+  assert.equal(r.verbs[0].text, text);
+  assert.equal(r.verbs[1].text, 'https://media.test/a.mp3?x=1&y=2');
+  assert.match(r.verbs[2].text, /not available yet/);
+  assert.match(srv.stderr, /MenuNode is not available yet/);
+
+  const loop = await newFlow('loop', [sayNode('a', 'again', 'b', { start: true }), sayNode('b', 'and again', 'a')]);
+  const e2 = await virtualNumber({ flowId: loop.id });
+  const r2 = await sim.call({ to: e2.phoneNumber, ...subCreds() });
+  expectStatus(r2, 200);
+  assert.equal(verbs(r2).filter((v) => v === 'Say').length, 100);
+  assert.equal(verbs(r2).at(-1), 'Hangup');
+});
+
+test('/voice/status and /sms: 200 with an empty Response; other methods 405', async () => {
+  const e = await virtualNumber();
+  const p = sim.callParams({ to: e.phoneNumber, ...subCreds(), status: 'completed' });
+  const s = await sim.post('/voice/status', { ...p, CallDuration: '12' }, subCreds());
+  expectStatus(s, 200);
+  assert.deepEqual(s.verbs, []);
+  const m = await sim.post('/sms', { MessageSid: 'SM' + '0'.repeat(32), AccountSid: acct.twilioAccountSid, From: '+13125550123', To: e.phoneNumber, Body: 'hello & bye' }, subCreds());
+  expectStatus(m, 200);
+  assert.deepEqual(m.verbs, []);
+  assert.equal((await fetch(srv.base + '/evo/voice')).status, 405);
+});
+
+test('a real number bought on a sub-account at the carrier, signed with that sub-account\'s own token', async () => {
+  const a = await srv.ok('POST', '/accounts', { as: srv.admin, body: { name: u('voice real ') } });
+  const c = await srv.ok('POST', '/customers', { as: srv.admin, body: { accountId: a.id, name: u('voice real cust ') } });
+  const f = await srv.ok('POST', '/flows', { as: srv.admin, body: { accountId: a.id, name: 'real', nodes: [sayNode('n1', 'Hello from a real number', 'n2', { start: true }), hangupNode('n2')] } });
+  const n = fresh();
+  const e = await srv.ok('POST', '/endpoints/phone-numbers', { as: srv.admin, body: { customerId: c.id, number: n, flowId: f.id } });
+  const atCarrier = [...fake.numbers.values()].find((x) => x.phone_number === n);
+  assert.equal(atCarrier.account_sid, a.twilioAccountSid, 'bought on the sub-account');
+  assert.equal(atCarrier.voice_url, PROD + '/voice');
+  const subToken = fake.accounts.get(a.twilioAccountSid).auth_token;
+  const caller = new CallSim({ server: srv.base, base: atCarrier.voice_url.replace(/\/voice$/, '') });
+  const r = await caller.call({ to: e.phoneNumber, token: subToken, accountSid: a.twilioAccountSid });
+  expectStatus(r, 200);
+  assert.deepEqual(verbs(r), ['Say', 'Hangup']);
+  assert.equal(r.verbs[0].text, 'Hello from a real number');
+  expectStatus(await caller.call({ to: e.phoneNumber, token: fake.mainToken, accountSid: a.twilioAccountSid }), 403);
+  expectStatus(await caller.call({ to: e.phoneNumber, token: subTokenOf(acct), accountSid: a.twilioAccountSid }), 403);
+  assert.ok(!srv.stderr.includes(subToken), 'the token is never logged');
+});
+const subTokenOf = (x) => fake.accounts.get(x.twilioAccountSid).auth_token;
