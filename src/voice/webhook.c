@@ -1,6 +1,7 @@
 /* webhook.c — the carrier's webhooks (FLOWS.md 3.2): signature check, then
- *   POST /voice         a call to one of our numbers: its flow, walked from the start node
- *   POST /voice/status  the number's status callback: accepted (sessions end here later)
+ *   POST /voice         a call to one of our numbers: its flow, walked from the start node,
+ *                       and the call's session with a log line per step
+ *   POST /voice/status  the number's status callback: a final status ends the session
  *   POST /sms           a message: an empty <Response/> until chat exists
  * Each answers text/xml.  The walk here is the first slice of the engine: Say, Play and
  * Hangup run inline; any other node ends the call with a spoken notice (the next step,
@@ -12,6 +13,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include "../api/api.h"
@@ -20,6 +22,7 @@
 #include "../store/store.h"
 #include "../util/secret.h"
 #include "twiml.h"
+#include "../api/sessions.h"
 
 enum { MAX_WALK = 100 }; /* nodes one request may walk: past it the call ends (a loop) */
 
@@ -191,8 +194,23 @@ static json_t *node_by_id(json_t *flow, const char *id)
     return NULL;
 }
 
-/* Walk flow from its start node, appending verbs to t; ends every path with a hang-up. */
-static void walk(json_t *flow, twiml_t *t, const char *call_sid)
+/* A line of the call's log: into the session's log (log), and to stderr. */
+static void note(json_t *log, const char *call_sid, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(json_t *log, const char *call_sid, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (log)
+        json_array_append_new(log, json_string(line));
+    fprintf(stderr, "evovoiced: voice: call %s: %s\n", call_sid, line);
+}
+
+/* Walk flow from its start node, appending verbs to t and lines to log; ends every path
+ * with a hang-up. */
+static void walk(json_t *flow, twiml_t *t, const char *call_sid, json_t *log)
 {
     json_t *node = NULL;
     size_t i;
@@ -200,8 +218,7 @@ static void walk(json_t *flow, twiml_t *t, const char *call_sid)
     json_array_foreach(json_object_get(flow, "nodes"), i, n) if (json_is_true(json_object_get(n, "isStartNode"))) node = n;
     for (int steps = 0; node; steps++) {
         if (steps >= MAX_WALK) {
-            fprintf(stderr, "evovoiced: voice: call %s: more than %d nodes in one step (a loop?): call ended\n", call_sid,
-                    MAX_WALK);
+            note(log, call_sid, "more than %d nodes in one step (a loop?): call ended", MAX_WALK);
             twiml_hangup(t);
             return;
         }
@@ -210,7 +227,7 @@ static void walk(json_t *flow, twiml_t *t, const char *call_sid)
         const char *type = nt ? nt->type_name : "unknown";
         json_t *tmp[4] = {0};
         const char *next = NULL;
-        fprintf(stderr, "evovoiced: voice: call %s: node %s (%s)\n", call_sid, str(node, "id"), type);
+        note(log, call_sid, "node %s (%s)", str(node, "id") ? str(node, "id") : "", type);
         if (nt && !strcmp(nt->type_name, "SayNode")) {
             twiml_say(t, param_str(node, "Text", nt, &tmp[0]), param_str(node, "Voice", nt, &tmp[1]),
                       param_str(node, "Language", nt, &tmp[2]), param_int(node, "Loop", nt, &tmp[3]));
@@ -224,14 +241,14 @@ static void walk(json_t *flow, twiml_t *t, const char *call_sid)
             if (u)
                 twiml_play(t, u, param_int(node, "Loop", nt, &tmp[2]));
             else
-                fprintf(stderr, "evovoiced: voice: call %s: node %s has nothing to play\n", call_sid, str(node, "id"));
+                note(log, call_sid, "node %s has nothing to play", str(node, "id") ? str(node, "id") : "");
             next = str(json_object_get(json_object_get(json_object_get(node, "parameters"), "Done"), "value"), "stringValue");
         } else if (nt && !strcmp(nt->type_name, "HangupNode")) {
             twiml_hangup(t);
             return;
         } else {
-            fprintf(stderr, "evovoiced: voice: call %s: node %s: %s is not available yet: call ended\n", call_sid,
-                    str(node, "id"), type);
+            note(log, call_sid, "node %s: %s is not available yet: call ended", str(node, "id") ? str(node, "id") : "",
+                 type);
             say_and_hang_up(t, "Sorry, this step of the call is not available yet. Goodbye.");
             for (int k = 0; k < 4; k++)
                 json_decref(tmp[k]);
@@ -241,8 +258,8 @@ static void walk(json_t *flow, twiml_t *t, const char *call_sid)
             json_decref(tmp[k]);
         json_t *to = node_by_id(flow, next);
         if (!to) /* not connected, or one of the flow's exits: the top-level flow ends */
-            fprintf(stderr, "evovoiced: voice: call %s: flow ends after node %s%s%s\n", call_sid, str(node, "id"),
-                    next && *next ? " at exit " : "", next && *next ? next : "");
+            note(log, call_sid, "flow ends after node %s%s%s", str(node, "id") ? str(node, "id") : "",
+                 next && *next ? " at exit " : "", next && *next ? next : "");
         node = to;
     }
     twiml_hangup(t);
@@ -310,29 +327,100 @@ static const char *flow_id_now(call_t *c, json_t *ep)
     return fid && *fid ? fid : NULL;
 }
 
-static void incoming_call(call_t *c, json_t *ep, json_t *form, twiml_t *t)
+/* The answer to an incoming call, with the lines of its log; 1 when a flow ran. */
+static int incoming_call(call_t *c, json_t *ep, json_t *form, twiml_t *t, json_t *log)
 {
     const char *from = str(form, "From"), *to = str(form, "To"), *sid = str(form, "CallSid");
     from = from ? from : "", to = to ? to : "", sid = sid ? sid : "";
     if (!ep) {
-        fprintf(stderr, "evovoiced: voice: call %s to %s: no such number\n", sid, to);
+        note(NULL, sid, "to %s: no such number", to);
         say_and_hang_up(t, "Sorry, the number you have called is not in service. Goodbye.");
-        return;
+        return 0;
     }
+    note(log, sid, "incoming call from %s to %s", from, to);
     const char *fid = flow_id_now(c, ep);
     json_t *flow = fid ? call_get(c, C_FLOWS, fid) : NULL;
     if (!flow) {
-        fprintf(stderr, "evovoiced: voice: call %s from %s to %s: no flow%s%s\n", sid, from, to, fid ? " (missing: " : "",
-                fid ? fid : "");
+        note(log, sid, "no flow%s%s%s: the caller is told the number is not configured", fid ? " (missing: " : "",
+             fid ? fid : "", fid ? ")" : "");
         say_and_hang_up(t, "Sorry, this number is not configured yet. Goodbye.");
+        return 0;
+    }
+    note(log, sid, "running flow %s (%s)", str(flow, "name") ? str(flow, "name") : "", fid);
+    walk(flow, t, sid, log);
+    return 1;
+}
+
+/* The call's session (FLOWS.md 4.3), made once the answer is known, with its log, in a
+ * write transaction of its own: a failure is logged and never changes the answer. */
+static void record_call(store_t *st, json_t *ep, json_t *form, json_t *log, int ran)
+{
+    int rc = store_begin(st, 1);
+    json_t *sess = NULL;
+    if (!rc) {
+        session_new_t n = {.endpoint_id = str(ep, "id"), .from = str(form, "From"), .from_name = str(form, "CallerName"),
+                           .to = str(form, "To"), .call_sid = str(form, "CallSid")};
+        sess = session_create(st, &n, &rc);
+        size_t i;
+        json_t *line;
+        json_array_foreach(log, i, line) if (!rc) rc = session_log(st, str(sess, "id"), json_string_value(line));
+        if (!rc && ran) {
+            json_t *f = json_pack("{s:s}", "callState", "Connected");
+            rc = session_update(st, str(sess, "id"), f);
+            json_decref(f);
+        }
+        rc = rc ? rc : store_commit(st);
+    }
+    if (rc) {
+        store_rollback(st);
+        fprintf(stderr, "evovoiced: voice: call %s: its session was not recorded (%s)\n",
+                str(form, "CallSid") ? str(form, "CallSid") : "-", store_errmsg(st));
+    }
+    json_decref(sess);
+}
+
+/* Twilio's final call statuses end the session: the outcome is the status, the log says
+ * how long the call lasted. */
+static void end_call(store_t *st, json_t *form)
+{
+    static const char *const final[] = {"completed", "busy", "failed", "no-answer", "canceled", NULL};
+    const char *status = str(form, "CallStatus"), *sid = str(form, "CallSid");
+    int is_final = 0;
+    for (int i = 0; status && final[i]; i++)
+        is_final |= !strcmp(status, final[i]);
+    note(NULL, sid ? sid : "-", "status %s", status ? status : "-");
+    if (!is_final || !sid || !*sid)
+        return;
+    int rc = store_begin(st, 1);
+    if (rc) {
+        fprintf(stderr, "evovoiced: voice: call %s: its session was not ended (%s)\n", sid, store_errmsg(st));
         return;
     }
-    /* SESSION: create the call's session here (FLOWS.md 4.3): channel Voice, callSid,
-     * fromAddress=From, fromName=CallerName, toAddress=To, endpoint, customer, account,
-     * callState Connected; the log lines below become its first entries. */
-    fprintf(stderr, "evovoiced: voice: incoming call %s from %s to %s: running flow %s (%s)\n", sid, from, to,
-            str(flow, "name") ? str(flow, "name") : "", fid);
-    walk(flow, t, sid);
+    query_t q = {0};
+    json_t *v = json_string(sid), *rows = NULL;
+    q.f[q.nf++] = (qfilter_t){"callSid", Q_EQ, v};
+    q.limit = 1;
+    rc = store_list(st, C_SESSIONS, &q, &rows, NULL);
+    json_t *sess = json_array_get(rows, 0);
+    if (!rc && sess && !json_is_true(json_object_get(sess, "ended"))) {
+        const char *id = str(sess, "id"), *dur = str(form, "CallDuration");
+        char line[128];
+        snprintf(line, sizeof line, "call ended: %s (%s s)", status, dur && *dur ? dur : "0");
+        char outcome[32];
+        snprintf(outcome, sizeof outcome, "%s", !strcmp(status, "completed") ? "Completed" : status);
+        json_t *f = json_pack("{s:b}", "wasMissed", 1); /* no call is bridged yet (Dial comes with /voice/step) */
+        rc = session_log(st, id, line);
+        rc = rc ? rc : session_update(st, id, f);
+        rc = rc ? rc : session_end(st, id, NULL, outcome);
+        json_decref(f);
+    }
+    rc = rc ? rc : store_commit(st);
+    if (rc) {
+        store_rollback(st);
+        fprintf(stderr, "evovoiced: voice: call %s: its session was not ended (%s)\n", sid, store_errmsg(st));
+    }
+    json_decref(rows);
+    json_decref(v);
 }
 
 int voice_webhook(const http_req_t *r, http_resp_t *out)
@@ -369,12 +457,17 @@ int voice_webhook(const http_req_t *r, http_resp_t *out)
             ep = NULL;
         }
         twiml_t *t = twiml_new();
-        incoming_call(&c, ep, form, t);
+        json_t *log = json_array();
+        int ran = incoming_call(&c, ep, form, t, log);
         answer(out, 200, t);
-    } else { /* /voice/status: accepted (SESSION: the status callback ends the session); /sms: no chat yet */
+        store_rollback(st); /* the reads are done; the session is written in its own transaction */
+        if (ep)
+            record_call(st, ep, form, log, ran);
+        json_decref(log);
+    } else { /* /voice/status ends the session; /sms: no chat yet */
+        store_rollback(st);
         if (!strcmp(route, "/voice/status"))
-            fprintf(stderr, "evovoiced: voice: call %s: %s\n", str(form, "CallSid") ? str(form, "CallSid") : "-",
-                    str(form, "CallStatus") ? str(form, "CallStatus") : "-");
+            end_call(st, form);
         answer(out, 200, NULL);
     }
     sodium_memzero(tokbuf, sizeof tokbuf);

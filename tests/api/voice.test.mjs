@@ -172,3 +172,42 @@ test('a real number bought on a sub-account at the carrier, signed with that sub
   assert.ok(!srv.stderr.includes(subToken), 'the token is never logged');
 });
 const subTokenOf = (x) => fake.accounts.get(x.twilioAccountSid).auth_token;
+
+test('every call to one of our numbers leaves a session: its log while it runs, ended by the status callback', async () => {
+  const f = await newFlow('session flow', [sayNode('s1', 'Hello', 's2', { start: true }), hangupNode('s2')]);
+  const e = await virtualNumber({ flowId: f.id });
+  const sessionsOf = async () => (await srv.ok('GET', '/sessions', { as: srv.admin, query: { endpointIds: e.id, all: true } })).items;
+  // refused calls leave none
+  expectStatus(await sim.call({ to: e.phoneNumber, ...subCreds(), signature: 'forged' }), 403);
+  assert.deepEqual(await sessionsOf(), []);
+  const params = sim.callParams({ to: e.phoneNumber, ...subCreds(), from: '+13125550999', callerName: 'Ann Caller' });
+  const r = await sim.post('/voice', params, subCreds());
+  assert.deepEqual(verbs(r), ['Say', 'Hangup']);
+  let [s] = await sessionsOf();
+  assert.ok(s, 'a session');
+  assert.equal(s.callSid, params.CallSid);
+  assert.equal(s.fromAddress, '+13125550999');
+  assert.equal(s.fromName, 'Ann Caller');
+  assert.equal(s.toAddress, e.phoneNumber);
+  assert.equal(s.customerId, cust.id);
+  assert.equal(s.channel, 'Voice');
+  assert.equal(s.callState, 'Connected');
+  assert.ok(!s.ended);
+  const lines = s.log.map((l) => l.message);
+  assert.ok(lines.includes(`incoming call from +13125550999 to ${e.phoneNumber}`), JSON.stringify(lines));
+  assert.ok(lines.includes(`running flow session flow (${f.id})`), JSON.stringify(lines));
+  assert.ok(lines.includes('node s1 (SayNode)') && lines.includes('node s2 (HangupNode)'), JSON.stringify(lines));
+  // a status that is not final changes nothing; the final one ends it
+  expectStatus(await sim.post('/voice/status', { ...params, CallStatus: 'in-progress' }, subCreds()), 200);
+  assert.ok(!(await sessionsOf())[0].ended);
+  expectStatus(await sim.post('/voice/status', { ...params, CallStatus: 'completed', CallDuration: '7' }, subCreds()), 200);
+  [s] = await sessionsOf();
+  assert.equal(s.ended, true);
+  assert.equal(s.callState, 'Disconnected');
+  assert.equal(s.outcome, 'Completed');
+  assert.ok(s.dateCompleted);
+  assert.ok(s.log.some((l) => l.message === 'call ended: completed (7 s)'), JSON.stringify(s.log));
+  // a forged status callback cannot end or touch a session
+  expectStatus(await sim.post('/voice/status', { ...params, CallStatus: 'failed' }, { signature: 'forged' }), 403);
+  assert.equal((await sessionsOf())[0].outcome, 'Completed');
+});
