@@ -325,6 +325,16 @@ presult_t provider_find(const pcreds_t *who, const char *e164, pnumber_t *out, p
     return pr;
 }
 
+/* The number's call status callback, beside its VoiceUrl: {base}/voice/status, where a
+ * final status ends the call's session. */
+static void status_callback(buf_t *f, CURL *c, const char *voice_url)
+{
+    char url[600];
+    snprintf(url, sizeof url, "%s/status", voice_url);
+    form_add(f, c, "StatusCallback", url);
+    form_add(f, c, "StatusCallbackMethod", "POST");
+}
+
 presult_t provider_buy(const pcreds_t *who, const char *e164, const char *friendly_name, const char *address_sid,
                        int fax, int staging, pnumber_t *out, perr_t *e)
 {
@@ -341,6 +351,7 @@ presult_t provider_buy(const pcreds_t *who, const char *e164, const char *friend
     if (*voice) {
         form_add(&f, c, "VoiceUrl", voice);
         form_add(&f, c, "VoiceMethod", "POST");
+        status_callback(&f, c, voice);
         form_add(&f, c, "SmsUrl", sms);
         form_add(&f, c, "SmsMethod", "POST");
     }
@@ -385,6 +396,7 @@ presult_t provider_update(const pcreds_t *who, const char *pn_sid, const char *v
     if (voice_url) {
         form_add(&f, c, "VoiceUrl", voice_url);
         form_add(&f, c, "VoiceMethod", "POST");
+        status_callback(&f, c, voice_url);
     }
     if (sms_url) {
         form_add(&f, c, "SmsUrl", sms_url);

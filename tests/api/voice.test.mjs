@@ -158,6 +158,11 @@ test('a real number bought on a sub-account at the carrier, signed with that sub
   const f = await srv.ok('POST', '/flows', { as: srv.admin, body: { accountId: a.id, name: 'real', nodes: [sayNode('n1', 'Hello from a real number', 'n2', { start: true }), hangupNode('n2')] } });
   const n = fresh();
   const e = await srv.ok('POST', '/endpoints/phone-numbers', { as: srv.admin, body: { customerId: c.id, number: n, flowId: f.id } });
+  const bought = fake.log.filter((l) => l.kind === 'buy' && l.form.PhoneNumber === n);
+  assert.equal(bought.length, 1);
+  assert.equal(bought[0].form.VoiceUrl, `${PROD}/voice`);
+  assert.equal(bought[0].form.StatusCallback, `${PROD}/voice/status`, 'the status callback ends the call\'s session');
+  assert.equal(bought[0].form.StatusCallbackMethod, 'POST');
   const atCarrier = [...fake.numbers.values()].find((x) => x.phone_number === n);
   assert.equal(atCarrier.account_sid, a.twilioAccountSid, 'bought on the sub-account');
   assert.equal(atCarrier.voice_url, PROD + '/voice');
