@@ -4,7 +4,7 @@
  * it all back.  SQLite always; PostgreSQL too when EVOVOICED_TEST_PG names a cluster (a
  * database of its own there, dropped at the end). */
 #include "check.h"
-#include <libpq-fe.h>
+#include "scratch.h"
 #include <stdlib.h>
 #include <unistd.h>
 #include "api/sessions.h"
@@ -12,21 +12,6 @@
 #include "store/store.h"
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-static int pg_exec(const char *conninfo, const char *sql)
-{
-    PGconn *c = PQconnectdb(conninfo);
-    int ok = PQstatus(c) == CONNECTION_OK;
-    if (ok) {
-        PGresult *r = PQexec(c, sql);
-        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok)
-            fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-        PQclear(r);
-    }
-    PQfinish(c);
-    return ok ? 0 : -1;
-}
 
 static void suite(const char *url, const char *name)
 {
@@ -140,27 +125,16 @@ int main(void)
 {
     schema_init();
     char path[] = "/tmp/evovoiced-sessions-XXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
+    sqlite_scratch(path);
     suite(path, "sqlite");
-    unlink(path);
-    for (const char *ext = "-wal"; ext; ext = strcmp(ext, "-wal") ? NULL : "-shm") {
-        char p[64];
-        snprintf(p, sizeof p, "%s%s", path, ext);
-        unlink(p);
-    }
-    const char *pg = getenv("EVOVOICED_TEST_PG");
-    if (pg && *pg) {
-        char db[64], dburl[512], sql[128];
-        snprintf(db, sizeof db, "evsess_%d", (int)getpid());
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
-        CHECK(pg_exec(pg, sql) == 0);
-        const char *slash = strrchr(pg, '/');
-        snprintf(dburl, sizeof dburl, "%.*s/%s", (int)(slash - pg), pg, db);
+    sqlite_remove(path);
+    char db[64], dburl[512];
+    int made = pg_scratch("evsess", dburl, sizeof dburl, db, sizeof db);
+    CHECK(made >= 0);
+    if (made == 0) {
         suite(dburl, "postgresql");
-        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", db);
-        CHECK(pg_exec(pg, sql) == 0);
-    } else {
+        CHECK(pg_drop(db) == 0);
+    } else if (made == 1) {
         fprintf(stderr, "sessions: postgresql skipped (EVOVOICED_TEST_PG is not set)\n");
     }
     return CHECK_DONE();

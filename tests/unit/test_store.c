@@ -10,7 +10,7 @@
  * users' version seen from a second connection; migration of an empty database and the
  * refusal of one newer than the program. */
 #include "check.h"
-#include <libpq-fe.h>
+#include "scratch.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -398,23 +398,10 @@ static void suite(const char *name)
     store_close(st);
 }
 
-static int pg_exec(const char *conninfo, const char *sql)
-{
-    PGconn *c = PQconnectdb(conninfo);
-    PGresult *r = PQexec(c, sql);
-    int ok = PQstatus(c) == CONNECTION_OK && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
-    if (!ok)
-        fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
-    return ok ? 0 : -1;
-}
-
 int main(void)
 {
     char path[] = "/tmp/evovoiced-store-XXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
+    sqlite_scratch(path);
     url = path;
     suite("sqlite");
     /* a newer schema is refused */
@@ -427,21 +414,12 @@ int main(void)
         CHECK(st == NULL && strstr(err, "newer"));
         store_close(st);
     }
-    unlink(path);
-    for (const char *ext = "-wal"; ext; ext = strcmp(ext, "-wal") ? NULL : "-shm") {
-        char p[64];
-        snprintf(p, sizeof p, "%s%s", path, ext);
-        unlink(p);
-    }
+    sqlite_remove(path);
 
-    const char *pg = getenv("EVOVOICED_TEST_PG");
-    if (pg && *pg) {
-        char db[64], dburl[512], sql[128];
-        snprintf(db, sizeof db, "evs_%d", (int)getpid());
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
-        CHECK(pg_exec(pg, sql) == 0);
-        const char *slash = strrchr(pg, '/');
-        snprintf(dburl, sizeof dburl, "%.*s/%s", (int)(slash - pg), pg, db);
+    char db[64], dburl[512];
+    int made = pg_scratch("evs", dburl, sizeof dburl, db, sizeof db);
+    CHECK(made >= 0);
+    if (made == 0) {
         url = dburl;
         conflicts_seen = 0;
         suite("postgresql");
@@ -450,9 +428,8 @@ int main(void)
         store_t *st = store_open(dburl, err, sizeof err);
         CHECK(st == NULL && strstr(err, "newer"));
         store_close(st);
-        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", db);
-        CHECK(pg_exec(pg, sql) == 0);
-    } else {
+        CHECK(pg_drop(db) == 0);
+    } else if (made == 1) {
         fprintf(stderr, "store conformance: postgresql skipped (EVOVOICED_TEST_PG is not set)\n");
     }
     return CHECK_DONE();
