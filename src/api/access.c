@@ -6,16 +6,7 @@
 #include "api.h"
 #include <ctype.h>
 #include <string.h>
-
-static int in_list(json_t *list, const char *id)
-{
-    size_t i;
-    json_t *v;
-    if (!id)
-        return 0;
-    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), id)) return 1;
-    return 0;
-}
+#include "../util/json.h"
 
 static int is_sa(call_t *c) { return c->who->roles & ROLE_SA; }
 static int is_manager(call_t *c) { return !is_sa(c) && (c->who->roles & ROLE_MANAGER); }
@@ -25,12 +16,12 @@ int can_reach_account(call_t *c, json_t *account)
     if (is_sa(c))
         return 1;
     json_t *mine = json_object_get(c->who->user, "accountIds");
-    if (in_list(mine, json_string_value(json_object_get(account, "id"))))
+    if (jlist_has(mine, json_string_value(json_object_get(account, "id"))))
         return 1;
     size_t i;
     json_t *v;
     if (is_manager(c))
-        json_array_foreach(json_object_get(account, "ancestorIds"), i, v) if (in_list(mine, json_string_value(v))) return 1;
+        json_array_foreach(json_object_get(account, "ancestorIds"), i, v) if (jlist_has(mine, json_string_value(v))) return 1;
     return 0;
 }
 
@@ -43,7 +34,7 @@ int can_reach_customer(call_t *c, json_t *customer)
     json_t *mine = json_object_get(c->who->user, "customerIds");
     json_t *cur = customer;
     for (int depth = 0; cur && depth < 1000; depth++) {
-        if (in_list(mine, json_string_value(json_object_get(cur, "id"))))
+        if (jlist_has(mine, json_string_value(json_object_get(cur, "id"))))
             return 1;
         cur = call_get(c, C_CUSTOMERS, json_string_value(json_object_get(cur, "parentCustomerId")));
     }

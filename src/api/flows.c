@@ -17,11 +17,11 @@
 #include "flows.h"
 #include "nodes.h"
 #include "validate.h"
+#include "../util/json.h"
 
 enum { MAX_TREE_DEPTH = 1000, MAX_SCAN = 100000 };
 
 static int is_customer_role(call_t *c) { return !(c->who->roles & (ROLE_SA | ROLE_MANAGER)); }
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 json_t *present_flow(call_t *c, json_t *doc)
 {

@@ -9,8 +9,8 @@
 #include "flows.h"
 #include "../util/ids.h"
 #include "validate.h"
+#include "../util/json.h"
 
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* ------------------------------------------------------------------ parameter field names */
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "../util/json.h"
 
 /* libical's time zone cache is global: every use of it is under this lock */
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,14 +64,13 @@ static int hhmm(const char *s, int dflt)
     return s && strlen(s) == 5 ? ((s[0] - '0') * 10 + s[1] - '0') * 60 + (s[3] - '0') * 10 + s[4] - '0' : dflt;
 }
 
-static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static const char *const day_codes[] = {"SU", "MO", "TU", "WE", "TH", "FR", "SA"};
 static const char *const day_names[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
 
 static int day_index(json_t *d)
 {
-    const char *n = str(d, "dayOfWeek");
+    const char *n = jstr(d, "dayOfWeek");
     if (!n)
         return 0; /* the enum's default, as .NET reads an absent DayOfWeek */
     for (int i = 0; i < 7; i++)
@@ -84,7 +84,7 @@ static const char *freq_of(json_t *rule)
 {
     static const char *const names[] = {"Secondly", "Minutely", "Hourly", "Daily", "Weekly", "Monthly", "Yearly"};
     static const char *const rfc[] = {"SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"};
-    const char *f = str(rule, "frequency");
+    const char *f = jstr(rule, "frequency");
     for (size_t i = 0; f && i < sizeof names / sizeof *names; i++)
         if (!strcmp(f, names[i]))
             return rfc[i];
@@ -118,7 +118,7 @@ static void rrule_of(json_t *rule, char *b, size_t n)
     snprintf(b, n, "FREQ=%s;INTERVAL=%lld", freq_of(rule), interval > 0 ? interval : 1);
     if (count > 0)
         snprintf(b + strlen(b), n - strlen(b), ";COUNT=%lld", count);
-    const char *until = str(rule, "untilDate");
+    const char *until = jstr(rule, "untilDate");
     if (until && strlen(until) == 10 && count <= 0) /* the whole of untilDate is in; with a count, see until_of */
         snprintf(b + strlen(b), n - strlen(b), ";UNTIL=%.4s%.2s%.2sT235959", until, until + 5, until + 8);
     /* parts RFC 5545 does not allow with the frequency (libical refuses them) are left out */
@@ -154,7 +154,7 @@ static void rrule_of(json_t *rule, char *b, size_t n)
  * keeps both limits, so UNTIL is applied here), or the far future. */
 static time_t until_of(json_t *rule)
 {
-    const char *u = str(rule, "untilDate");
+    const char *u = jstr(rule, "untilDate");
     if (!u || strlen(u) != 10)
         return (time_t)1 << 62;
     struct tm tm = {.tm_year = atoi(u) - 1900, .tm_mon = atoi(u + 5) - 1, .tm_mday = atoi(u + 8), .tm_hour = 23,
@@ -169,10 +169,10 @@ int sched_time_rule_on(json_t *rule, const char *tz, time_t t)
         return 0;
     time_t now = t + off; /* the clock reading */
     int allday = json_is_true(json_object_get(rule, "isAllDay"));
-    const char *st = str(rule, "startTime"), *et = str(rule, "endTime");
+    const char *st = jstr(rule, "startTime"), *et = jstr(rule, "endTime");
     int start = allday ? 0 : hhmm(st, 0), end = allday ? 1440 : hhmm(et, 1440);
     long span = 60L * (end > start ? end - start : end + 1440 - start);
-    const char *sd = str(rule, "startDate");
+    const char *sd = jstr(rule, "startDate");
     struct tm anchor = {.tm_year = 70, .tm_mday = 1};
     if (sd && strlen(sd) == 10)
         anchor = (struct tm){.tm_year = atoi(sd) - 1900, .tm_mon = atoi(sd + 5) - 1, .tm_mday = atoi(sd + 8)};
@@ -233,26 +233,26 @@ const char *sched_state(json_t *schedule, const char *tz, time_t t, const sched_
     const char *state = NULL;
     for (i = 0; i < n && !state; i++) {
         r = order[i].rule;
-        const char *type = str(r, "simpleRuleType");
+        const char *type = jstr(r, "simpleRuleType");
         int on = 0;
         if (!type || !strcmp(type, "Always")) { /* absent: the enum's default */
             on = 1;
         } else if (!strcmp(type, "Time")) {
             on = sched_time_rule_on(r, tz, t);
         } else if (!strcmp(type, "CustomerState")) {
-            const char *want = str(r, "customerState");
+            const char *want = jstr(r, "customerState");
             const char *got = want && env && env->customer_state && depth < SCHED_MAX_DEPTH
                                   ? env->customer_state(env->ctx, t, depth + 1)
                                   : NULL;
             on = got && !strcasecmp(got, want);
         }
         if (on)
-            state = str(r, "state") ? str(r, "state") : "";
+            state = jstr(r, "state") ? jstr(r, "state") : "";
     }
     free(order);
     if (state)
         return state;
-    return str(schedule, "defaultState") ? str(schedule, "defaultState") : "";
+    return jstr(schedule, "defaultState") ? jstr(schedule, "defaultState") : "";
 }
 
 static int bad(char *field, size_t fn, char *msg, size_t mn, const char *f, const char *m)

@@ -7,13 +7,13 @@
 #include <string.h>
 #include "schedule.h"
 #include "validate.h"
+#include "../util/json.h"
 
 int reach_endpoint(call_t *c, const char *id, json_t **out);
 
 enum { MAX_TREE_DEPTH = 1000 };
 
-static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-static json_t *parent_of(call_t *c, json_t *customer) { return call_get(c, C_CUSTOMERS, str(customer, "parentCustomerId")); }
+static json_t *parent_of(call_t *c, json_t *customer) { return call_get(c, C_CUSTOMERS, jstr(customer, "parentCustomerId")); }
 
 /* What applies to a subject whose own schedule is own (NULL: none) and whose next level
  * up is the customer above (an endpoint's customer, a customer's parent; NULL: none).
@@ -37,9 +37,9 @@ static applied_t applied(call_t *c, json_t *own, json_t *above)
         s = json_is_object(json_object_get(next, "schedule")) ? json_object_get(next, "schedule") : NULL;
         next = parent_of(c, next);
     }
-    a.tz = str(a.schedule, "timeZoneId");
+    a.tz = jstr(a.schedule, "timeZoneId");
     for (int d = 0; (!a.tz || !*a.tz) && from && d < MAX_TREE_DEPTH; d++, from = parent_of(c, from))
-        a.tz = str(json_object_get(from, "schedule"), "timeZoneId");
+        a.tz = jstr(json_object_get(from, "schedule"), "timeZoneId");
     if (!a.tz || !*a.tz)
         a.tz = "UTC";
     return a;
@@ -77,7 +77,7 @@ static int subject(call_t *c, subject_t *s)
     if (eid && *eid) {
         if (reach_endpoint(c, eid, &d))
             return -1;
-        s->customer = s->above = call_get(c, C_CUSTOMERS, str(d, "customerId"));
+        s->customer = s->above = call_get(c, C_CUSTOMERS, jstr(d, "customerId"));
         s->is_customer = 0;
     } else if (cid && *cid) {
         if (reach_customer(c, cid, &d))
@@ -137,7 +137,7 @@ int op_test_schedule(call_t *c)
 /* For the call runtime (voice.h): the state an endpoint's applied schedule gives at t. */
 const char *endpoint_schedule_state(call_t *c, json_t *ep, time_t t)
 {
-    json_t *customer = call_get(c, C_CUSTOMERS, str(ep, "customerId"));
+    json_t *customer = call_get(c, C_CUSTOMERS, jstr(ep, "customerId"));
     applied_t a = applied(c, json_object_get(ep, "schedule"), customer);
     const char *s = a.schedule ? state_of(c, a.schedule, a.tz, customer, t, 0) : NULL;
     return s ? s : "";

@@ -20,6 +20,7 @@
 #include <time.h>
 #include "../util/ids.h"
 #include "sessions.h"
+#include "../util/json.h"
 
 enum { MAX_TREE_DEPTH = 1000, DELETE_BATCH = 1000, ARCHIVE_DAYS = 15, MAX_LOG_LINES = 10000 };
 
@@ -27,7 +28,6 @@ int can_reach_endpoint(call_t *c, json_t *ep); /* endpoints.c: by the document's
 
 int (*file_delete_hook)(struct call *c, json_t *file);
 
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* ------------------------------------------------------------------ times */
 

@@ -2,14 +2,7 @@
  * accounts and customers they reach, and a Manager's access level. */
 #include "api.h"
 #include <string.h>
-
-static int in_list(json_t *list, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return 1;
-    return 0;
-}
+#include "../util/json.h"
 
 json_t *present_user(call_t *c, json_t *doc)
 {
@@ -39,13 +32,13 @@ static int can_reach_user(call_t *c, json_t *u)
 {
     if (c->who->roles & ROLE_SA)
         return 1;
-    if (in_list(json_object_get(u, "roles"), "SystemAdministrator"))
+    if (jlist_has(json_object_get(u, "roles"), "SystemAdministrator"))
         return 0;
     json_t *reach = reach_account_ids(c);
     size_t i;
     json_t *v;
     int ok = json_array_size(json_object_get(u, "accountIds")) > 0;
-    json_array_foreach(json_object_get(u, "accountIds"), i, v) if (!in_list(reach, json_string_value(v))) ok = 0;
+    json_array_foreach(json_object_get(u, "accountIds"), i, v) if (!jlist_has(reach, json_string_value(v))) ok = 0;
     json_decref(reach);
     return ok;
 }
@@ -80,7 +73,7 @@ static int check_customers(call_t *c, json_t *ids, json_t *account_ids)
         json_t *cu = call_get(c, C_CUSTOMERS, json_string_value(v));
         char path[32];
         snprintf(path, sizeof path, "CustomerIds[%zu]", i);
-        if (!cu || !in_list(account_ids, json_string_value(json_object_get(cu, "accountId"))))
+        if (!cu || !jlist_has(account_ids, json_string_value(json_object_get(cu, "accountId"))))
             return fail_field(c, path, "ArgumentException", "'%s' is not a customer of the user's accounts",
                               json_string_value(v));
     }

@@ -23,10 +23,10 @@
 #include "../util/secret.h"
 #include "twiml.h"
 #include "../api/sessions.h"
+#include "../util/json.h"
 
 enum { MAX_WALK = 100 }; /* nodes one request may walk: past it the call ends (a loop) */
 
-static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* ---- signatures ---- */
 
@@ -157,9 +157,9 @@ static void say_and_hang_up(twiml_t *t, const char *text)
 static json_t *param_value(json_t *node, const char *name, const node_type_t *nt, json_t **dflt)
 {
     json_t *p = json_object_get(json_object_get(node, "parameters"), name);
-    const char *src = str(p, "source");
+    const char *src = jstr(p, "source");
     if (p && src && strcmp(src, "Value") && strcmp(src, "Flow"))
-        fprintf(stderr, "evovoiced: voice: node %s: parameter %s from %s is not resolved yet (empty)\n", str(node, "id"),
+        fprintf(stderr, "evovoiced: voice: node %s: parameter %s from %s is not resolved yet (empty)\n", jstr(node, "id"),
                 name, src);
     json_t *v = p && (!src || !strcmp(src, "Value")) ? json_object_get(p, "value") : NULL;
     if (v && (json_object_get(v, "stringValue") || json_object_get(v, "numberValue") || json_object_get(v, "boolValue")))
@@ -175,7 +175,7 @@ static json_t *param_value(json_t *node, const char *name, const node_type_t *nt
 
 static const char *param_str(json_t *node, const char *name, const node_type_t *nt, json_t **tmp)
 {
-    const char *s = str(param_value(node, name, nt, tmp), "stringValue");
+    const char *s = jstr(param_value(node, name, nt, tmp), "stringValue");
     return s && *s ? s : NULL;
 }
 
@@ -189,7 +189,7 @@ static json_t *node_by_id(json_t *flow, const char *id)
 {
     size_t i;
     json_t *n;
-    json_array_foreach(json_object_get(flow, "nodes"), i, n) if (id && *id && !strcmp(str(n, "id") ? str(n, "id") : "", id))
+    json_array_foreach(json_object_get(flow, "nodes"), i, n) if (id && *id && !strcmp(jstr(n, "id") ? jstr(n, "id") : "", id))
         return n;
     return NULL;
 }
@@ -222,16 +222,16 @@ static void walk(json_t *flow, twiml_t *t, const char *call_sid, json_t *log)
             twiml_hangup(t);
             return;
         }
-        const char *url = str(json_object_get(node, "spec"), "url");
+        const char *url = jstr(json_object_get(node, "spec"), "url");
         const node_type_t *nt = node_type_by_url(url);
         const char *type = nt ? nt->type_name : "unknown";
         json_t *tmp[4] = {0};
         const char *next = NULL;
-        note(log, call_sid, "node %s (%s)", str(node, "id") ? str(node, "id") : "", type);
+        note(log, call_sid, "node %s (%s)", jstr(node, "id") ? jstr(node, "id") : "", type);
         if (nt && !strcmp(nt->type_name, "SayNode")) {
             twiml_say(t, param_str(node, "Text", nt, &tmp[0]), param_str(node, "Voice", nt, &tmp[1]),
                       param_str(node, "Language", nt, &tmp[2]), param_int(node, "Loop", nt, &tmp[3]));
-            next = str(json_object_get(json_object_get(json_object_get(node, "parameters"), "Done"), "value"), "stringValue");
+            next = jstr(json_object_get(json_object_get(json_object_get(node, "parameters"), "Done"), "value"), "stringValue");
         } else if (nt && !strcmp(nt->type_name, "PlayNode")) {
             const char *u = param_str(node, "Url", nt, &tmp[0]);
             if (!u) { /* an AudioFile naming a URL plays it; a stored file needs the files API */
@@ -241,13 +241,13 @@ static void walk(json_t *flow, twiml_t *t, const char *call_sid, json_t *log)
             if (u)
                 twiml_play(t, u, param_int(node, "Loop", nt, &tmp[2]));
             else
-                note(log, call_sid, "node %s has nothing to play", str(node, "id") ? str(node, "id") : "");
-            next = str(json_object_get(json_object_get(json_object_get(node, "parameters"), "Done"), "value"), "stringValue");
+                note(log, call_sid, "node %s has nothing to play", jstr(node, "id") ? jstr(node, "id") : "");
+            next = jstr(json_object_get(json_object_get(json_object_get(node, "parameters"), "Done"), "value"), "stringValue");
         } else if (nt && !strcmp(nt->type_name, "HangupNode")) {
             twiml_hangup(t);
             return;
         } else {
-            note(log, call_sid, "node %s: %s is not available yet: call ended", str(node, "id") ? str(node, "id") : "",
+            note(log, call_sid, "node %s: %s is not available yet: call ended", jstr(node, "id") ? jstr(node, "id") : "",
                  type);
             say_and_hang_up(t, "Sorry, this step of the call is not available yet. Goodbye.");
             for (int k = 0; k < 4; k++)
@@ -258,7 +258,7 @@ static void walk(json_t *flow, twiml_t *t, const char *call_sid, json_t *log)
             json_decref(tmp[k]);
         json_t *to = node_by_id(flow, next);
         if (!to) /* not connected, or one of the flow's exits: the top-level flow ends */
-            note(log, call_sid, "flow ends after node %s%s%s", str(node, "id") ? str(node, "id") : "",
+            note(log, call_sid, "flow ends after node %s%s%s", jstr(node, "id") ? jstr(node, "id") : "",
                  next && *next ? " at exit " : "", next && *next ? next : "");
         node = to;
     }
@@ -292,18 +292,18 @@ static json_t *endpoint_of(store_t *st, const char *e164)
  * NULL when no token is known. */
 static const char *owner_token(call_t *c, json_t *ep, const char **sid, char *buf, size_t n)
 {
-    json_t *a = ep ? call_get(c, C_ACCOUNTS, str(ep, "accountId")) : NULL;
-    const char *s = str(ep, "carrierAccountSid");
+    json_t *a = ep ? call_get(c, C_ACCOUNTS, jstr(ep, "accountId")) : NULL;
+    const char *s = jstr(ep, "carrierAccountSid");
     if (!s || !*s)
-        s = str(a, "twilioAccountSid");
+        s = jstr(a, "twilioAccountSid");
     if (!s || !*s)
         s = provider_config.account_sid;
     *sid = s;
     if (s && provider_config.account_sid && !strcmp(s, provider_config.account_sid))
         return provider_config.auth_token && *provider_config.auth_token ? provider_config.auth_token : NULL;
-    if (s && a && str(a, "twilioAccountSid") && !strcmp(s, str(a, "twilioAccountSid"))) {
-        const char *own = str(a, "twilioAuthToken");
-        return secret_open(own && *own ? own : str(a, "twilioSubAccountAuthToken"), buf, n);
+    if (s && a && jstr(a, "twilioAccountSid") && !strcmp(s, jstr(a, "twilioAccountSid"))) {
+        const char *own = jstr(a, "twilioAuthToken");
+        return secret_open(own && *own ? own : jstr(a, "twilioSubAccountAuthToken"), buf, n);
     }
     return NULL;
 }
@@ -312,25 +312,25 @@ static const char *owner_token(call_t *c, json_t *ep, const char **sid, char *bu
  * of the applied schedule's state, else flowId. */
 static const char *flow_id_now(call_t *c, json_t *ep)
 {
-    const char *mode = str(ep, "flowSchedule");
+    const char *mode = jstr(ep, "flowSchedule");
     if (mode && !strcmp(mode, "Scheduled")) {
         const char *state = endpoint_schedule_state(c, ep, time(NULL));
         size_t i;
         json_t *sf;
         json_array_foreach(json_object_get(ep, "scheduledFlows"), i, sf) {
-            const char *sn = str(sf, "stateName"), *fid = str(sf, "flowId");
+            const char *sn = jstr(sf, "stateName"), *fid = jstr(sf, "flowId");
             if (sn && fid && *fid && *state && !strcasecmp(sn, state))
                 return fid;
         }
     }
-    const char *fid = str(ep, "flowId");
+    const char *fid = jstr(ep, "flowId");
     return fid && *fid ? fid : NULL;
 }
 
 /* The answer to an incoming call, with the lines of its log; 1 when a flow ran. */
 static int incoming_call(call_t *c, json_t *ep, json_t *form, twiml_t *t, json_t *log)
 {
-    const char *from = str(form, "From"), *to = str(form, "To"), *sid = str(form, "CallSid");
+    const char *from = jstr(form, "From"), *to = jstr(form, "To"), *sid = jstr(form, "CallSid");
     from = from ? from : "", to = to ? to : "", sid = sid ? sid : "";
     if (!ep) {
         note(NULL, sid, "to %s: no such number", to);
@@ -346,7 +346,7 @@ static int incoming_call(call_t *c, json_t *ep, json_t *form, twiml_t *t, json_t
         say_and_hang_up(t, "Sorry, this number is not configured yet. Goodbye.");
         return 0;
     }
-    note(log, sid, "running flow %s (%s)", str(flow, "name") ? str(flow, "name") : "", fid);
+    note(log, sid, "running flow %s (%s)", jstr(flow, "name") ? jstr(flow, "name") : "", fid);
     walk(flow, t, sid, log);
     return 1;
 }
@@ -358,15 +358,15 @@ static void record_call(store_t *st, json_t *ep, json_t *form, json_t *log, int 
     int rc = store_begin(st, 1);
     json_t *sess = NULL;
     if (!rc) {
-        session_new_t n = {.endpoint_id = str(ep, "id"), .from = str(form, "From"), .from_name = str(form, "CallerName"),
-                           .to = str(form, "To"), .call_sid = str(form, "CallSid")};
+        session_new_t n = {.endpoint_id = jstr(ep, "id"), .from = jstr(form, "From"), .from_name = jstr(form, "CallerName"),
+                           .to = jstr(form, "To"), .call_sid = jstr(form, "CallSid")};
         sess = session_create(st, &n, &rc);
         size_t i;
         json_t *line;
-        json_array_foreach(log, i, line) if (!rc) rc = session_log(st, str(sess, "id"), json_string_value(line));
+        json_array_foreach(log, i, line) if (!rc) rc = session_log(st, jstr(sess, "id"), json_string_value(line));
         if (!rc && ran) {
             json_t *f = json_pack("{s:s}", "callState", "Connected");
-            rc = session_update(st, str(sess, "id"), f);
+            rc = session_update(st, jstr(sess, "id"), f);
             json_decref(f);
         }
         rc = rc ? rc : store_commit(st);
@@ -374,7 +374,7 @@ static void record_call(store_t *st, json_t *ep, json_t *form, json_t *log, int 
     if (rc) {
         store_rollback(st);
         fprintf(stderr, "evovoiced: voice: call %s: its session was not recorded (%s)\n",
-                str(form, "CallSid") ? str(form, "CallSid") : "-", store_errmsg(st));
+                jstr(form, "CallSid") ? jstr(form, "CallSid") : "-", store_errmsg(st));
     }
     json_decref(sess);
 }
@@ -384,7 +384,7 @@ static void record_call(store_t *st, json_t *ep, json_t *form, json_t *log, int 
 static void end_call(store_t *st, json_t *form)
 {
     static const char *const final[] = {"completed", "busy", "failed", "no-answer", "canceled", NULL};
-    const char *status = str(form, "CallStatus"), *sid = str(form, "CallSid");
+    const char *status = jstr(form, "CallStatus"), *sid = jstr(form, "CallSid");
     int is_final = 0;
     for (int i = 0; status && final[i]; i++)
         is_final |= !strcmp(status, final[i]);
@@ -403,7 +403,7 @@ static void end_call(store_t *st, json_t *form)
     rc = store_list(st, C_SESSIONS, &q, &rows, NULL);
     json_t *sess = json_array_get(rows, 0);
     if (!rc && sess && !json_is_true(json_object_get(sess, "ended"))) {
-        const char *id = str(sess, "id"), *dur = str(form, "CallDuration");
+        const char *id = jstr(sess, "id"), *dur = jstr(form, "CallDuration");
         char line[128];
         snprintf(line, sizeof line, "call ended: %s (%s s)", status, dur && *dur ? dur : "0");
         char outcome[32];
@@ -440,38 +440,42 @@ int voice_webhook(const http_req_t *r, http_resp_t *out)
         answer(out, 503, NULL);
         return 1;
     }
-    json_t *ep = endpoint_of(st, str(form, "To"));
+    json_t *ep = endpoint_of(st, jstr(form, "To"));
     const char *owner = NULL;
     char tokbuf[128];
     const char *token = owner_token(&c, ep, &owner, tokbuf, sizeof tokbuf);
     const char *sig = r->twilio_signature;
-    if (!token || !sig || !*sig || !signed_by(token, sig, route, r, form)) {
-        fprintf(stderr, "evovoiced: voice: %s: %s signature (number %s): 403\n", route, sig && *sig ? "bad" : "no",
-                str(form, "To") ? str(form, "To") : "-");
-        answer(out, 403, NULL);
-    } else if (!strcmp(route, "/voice")) {
-        const char *as = str(form, "AccountSid");
+    int is_signed = token && sig && *sig && signed_by(token, sig, route, r, form);
+    int is_call = is_signed && !strcmp(route, "/voice");
+    twiml_t *t = NULL;
+    json_t *log = json_array();
+    int ran = 0;
+    if (is_call) {
+        const char *as = jstr(form, "AccountSid");
         if (ep && as && owner && strcmp(as, owner)) { /* signed, but not by the number's carrier account */
-            fprintf(stderr, "evovoiced: voice: call to %s from carrier account %s, not %s\n", str(form, "To"), as, owner);
+            fprintf(stderr, "evovoiced: voice: call to %s from carrier account %s, not %s\n", jstr(form, "To"), as, owner);
             json_decref(ep);
             ep = NULL;
         }
-        twiml_t *t = twiml_new();
-        json_t *log = json_array();
-        int ran = incoming_call(&c, ep, form, t, log);
+        t = twiml_new();
+        ran = incoming_call(&c, ep, form, t, log);
+    }
+    store_rollback(st); /* the reads are done; what a call leaves is written in transactions of its own */
+    if (!is_signed) {
+        fprintf(stderr, "evovoiced: voice: %s: %s signature (number %s): 403\n", route, sig && *sig ? "bad" : "no",
+                jstr(form, "To") ? jstr(form, "To") : "-");
+        answer(out, 403, NULL);
+    } else if (is_call) {
         answer(out, 200, t);
-        store_rollback(st); /* the reads are done; the session is written in its own transaction */
         if (ep)
             record_call(st, ep, form, log, ran);
-        json_decref(log);
     } else { /* /voice/status ends the session; /sms: no chat yet */
-        store_rollback(st);
         if (!strcmp(route, "/voice/status"))
             end_call(st, form);
         answer(out, 200, NULL);
     }
+    json_decref(log);
     sodium_memzero(tokbuf, sizeof tokbuf);
-    store_rollback(st);
     json_decref(ep);
     json_decref(c.memo);
     json_decref(form);
