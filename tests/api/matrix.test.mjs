@@ -2,8 +2,8 @@
 // GET /types/metadata: every operation it lists, for every login, against targets in the
 // caller's tenant (own, child, sibling, under a child account), in the other tenant, in
 // both, the login itself and missing (see PLACES). Each answer is
-// compared with what the rules say (expected(), below: README "Rules of our own",
-// ../shared/spec/API.md "Tenancy and roles"), and every body is scanned for the other
+// compared with what the rules say (expected(), below: the README's "Rules of our own"
+// and "Security"), and every body is scanned for the other
 // tenant's ids, names, numbers and e-mails and for secrets; a list may show only the items
 // the caller could read. A new operation is covered without editing this file; one whose
 // path names an id the matrix does not know fails loudly (teach idKind()).
