@@ -69,7 +69,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         if (form.FriendlyName && form.FriendlyName.length > 64) return [400, twilioError(400, 21404, 'FriendlyName is too long')];
         const sid = 'PN' + hex(16);
         const n = { sid, account_sid: acct, phone_number: phone, friendly_name: form.FriendlyName || phone,
-          voice_url: form.VoiceUrl || null, sms_url: form.SmsUrl || null, voice_receive_mode: form.VoiceReceiveMode || 'voice',
+          voice_url: form.VoiceUrl || null, sms_url: form.SmsUrl || null, status_callback: form.StatusCallback || null,
+          status_callback_method: form.StatusCallbackMethod || 'POST', voice_receive_mode: form.VoiceReceiveMode || 'voice',
           address_sid: form.AddressSid || null, status: 'in-use', date_created: new Date().toUTCString() };
         numbers.set(sid, n);
         return [201, n];
@@ -84,6 +85,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         if (!n || n.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
         if (form.VoiceUrl !== undefined) n.voice_url = form.VoiceUrl;
         if (form.SmsUrl !== undefined) n.sms_url = form.SmsUrl;
+        if (form.StatusCallback !== undefined) n.status_callback = form.StatusCallback;
+        if (form.StatusCallbackMethod !== undefined) n.status_callback_method = form.StatusCallbackMethod;
         if (form.VoiceReceiveMode !== undefined) n.voice_receive_mode = form.VoiceReceiveMode;
         if (form.FriendlyName !== undefined) n.friendly_name = form.FriendlyName;
         return [200, n];
