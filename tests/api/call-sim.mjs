@@ -49,16 +49,18 @@ export class CallSim {
     return server + u.pathname + u.search;
   }
 
-  /** One signed POST of params to publicUrl: {url, params, status, contentType, text, verbs}. */
+  /** One signed POST of params to publicUrl: {url, params, status, contentType, text, verbs, ms}. */
   async request(publicUrl, params, { token, signature } = {}) {
     const headers = { 'content-type': 'application/x-www-form-urlencoded' };
     const sig = signature === undefined ? twilioSignature(token, publicUrl, params) : signature;
     if (sig !== null) headers['x-twilio-signature'] = sig;
+    const t0 = performance.now();
     const res = await fetch(this.route(publicUrl), { method: 'POST', headers, body: new URLSearchParams(params).toString() });
     const text = await res.text();
+    const ms = performance.now() - t0;
     let verbs = null;
     try { verbs = parseTwiml(text); } catch { }
-    return { url: publicUrl, params, status: res.status, contentType: res.headers.get('content-type'), text, verbs };
+    return { url: publicUrl, params, status: res.status, contentType: res.headers.get('content-type'), text, verbs, ms };
   }
 
   /** A signed POST to this.base + route (the first simulator's form). */
