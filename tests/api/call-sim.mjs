@@ -40,6 +40,7 @@ export class CallSim {
 
   /** The server URL (http://host:port/path?query) that serves publicUrl. */
   route(publicUrl) {
+    publicUrl = String(publicUrl);
     const base = Object.keys(this.servers).filter((b) => publicUrl === b || publicUrl.startsWith(b + '/') || publicUrl.startsWith(b + '?'))
       .sort((a, b) => b.length - a.length)[0];
     if (!base) throw new Error(`no server for ${publicUrl}`);
