@@ -142,3 +142,11 @@ const char *endpoint_schedule_state(call_t *c, json_t *ep, time_t t)
     const char *s = a.schedule ? state_of(c, a.schedule, a.tz, customer, t, 0) : NULL;
     return s ? s : "";
 }
+
+/* For the call runtime's Schedule node: the state a customer's applied schedule gives at t. */
+const char *customer_schedule_state(call_t *c, json_t *customer, time_t t)
+{
+    applied_t a = applied(c, json_object_get(customer, "schedule"), parent_of(c, customer));
+    const char *s = a.schedule ? state_of(c, a.schedule, a.tz, customer, t, 0) : NULL;
+    return s ? s : "";
+}

@@ -79,7 +79,7 @@ int cmd_session_add(int argc, char **argv)
     if (s && !rc && voicemail) {
         f.recording_duration = 12;
         f.uri = "https://example.invalid/recordings/voicemail.wav";
-        file = session_add_voicemail(st, json_string_value(json_object_get(s, "id")), &f, &rc);
+        file = session_add_file(st, json_string_value(json_object_get(s, "id")), &f, &rc);
     }
     if (!rc)
         rc = store_commit(st);

@@ -204,36 +204,30 @@ static int session_store(store_t *st, json_t *doc)
     return rc;
 }
 
-int session_log(store_t *st, const char *session_id, const char *message)
+/* Append message to doc's log and its searchable text; 0, or ST_ERROR out of memory. */
+static int append_line(json_t *doc, const char *message)
 {
-    int rc;
-    json_t *doc = session_for_update(st, session_id, &rc);
-    if (!doc)
-        return rc;
     json_t *log = json_object_get(doc, "log");
     if (!json_is_array(log))
         json_object_set_new(doc, "log", log = json_array());
-    if (json_array_size(log) >= MAX_LOG_LINES) { /* a runaway flow does not grow a document without end */
-        json_decref(doc);
+    if (json_array_size(log) >= MAX_LOG_LINES) /* a runaway flow does not grow a document without end */
         return ST_OK;
-    }
     char now[64];
     now_iso(now);
     json_array_append_new(log, json_pack("{s:s,s:s}", "date", now, "message", message ? message : ""));
     const char *old = jstr(doc, "logText");
     size_t len = (old ? strlen(old) : 0) + strlen(message ? message : "") + 2;
     char *text = malloc(len);
-    if (!text) {
-        json_decref(doc);
+    if (!text)
         return ST_ERROR;
-    }
     snprintf(text, len, "%s%s%s", old && *old ? old : "", old && *old ? "\n" : "", message ? message : "");
     json_object_set_new(doc, "logText", json_string(text));
     free(text);
-    return session_store(st, doc);
+    return ST_OK;
 }
 
-int session_update(store_t *st, const char *session_id, json_t *fields)
+/* Whether every member of fields is a SessionInfo field the runtime may set, of its type. */
+static int settable_fields(json_t *fields)
 {
     static const struct {
         const char *key;
@@ -255,17 +249,49 @@ int session_update(store_t *st, const char *session_id, json_t *fields)
         for (i = 0; i < n && strcmp(settable[i].key, k); i++)
             ;
         if (i == n)
-            return ST_CONFLICT;
+            return 0;
         int ok = settable[i].kind == 's' ? json_is_string(v) : settable[i].kind == 'b' ? json_is_boolean(v) : json_is_array(v);
         if (!ok || (settable[i].type && schema_enum_index(settable[i].type, json_string_value(v)) < 0))
-            return ST_CONFLICT;
+            return 0;
     }
+    return 1;
+}
+
+int session_step(store_t *st, const char *session_id, json_t *lines, json_t *fields, json_t *runtime)
+{
+    if (fields && !settable_fields(fields))
+        return ST_CONFLICT;
     int rc;
     json_t *doc = session_for_update(st, session_id, &rc);
     if (!doc)
         return rc;
-    json_object_update(doc, fields);
+    size_t i;
+    json_t *line;
+    json_array_foreach(lines, i, line) if ((rc = append_line(doc, json_string_value(line))))
+    {
+        json_decref(doc);
+        return rc;
+    }
+    if (fields)
+        json_object_update(doc, fields);
+    if (json_is_null(runtime))
+        json_object_del(doc, "runtime");
+    else if (runtime)
+        json_object_set(doc, "runtime", runtime);
     return session_store(st, doc);
+}
+
+int session_log(store_t *st, const char *session_id, const char *message)
+{
+    json_t *lines = json_pack("[s]", message ? message : "");
+    int rc = session_step(st, session_id, lines, NULL, NULL);
+    json_decref(lines);
+    return rc;
+}
+
+int session_update(store_t *st, const char *session_id, json_t *fields)
+{
+    return session_step(st, session_id, NULL, fields, NULL);
 }
 
 int session_end(store_t *st, const char *session_id, const char *call_state, const char *outcome)
@@ -287,7 +313,7 @@ int session_end(store_t *st, const char *session_id, const char *call_state, con
     return session_store(st, doc);
 }
 
-json_t *session_add_voicemail(store_t *st, const char *session_id, const session_file_t *f, int *rc)
+json_t *session_add_file(store_t *st, const char *session_id, const session_file_t *f, int *rc)
 {
     int dummy;
     rc = rc ? rc : &dummy;
@@ -300,8 +326,9 @@ json_t *session_add_voicemail(store_t *st, const char *session_id, const session
     f = f ? f : &none;
     json_t *doc = json_object();
     char name[64];
-    snprintf(name, sizeof name, "voicemail-%s.wav", session_id);
-    json_object_set_new(doc, "type", json_string("VoiceMessage"));
+    int is_recording = f->type && !strcmp(f->type, "CallRecording");
+    snprintf(name, sizeof name, "%s-%s.wav", is_recording ? "recording" : "voicemail", session_id);
+    json_object_set_new(doc, "type", json_string(is_recording ? "CallRecording" : "VoiceMessage"));
     json_object_set(doc, "accountId", json_object_get(s, "accountId"));
     if (jstr(s, "customerId"))
         json_object_set(doc, "customerId", json_object_get(s, "customerId"));
@@ -345,6 +372,7 @@ static json_t *present_session_with(call_t *c, json_t *doc, int with_log)
 {
     json_t *out = json_copy(doc); /* shallow: only top-level keys change */
     json_object_del(out, "logText");
+    json_object_del(out, "runtime"); /* the call runtime's state between requests */
     present_tenant(c, doc, out);
     const char *eid = jstr(doc, "endpointId");
     json_t *ep = eid && *eid ? call_get(c, C_ENDPOINTS, eid) : NULL;

@@ -40,11 +40,17 @@ int session_log(store_t *st, const char *session_id, const char *message);
  * settable: naming one is ST_CONFLICT and changes nothing. */
 int session_update(store_t *st, const char *session_id, json_t *fields);
 
+/* One step of a call in one read and one write: append lines (an array of strings; NULL:
+ * none), set fields (as session_update; NULL: none) and the runtime's state between
+ * requests (stored, never presented; NULL leaves it, JSON null removes it). */
+int session_step(store_t *st, const char *session_id, json_t *lines, json_t *fields, json_t *runtime);
+
 /* End the session: ended, dateCompleted now, callState (NULL: Disconnected), outcome
  * (NULL: left as it is). */
 int session_end(store_t *st, const char *session_id, const char *call_state, const char *outcome);
 
 typedef struct {
+    const char *type;       /* "VoiceMessage" (NULL) or "CallRecording" */
     const char *recording_sid;
     int recording_duration; /* seconds */
     const char *uri;        /* the carrier's RecordingUrl or our own copy */
@@ -55,10 +61,10 @@ typedef struct {
     const char *transcription;
 } session_file_t;
 
-/* A FileInfo of type VoiceMessage linked to the session (GET /files?sessionId= finds it),
+/* A FileInfo of type VoiceMessage (or CallRecording) linked to the session (GET /files?sessionId= finds it),
  * of the session's account and customer, from and to its addresses: the stored document,
  * a new reference, or NULL with the reason in *rc. */
-json_t *session_add_voicemail(store_t *st, const char *session_id, const session_file_t *f, int *rc);
+json_t *session_add_file(store_t *st, const char *session_id, const session_file_t *f, int *rc);
 
 /* Called by DeleteFile inside its write transaction before the file is removed; 0 goes on,
  * anything else refuses the delete (the hook fail()s the call).  NULL: nothing to do.  The

@@ -83,8 +83,9 @@ static const coll_def_t colls[C__COUNT] = {
                 "accountId", "seq"},
     [C_FLOWS] = {"flows", {"accountId", "customerId", "name"}, {"account_id", "customer_id", "name"},
                  {"text", "text", "text"}, {0}, ROOT_OF_ACCOUNT, "accountId", "name"},
-    [C_SESSIONS] = {"call_sessions", {"accountId", "customerId", "endpointId", "dateCreated"},
-                    {"account_id", "customer_id", "endpoint_id", "date_created"}, {"text", "text", "text", "text"}, {0},
+    [C_SESSIONS] = {"call_sessions", {"accountId", "customerId", "endpointId", "dateCreated", "callSid"},
+                    {"account_id", "customer_id", "endpoint_id", "date_created", "call_sid"},
+                    {"text", "text", "text", "text", "text"}, {0},
                     ROOT_OF_ACCOUNT, "accountId", "dateCreated"},
     [C_FILES] = {"files", {"accountId", "customerId", "sessionId", "type"}, {"account_id", "customer_id", "session_id", "type"},
                  {"text", "text", "text", "text"}, {0}, ROOT_OF_ACCOUNT, "accountId", "id"},
@@ -151,6 +152,10 @@ static const char *const migrations[] = {
     "CREATE INDEX files_session ON files(session_id);"
     "CREATE INDEX files_type ON files(type);"
     "CREATE INDEX files_root ON files(root_id);",
+    /* 4: the status callback finds a call's session by its call sid */
+    "ALTER TABLE call_sessions ADD COLUMN call_sid text;"
+    "UPDATE call_sessions SET call_sid = doc->>'callSid';"
+    "CREATE INDEX call_sessions_call_sid ON call_sessions(call_sid);",
 };
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
 

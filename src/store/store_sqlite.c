@@ -88,8 +88,8 @@ static const coll_def_t colls[C__COUNT] = {
     [C_IDEMPOTENCY] = {"idempotency", {"createdMs"}, {"created_ms"}, NULL, "createdMs"},
     [C_JOBS] = {"routing_jobs", {"nextAtMs", "seq"}, {"next_at", "seq"}, NULL, "seq"},
     [C_FLOWS] = {"flows", {"accountId", "customerId", "name"}, {"account_id", "customer_id", "name"}, NULL, "name"},
-    [C_SESSIONS] = {"call_sessions", {"accountId", "customerId", "endpointId", "dateCreated"},
-                    {"account_id", "customer_id", "endpoint_id", "date_created"}, NULL, "dateCreated"},
+    [C_SESSIONS] = {"call_sessions", {"accountId", "customerId", "endpointId", "dateCreated", "callSid"},
+                    {"account_id", "customer_id", "endpoint_id", "date_created", "call_sid"}, NULL, "dateCreated"},
     [C_FILES] = {"files", {"accountId", "customerId", "sessionId", "type"}, {"account_id", "customer_id", "session_id", "type"},
                  NULL, "id"},
 };
@@ -141,6 +141,10 @@ static const char *const migrations[] = {
     "CREATE INDEX files_customer ON files(customer_id);"
     "CREATE INDEX files_session ON files(session_id);"
     "CREATE INDEX files_type ON files(type);",
+    /* 6: the status callback finds a call's session by its call sid */
+    "ALTER TABLE call_sessions ADD COLUMN call_sid TEXT;"
+    "UPDATE call_sessions SET call_sid = json_extract(doc, '$.callSid');"
+    "CREATE INDEX call_sessions_call_sid ON call_sessions(call_sid);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }

@@ -13,6 +13,8 @@ void buf_put(buf_t *b, const char *s, size_t n);
 void buf_puts(buf_t *b, const char *s);
 void buf_putc(buf_t *b, char c);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s percent-encoded: every byte but RFC 3986's unreserved ones as %XX. */
+void buf_put_urlenc(buf_t *b, const char *s);
 char *buf_cstr(buf_t *b);            /* NUL-terminated view (not counted in len) */
 char *buf_take(buf_t *b);            /* hand the storage over; b becomes empty */
 void buf_free(buf_t *b);

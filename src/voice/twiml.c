@@ -89,14 +89,18 @@ void twiml_gather_begin(twiml_t *t, const char *input, int num_digits, int timeo
     attr_s(t, "method", method);
 }
 
-void twiml_dial_begin(twiml_t *t, int timeout, const char *caller_id, const char *action, int record)
+void twiml_dial_begin(twiml_t *t, int timeout, const char *caller_id, const char *action, const char *recording_cb)
 {
     start(t, "Dial");
     attr_i(t, "timeout", timeout);
     attr_s(t, "callerId", caller_id);
     attr_s(t, "action", action);
-    if (record > 0)
+    if (action && *action)
+        attr_s(t, "method", "POST");
+    if (recording_cb && *recording_cb) {
         attr_s(t, "record", "record-from-answer");
+        attr_s(t, "recordingStatusCallback", recording_cb);
+    }
 }
 
 static void noun(twiml_t *t, const char *name, const char *s)
@@ -117,6 +121,8 @@ void twiml_record(twiml_t *t, int max_length, int play_beep, const char *action,
     attr_i(t, "maxLength", max_length);
     attr_b(t, "playBeep", play_beep);
     attr_s(t, "action", action);
+    if (action && *action)
+        attr_s(t, "method", "POST");
     attr_s(t, "recordingStatusCallback", recording_status_callback);
     end(t);
 }

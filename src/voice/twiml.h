@@ -18,7 +18,9 @@ void twiml_play(twiml_t *t, const char *url, int loop);
 /* Gather and Dial hold nested verbs or nouns until twiml_end. */
 void twiml_gather_begin(twiml_t *t, const char *input, int num_digits, int timeout, const char *action,
                         const char *method);
-void twiml_dial_begin(twiml_t *t, int timeout, const char *caller_id, const char *action, int record);
+/* Dial and Record send their action with method POST; a Dial with recording_cb records
+ * from answer and reports the recording there. */
+void twiml_dial_begin(twiml_t *t, int timeout, const char *caller_id, const char *action, const char *recording_cb);
 void twiml_number(twiml_t *t, const char *e164); /* Dial's nouns */
 void twiml_client(twiml_t *t, const char *identity);
 void twiml_sip(twiml_t *t, const char *uri);

@@ -21,5 +21,7 @@ void voice_signature(const char *token, const char *url, json_t *form, char *sig
 /* The state the schedule that applies to endpoint ep (its own, or inherited up its
  * customer tree) gives at t: borrowed, "" when none says (schedule_ops.c). */
 const char *endpoint_schedule_state(struct call *c, json_t *ep, time_t t);
+/* The same for a customer (its own schedule, or inherited up its tree). */
+const char *customer_schedule_state(struct call *c, json_t *customer, time_t t);
 
 #endif

@@ -116,11 +116,11 @@ test('Scheduled: the flow of the schedule state now (Closed, then Open), else fl
   assert.equal(r.verbs[0].text, 'Default flow', 'no entry for the state: flowId');
 });
 
-test('XML escaping of a Say text; Play; a node not built yet ends the call with a notice; the loop guard', async () => {
+test('XML escaping of a Say text; Play; a node of no known type ends the call with a notice; the loop guard', async () => {
   const text = 'Tom & Jerry <say> "hi" — ça va? ☎';
   const play = { id: 'p1', name: 'Play', spec: { name: 'Play', typeName: 'PlayNode', url: '/nodes/play' },
     parameters: { Url: param('p1', 'Url', { stringValue: 'https://media.test/a.mp3?x=1&y=2' }), Done: param('p1', 'Done', { stringValue: 'm1' }, 'Transition') } };
-  const menu = { id: 'm1', name: 'Menu', spec: { name: 'Menu', typeName: 'MenuNode', url: '/nodes/menu' }, parameters: {} };
+  const menu = { id: 'm1', name: 'Teleport', spec: { name: 'Teleport', typeName: 'TeleportNode', url: '/nodes/teleport' }, parameters: {} };
   const f = await newFlow('escapes', [sayNode('n1', text, 'p1', { start: true }), play, menu]);
   const e = await virtualNumber({ flowId: f.id });
   const r = await sim.call({ to: e.phoneNumber, ...subCreds() });
@@ -129,8 +129,8 @@ test('XML escaping of a Say text; Play; a node not built yet ends the call with 
   assert.deepEqual(verbs(r), ['Say', 'Play', 'Say', 'Hangup']);
   assert.equal(r.verbs[0].text, text);
   assert.equal(r.verbs[1].text, 'https://media.test/a.mp3?x=1&y=2');
-  assert.match(r.verbs[2].text, /not available yet/);
-  assert.match(srv.stderr, /MenuNode is not available yet/);
+  assert.match(r.verbs[2].text, /something went wrong/);
+  assert.match(srv.stderr, /no such node type \(\/nodes\/teleport\)/);
 
   const loop = await newFlow('loop', [sayNode('a', 'again', 'b', { start: true }), sayNode('b', 'and again', 'a')]);
   const e2 = await virtualNumber({ flowId: loop.id });
@@ -215,4 +215,83 @@ test('every call to one of our numbers leaves a session: its log while it runs, 
   // a forged status callback cannot end or touch a session
   expectStatus(await sim.post('/voice/status', { ...params, CallStatus: 'failed' }, { signature: 'forged' }), 403);
   assert.equal((await sessionsOf())[0].outcome, 'Completed');
+});
+
+// A waiting node's verb carries an action under the base the call came in on; the step
+// route picks up there (the full simulator and whole-call tests are in calls.test.mjs).
+const node = (id, type, url, params, start = false) => ({ id, name: type, spec: { name: type, typeName: `${type}Node`, url }, parameters: params, ...(start ? { isStartNode: true } : {}) });
+const tr = (id, name, to) => param(id, name, { stringValue: to }, 'Transition');
+const stepOf = async (caller, url, params, creds) => {
+  const u = new URL(url);
+  assert.equal(u.origin + u.pathname.replace(/\/voice\/(step|recording)$/, ''), caller.base, `${url} is under the call's base`);
+  return caller.post(u.pathname.slice(new URL(caller.base).pathname.length) + u.search, params, creds);
+};
+
+test('Menu, Dial and Voicemail wait for the carrier; /voice/step goes on; the recording becomes a file; the status ends the session', async () => {
+  const f = await newFlow('steps', [
+    node('m', 'Menu', '/nodes/menu', { Prompt: param('m', 'Prompt', { stringValue: 'Press 1 for sales' }), 1: tr('m', '1', 'd'), NoInput: tr('m', 'NoInput', 'bye') }, true),
+    node('d', 'Dial', '/nodes/dial', { Destination: param('d', 'Destination', { stringValue: '+13125550177' }, 'Endpoint'), TimeoutInSeconds: param('d', 'TimeoutInSeconds', { numberValue: 12 }, 'Number'), NoAnswer: tr('d', 'NoAnswer', 'v') }),
+    node('v', 'Voicemail', '/nodes/voicemail', { GreetingText: param('v', 'GreetingText', { stringValue: 'Leave a message' }), MaxLength: param('v', 'MaxLength', { numberValue: 30 }, 'Number') }),
+    sayNode('bye', 'Goodbye', ''),
+  ]);
+  const e = await virtualNumber({ flowId: f.id });
+  const staged = new CallSim({ server: srv.base, base: STAGE });
+  const call = staged.callParams({ to: e.phoneNumber, ...subCreds() });
+  const r = await staged.post('/voice', call, subCreds());
+  expectStatus(r, 200);
+  assert.deepEqual(verbs(r), ['Gather', 'Redirect']);
+  const g = r.verbs[0];
+  assert.equal(g.attrs.input, 'dtmf');
+  assert.equal(g.attrs.numDigits, '1');
+  assert.equal(g.children[0].verb, 'Say');
+  assert.equal(g.children[0].text, 'Press 1 for sales');
+  const sessionId = new URL(g.attrs.action).searchParams.get('sessionId');
+  assert.match(g.attrs.action, /^https:\/\/staging\.hooks\.test\/evo\/voice\/step\?sessionId=[0-9a-f]{24}&nodeId=m&event=gather$/);
+  assert.match(r.verbs[1].text, /&event=timeout$/);
+
+  // no input, then the wrong key: the menu repeats (Retries 2), then NoInput
+  const again = await stepOf(staged, r.verbs[1].text, { ...call, CallStatus: 'in-progress' }, subCreds());
+  assert.deepEqual(verbs(again), ['Gather', 'Redirect']);
+  const d = await stepOf(staged, again.verbs[0].attrs.action, { ...call, CallStatus: 'in-progress', Digits: '1' }, subCreds());
+  assert.deepEqual(verbs(d), ['Dial']);
+  assert.equal(d.verbs[0].attrs.timeout, '12');
+  assert.equal(d.verbs[0].attrs.method, 'POST');
+  assert.deepEqual(d.verbs[0].children.map((c) => [c.verb, c.text]), [['Number', '+13125550177']]);
+  const v = await stepOf(staged, d.verbs[0].attrs.action, { ...call, CallStatus: 'in-progress', DialCallStatus: 'no-answer', DialCallSid: 'CA' + '1'.repeat(32), DialCallDuration: '0' }, subCreds());
+  assert.deepEqual(verbs(v), ['Say', 'Record']);
+  assert.equal(v.verbs[0].text, 'Leave a message');
+  const rec = v.verbs[1].attrs;
+  assert.equal(rec.maxLength, '30');
+  assert.equal(rec.playBeep, 'true');
+  assert.match(rec.recordingStatusCallback, /\/voice\/recording\?sessionId=[0-9a-f]{24}&nodeId=v$/);
+  const recUrl = `https://api.twilio.com/2010-04-01/Accounts/${acct.twilioAccountSid}/Recordings/RE${'2'.repeat(32)}`;
+  const done = await stepOf(staged, rec.action, { ...call, CallStatus: 'in-progress', RecordingUrl: recUrl, RecordingDuration: '7', RecordingSid: 'RE' + '2'.repeat(32), Digits: 'hangup' }, subCreds());
+  assert.deepEqual(verbs(done), ['Hangup'], 'an unconnected Done ends the call');
+  const cb = await stepOf(staged, rec.recordingStatusCallback, { AccountSid: acct.twilioAccountSid, CallSid: call.CallSid, RecordingSid: 'RE' + '2'.repeat(32), RecordingUrl: recUrl, RecordingStatus: 'completed', RecordingDuration: '7', RecordingChannels: '1', RecordingSource: 'RecordVerb' }, subCreds());
+  expectStatus(cb, 200);
+  assert.deepEqual(cb.verbs, []);
+  const end = await staged.post('/voice/status', { ...call, CallStatus: 'completed', CallDuration: '41' }, subCreds());
+  expectStatus(end, 200);
+
+  const s = (await srv.ok('GET', `/sessions?specificIds=${sessionId}`, { as: srv.admin })).items[0];
+  assert.equal(s.ended, true);
+  assert.equal(s.outcome, 'Voicemail');
+  assert.equal(s.wasMissed, true);
+  assert.equal(s.callState, 'Disconnected');
+  assert.equal(s.runtime, undefined, 'the runtime state is never shown');
+  const log = s.log.map((l) => l.message);
+  for (const want of [/^incoming call from \+13125550123/, /^running flow steps/, /^node m \(MenuNode\)/, /^no input$/, /^menu again \(2 of 2\)/,
+    /^digits 1$/, /^transition 1 to d$/, /^dialling \+13125550177$/, /^dial no-answer$/, /^transition NoAnswer to v$/, /^recording a message$/,
+    /^message recorded \(7 s\)$/, /^transition Done is not connected/, /^voicemail RE2+ \(7 s\) filed as [0-9a-f]{24}$/, /^call ended: completed \(41 s\)$/])
+    assert.ok(log.some((l) => want.test(l)), `${want} in ${JSON.stringify(log, null, 1)}`);
+  const files = await srv.ok('GET', `/files?sessionId=${sessionId}`, { as: srv.admin });
+  assert.equal(files.items.length, 1);
+  assert.equal(files.items[0].type, 'VoiceMessage');
+  assert.equal(files.items[0].uri, recUrl);
+  assert.equal(files.items[0].recordingDuration, 7);
+  assert.equal(files.items[0].customerId, cust.id);
+
+  // a late or replayed step of the ended call only hangs up; a step signed for another call is refused
+  assert.deepEqual(verbs(await stepOf(staged, d.verbs[0].attrs.action, { ...call, DialCallStatus: 'completed' }, subCreds())), ['Hangup']);
+  expectStatus(await stepOf(staged, d.verbs[0].attrs.action, { ...call, DialCallStatus: 'completed' }, { token: 'wrong' }), 403);
 });

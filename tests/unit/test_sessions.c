@@ -87,7 +87,7 @@ static void suite(const char *url, const char *name)
     CHECK(store_begin(st, 1) == ST_OK);
     CHECK(session_end(st, sid, NULL, "Voicemail") == ST_OK);
     session_file_t vf = {.recording_sid = "RE1", .recording_duration = 17, .uri = "https://x.invalid/RE1"};
-    json_t *f = session_add_voicemail(st, sid, &vf, &rc);
+    json_t *f = session_add_file(st, sid, &vf, &rc);
     CHECK(f && rc == ST_OK);
     CHECK(store_commit(st) == ST_OK);
     got = store_get(st, C_SESSIONS, sid);

@@ -56,7 +56,7 @@ int main(void)
     twiml_say(t, "Press 1", NULL, NULL, -1);
     twiml_play(t, "https://x.test/b.wav", 1);
     twiml_end(t);
-    twiml_dial_begin(t, 30, "+13125550100", "https://h.test/s", 1);
+    twiml_dial_begin(t, 30, "+13125550100", "https://h.test/s", "https://h.test/rec");
     twiml_number(t, "+13125550199");
     twiml_client(t, "user-1");
     twiml_sip(t, "sip:a@b.test");
@@ -66,9 +66,9 @@ int main(void)
     s = body(twiml_finish(t, NULL));
     CHECK_STR(s, "<Response><Gather input=\"dtmf\" numDigits=\"1\" timeout=\"5\" action=\"https://h.test/voice/step?n=1&amp;e=digits\" method=\"POST\">"
                  "<Say>Press 1</Say><Play loop=\"1\">https://x.test/b.wav</Play></Gather>"
-                 "<Dial timeout=\"30\" callerId=\"+13125550100\" action=\"https://h.test/s\" record=\"record-from-answer\">"
+                 "<Dial timeout=\"30\" callerId=\"+13125550100\" action=\"https://h.test/s\" method=\"POST\" record=\"record-from-answer\" recordingStatusCallback=\"https://h.test/rec\">"
                  "<Number>+13125550199</Number><Client>user-1</Client><Sip>sip:a@b.test</Sip></Dial>"
-                 "<Record maxLength=\"120\" playBeep=\"true\" action=\"https://h.test/r\" recordingStatusCallback=\"https://h.test/rc\"/>"
+                 "<Record maxLength=\"120\" playBeep=\"true\" action=\"https://h.test/r\" method=\"POST\" recordingStatusCallback=\"https://h.test/rc\"/>"
                  "<Record playBeep=\"false\"/></Response>");
     CHECK(parses(s));
     free(s);
