@@ -128,9 +128,11 @@ export class Call {
   /** every URL the carrier requested */
   get urls() { return this.steps.map((s) => s.url); }
 
+  /** Post one request of this call: the call's fields (with CallStatus in-progress unless
+   * inProgress is false) and extra; fields 'own': extra alone (a recording callback). */
   async send(kind, url, extra, inProgress = true) {
     if (this.steps.length >= this.sim.maxSteps) throw new Error(`step budget of ${this.sim.maxSteps} requests spent: ${this.urls.join(' ')}`);
-    const params = { ...this.fields, ...(inProgress ? { CallStatus: 'in-progress' } : {}), ...extra };
+    const params = inProgress === 'own' ? extra : { ...this.fields, ...(inProgress ? { CallStatus: 'in-progress' } : {}), ...extra };
     const step = await this.sim.request(url, params, { token: this.token, signature: this.signature });
     step.kind = kind;
     this.steps.push(step);
@@ -191,7 +193,7 @@ export class Call {
           let next = null;
           if (v.attrs.action) next = await this.send('action', v.attrs.action, extra);
           if (answered && v.attrs.record && v.attrs.record !== 'do-not-record' && v.attrs.recordingStatusCallback) {
-            await this.recording(v.attrs.recordingStatusCallback, { duration, source: 'DialVerb', channels: /dual/.test(v.attrs.record) ? 2 : 1, callSid: dialSid });
+            await this.recording(v.attrs.recordingStatusCallback, { duration, source: 'DialVerb', channels: /dual/.test(v.attrs.record) ? 2 : 1 });
           }
           if (v.attrs.action) return next;
           break; // no action: Twilio goes on with the document
@@ -216,15 +218,16 @@ export class Call {
     return this.end('end of document');
   }
 
-  /** A recordingStatusCallback for a finished recording. */
-  async recording(url, { sid: rsid = sid('RE'), url: rurl, duration, source, channels, callSid }) {
+  /** A recordingStatusCallback for a finished recording: Twilio posts its own fields only,
+   * and its CallSid is always the parent leg's (the caller's call), a Dial's recording too. */
+  async recording(url, { sid: rsid = sid('RE'), url: rurl, duration, source, channels }) {
     rurl = rurl || `https://api.twilio.com/2010-04-01/Accounts/${this.fields.AccountSid}/Recordings/${rsid}`;
     this.recordings.push({ sid: rsid, url: rurl, duration, source });
     const step = await this.send('recording', url, {
-      AccountSid: this.fields.AccountSid, CallSid: callSid || this.callSid, RecordingSid: rsid, RecordingUrl: rurl,
+      AccountSid: this.fields.AccountSid, CallSid: this.callSid, RecordingSid: rsid, RecordingUrl: rurl,
       RecordingStatus: 'completed', RecordingDuration: String(duration), RecordingChannels: String(channels),
       RecordingStartTime: new Date(Date.now() - duration * 1000).toUTCString(), RecordingSource: source, RecordingTrack: 'both', ErrorCode: '0',
-    });
+    }, 'own');
     if (step.status !== 200) this.fail(`${url} answered ${step.status}: ${step.text}`);
     return step;
   }

@@ -225,6 +225,8 @@ test('a whole call: Gather (timeout, then digits), Redirect, Dial no-answer, Rec
   assert.equal(cb.params.RecordingSid, rec.RecordingSid);
   assert.equal(cb.params.RecordingChannels, '1');
   assert.ok(cb.params.RecordingStartTime);
+  assert.equal(cb.params.CallSid, first.CallSid);
+  assert.equal(cb.params.From, undefined, 'a recording callback carries the recording\'s fields, not the call\'s');
   const status = seen[6];
   assert.equal(status.path, '/evo/voice/status');
   assert.equal(status.params.CallStatus, 'completed');
@@ -244,6 +246,7 @@ test('a Dial answered with record posts its action and then the recording; no ac
   assert.equal(seen[1].params.RecordingSource, 'DialVerb');
   assert.equal(seen[1].params.RecordingChannels, '2');
   assert.equal(seen[1].params.RecordingDuration, '40');
+  assert.equal(seen[1].params.CallSid, seen[0].params.CallSid, 'the parent leg, not the dialled one');
   assert.deepEqual(call.heard.map((h) => h.text), ['after']);
   assert.equal(seen[2].params.DialCallStatus, 'busy', 'not answered: no recording');
 });

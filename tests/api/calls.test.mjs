@@ -180,7 +180,7 @@ test('business hours: the open flow\'s menu, 1 dials a number, no answer, a voic
   const rec = call.recordings[0];
   assertLog(s, /^incoming call from \+13125550177 to /, new RegExp(`^running flow .*open hours.* \\(${open.id}\\)$`), /^node m1 \(MenuNode\)$/, /digits 1/,
     /^transition 1 to d1$/, /^node d1 \(DialNode\)$/, /^dial no-answer$/, /^transition NoAnswer to v1$/, /^node v1 \(VoicemailNode\)$/,
-    new RegExp(`^voicemail ${rec.sid} \\(14 s\\)$`), /^call ended: completed/);
+    new RegExp(`^voicemail ${rec.sid} \\(14 s\\)`), /^call ended: completed/);
 
   const files = await srv.ok('GET', '/files', { as: srv.admin, query: { sessionId: S } });
   assert.equal(files.items.length, 1, JSON.stringify(files));
@@ -276,6 +276,7 @@ test('a dial that is answered (to a phone-number endpoint, recorded): Answered, 
   assertRecordingUrl(d.attrs.recordingStatusCallback, { sessionId: S, nodeId: 'd1' });
   assert.deepEqual(d.children.map((c) => [c.verb, c.text]), [['Number', target.phoneNumber]], 'a PhoneNumber endpoint dials its number');
   assertHangupOnly(call.steps[1]);
+  assert.deepEqual(call.steps[2].verbs, [], 'the recording callback answers an empty Response');
   const s = await sessionOf(call, e);
   assertEnded(s, { outcome: 'Answered', wasMissed: false });
   assert.ok(s.answeredByName, `answeredByName in ${JSON.stringify(s)}`);
