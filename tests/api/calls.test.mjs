@@ -221,6 +221,27 @@ test('after hours: the schedule says Closed, the closed flow\'s message, then a 
   assertSaid(again.steps[0], 'Sorry, we are closed. Call again tomorrow.');
 });
 
+test('a Channel Selector and a Schedule node branch on the channel and the customer\'s schedule state now', async () => {
+  const c = await srv.ok('POST', '/customers', { as: srv.admin, body: { accountId: acct.id, name: u('calls sched cust ') } });
+  const f = await newFlow('branches', [
+    node('cs', 'Channel Selector', 'ChannelSelectorNode', '/nodes/channel-selector', { ...go('cs', 'Voice', 'sc'), ...go('cs', 'Chat', 'chat'), ...go('cs', 'Fax', 'chat') }, true),
+    node('sc', 'Schedule', 'ScheduleNode', '/nodes/schedule', { ...go('sc', 'Open', 'open'), ...go('sc', 'Closed', 'closed'), ...go('sc', 'Default', 'other') }),
+    say('open', 'Open branch'), say('closed', 'Closed branch'), say('other', 'Default branch'), say('chat', 'Not a call')]);
+  const e = await srv.ok('POST', '/endpoints/phone-numbers', { as: srv.admin, body: { customerId: c.id, number: fresh(), isVirtualPhoneNumber: true, flowId: f.id } });
+  const schedule = (sch) => srv.ok('PATCH', `/customers/${c.id}`, { as: srv.admin, body: { schedule: { inherit: false, rules: [], ...sch } } });
+  for (const [sch, heard, state] of [
+    [{ forceClosed: true }, 'Closed branch', 'Closed'],
+    [{ forceClosed: false, defaultState: 'Closed', rules: [{ priority: 1, state: 'Open', simpleRuleType: 'Always' }] }, 'Open branch', 'Open'],
+    [{ forceClosed: false, defaultState: 'Lunch' }, 'Default branch', 'Default'],
+  ]) {
+    await schedule(sch);
+    const call = await sim.call({ to: e.phoneNumber, ...creds });
+    assertClean(call);
+    assertSaid(call.steps[0], heard);
+    assertLog(await sessionOf(call, e), /^node cs \(ChannelSelectorNode\)$/, /^transition Voice to sc$/, /^node sc \(ScheduleNode\)$/, new RegExp(`^transition ${state} to `));
+  }
+});
+
 test('a menu: no input twice gives NoInput; two wrong digits give NoMatch; the prompt repeats in between', async () => {
   const f = await newFlow('retries', [
     menu('m1', 'Press 1 or 2', { 1: 's1', 2: 's1' }, { start: true, noInput: 'ni', noMatch: 'nm' }),
