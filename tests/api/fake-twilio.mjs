@@ -48,6 +48,14 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
 
   function carryOut(kind, method, p, form, query) {
     const acct = (/^\/2010-04-01\/Accounts\/([^/.]+)/.exec(p) || [])[1];
+    // a DELETE of one of the account's resources: 204, or Twilio's 404 when it has none such
+    const removeOwned = (map, sidOf) => {
+      const sid = sidOf.exec(p)[1];
+      const x = map.get(sid);
+      if (!x || x.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+      map.delete(sid);
+      return [204, undefined];
+    };
     switch (kind) {
       case 'createAccount': {
         const sid = 'AC' + hex(16);
@@ -93,20 +101,10 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         if (form.FriendlyName !== undefined) n.friendly_name = form.FriendlyName;
         return [200, n];
       }
-      case 'release': {
-        const sid = /(PN[0-9a-f]{32})\.json$/.exec(p)[1];
-        const n = numbers.get(sid);
-        if (!n || n.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
-        numbers.delete(sid);
-        return [204, undefined];
-      }
-      case 'deleteRecording': {
-        const sid = /(RE[0-9a-fA-F]{32})\.json$/.exec(p)[1];
-        const r = recordings.get(sid);
-        if (!r || r.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
-        recordings.delete(sid);
-        return [204, undefined];
-      }
+      case 'release':
+        return removeOwned(numbers, /(PN[0-9a-f]{32})\.json$/);
+      case 'deleteRecording':
+        return removeOwned(recordings, /(RE[0-9a-fA-F]{32})\.json$/);
       case 'updateCall': {
         const sid = /(CA[0-9a-fA-F]{32})\.json$/.exec(p)[1];
         const call = calls.get(sid);
