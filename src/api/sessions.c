@@ -657,7 +657,10 @@ int op_add_session_log(call_t *c)
     json_t *s;
     if (!msg || !*msg)
         return fail_field(c, "Message", "ArgumentException", "Message is required");
-    if (strlen(msg) > MAX_LOG_MESSAGE) /* counted in bytes: at most 1000 characters of any script */
+    size_t chars = 0; /* characters, not bytes: UTF-8 continuation bytes do not count */
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    if (chars > MAX_LOG_MESSAGE)
         return fail_field(c, "Message", "ArgumentException", "Message must be at most %d characters", MAX_LOG_MESSAGE);
     if (reach_session(c, id, &s))
         return -1;

@@ -246,6 +246,9 @@ test('AddSessionLog appends a line: the session with its log; the message is req
   const max = 'x'.repeat(1000);
   assert.equal((await srv.ok('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: max } })).log.at(-1).message, max);
   expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: max + 'y' } }), 400, 'ArgumentException', { fieldName: 'Message' });
+  const accented = 'é'.repeat(1000); // 1000 characters, 2000 bytes
+  assert.equal((await srv.ok('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: accented } })).log.at(-1).message, accented);
+  expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: accented + 'é' } }), 400, 'ArgumentException', { fieldName: 'Message' });
   expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: '' } }), 400, 'ArgumentException', { fieldName: 'Message' });
   expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: {} }), 400, 'ArgumentException', { fieldName: 'Message' });
   const theirs = addSession(srv, ep.cB1.id, {}).session;
@@ -253,7 +256,7 @@ test('AddSessionLog appends a line: the session with its log; the message is req
   expectForbidden(await srv.req('POST', `/sessions/${theirs.id}/log`, { as: w.mgrA, body: { message: 'x' } }));
   expectForbidden(await srv.req('POST', `/sessions/${s.id}/log`, { as: w.mgrRO, body: { message: 'x' } }));
   const l = await srv.ok('GET', '/sessions', { as: sa, query: { specificIds: [s.id] } });
-  assert.equal(l.items[0].log.length, 3, 'the refused lines were not added');
+  assert.equal(l.items[0].log.length, 4, 'the refused lines were not added');
   assert.equal((await srv.ok('GET', '/sessions', { as: sa, query: { specificIds: [theirs.id] } })).items[0].log.length, 0);
 });
 
