@@ -17,8 +17,9 @@ int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(ca
 int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_patch_flow(call_t *), op_delete_flow(call_t *),
     op_copy_flow(call_t *), op_list_available_nodes(call_t *), op_get_parameter_field_names(call_t *),
     op_export_package(call_t *), op_import_package(call_t *);
-int op_list_sessions(call_t *), op_get_session(call_t *), op_delete_sessions(call_t *), op_list_files(call_t *),
-    op_get_file(call_t *), op_delete_file(call_t *);
+int op_list_sessions(call_t *), op_get_session(call_t *), op_delete_sessions(call_t *), op_patch_session(call_t *),
+    op_end_session(call_t *), op_add_session_log(call_t *), op_list_files(call_t *), op_get_file(call_t *),
+    op_delete_file(call_t *);
 
 #define SA ROLE_SA
 #define M ROLE_MANAGER
@@ -120,11 +121,17 @@ const op_t api_ops[] = {
      "Get a specific session (its log is in ListSessions)"},
     {"DeleteSessions", "DELETE", {"/sessions"}, SA | M | C, D, OP_WRITE, &T_DeleteSessions, &T_EmptyResponse,
      op_delete_sessions, "Delete an account's sessions created in a date range"},
+    {"PatchSession", "PATCH", {"/sessions/{sessionId}"}, SA | M | C, W, OP_WRITE, &T_PatchSession, &T_SessionInfo,
+     op_patch_session, "Update a session's console data, call state, hold reason or queue state"},
+    {"EndSession", "DELETE", {"/sessions/{sessionId}"}, SA | M | C, W, OP_OWN_TXN, &T_EndSession, &T_EmptyResponse,
+     op_end_session, "End a session: its call is hung up at the carrier; an ended session stays as it is"},
+    {"AddSessionLog", "POST", {"/sessions/{sessionId}/log"}, SA | M | C, W, OP_WRITE, &T_AddSessionLog, &T_SessionInfo,
+     op_add_session_log, "Add a line to a session's log; the session with its log"},
     {"ListFiles", "GET", {"/files"}, SA | M | C, R, 0, &T_ListFiles, &T_ListResponse_FileInfo, op_list_files,
      "Get a list of files"},
     {"GetFile", "GET", {"/files/{fileId}"}, SA | M | C, R, 0, &T_GetFile, &T_FileInfo, op_get_file, "Get a specific file"},
-    {"DeleteFile", "DELETE", {"/files/{fileId}"}, SA | M | C, D, OP_WRITE, &T_DeleteFile, &T_EmptyResponse,
-     op_delete_file, "Delete a file"},
+    {"DeleteFile", "DELETE", {"/files/{fileId}"}, SA | M | C, D, OP_OWN_TXN, &T_DeleteFile, &T_EmptyResponse,
+     op_delete_file, "Delete a file; a recording is deleted at the carrier first"},
 };
 const int api_nops = (int)(sizeof api_ops / sizeof *api_ops);
 

@@ -10,7 +10,12 @@
  * Reach is the endpoint's: a session or file belongs to an account and (mostly) a
  * customer; a Manager reaches those of its accounts, a Customer login those of its
  * customers and their descendants (not account-level ones).  Lists show exactly what a
- * read would allow. */
+ * read would allow.
+ *
+ * What a session left at the carrier goes with it: ending a session hangs up its call,
+ * deleting a recording's file deletes the recording.  Those operations call the carrier
+ * between their own transactions (a short read, the carrier, a short write), so no
+ * store lock is held while the carrier answers, and a carrier failure changes nothing. */
 #include "api.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -18,11 +23,13 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "../provider/provider.h"
 #include "../util/ids.h"
-#include "sessions.h"
 #include "../util/json.h"
+#include "../util/secret.h"
+#include "sessions.h"
 
-enum { MAX_TREE_DEPTH = 1000, DELETE_BATCH = 1000, ARCHIVE_DAYS = 15, MAX_LOG_LINES = 10000 };
+enum { MAX_TREE_DEPTH = 1000, DELETE_BATCH = 1000, ARCHIVE_DAYS = 15, MAX_LOG_LINES = 10000, MAX_LOG_MESSAGE = 1000 };
 
 int can_reach_endpoint(call_t *c, json_t *ep); /* endpoints.c: by the document's accountId and customerId */
 
@@ -538,6 +545,164 @@ out:
     return rc;
 }
 
+static int reach_file(call_t *c, const char *id, json_t **out) { return reach(c, C_FILES, id, "file", can_reach_endpoint, out); }
+
+/* How to act at the carrier on what a session or file left there (a call, a recording):
+ * on the carrier account its number was bought on (the endpoint's carrierAccountSid),
+ * else the account's own; with the account's own token (brought, else its sub-account's,
+ * opened) when it is that account, else with the main account's credentials, which act on
+ * every sub-account.  Points into documents of the call's memo. */
+static void owner_creds(call_t *c, json_t *doc, pcreds_t *who)
+{
+    json_t *ep = NULL, *a = call_get(c, C_ACCOUNTS, jstr(doc, "accountId"));
+    const char *eid = jstr(doc, "endpointId");
+    if (!eid && jstr(doc, "sessionId")) /* a file: its session's endpoint */
+        eid = jstr(call_get(c, C_SESSIONS, jstr(doc, "sessionId")), "endpointId");
+    if (eid && *eid)
+        ep = call_get(c, C_ENDPOINTS, eid);
+    const char *sid = jstr(ep, "carrierAccountSid"), *own = jstr(a, "twilioAccountSid");
+    if (!sid || !*sid)
+        sid = own;
+    who->account_sid = sid && *sid ? sid : NULL; /* NULL: the main account */
+    who->auth_token = NULL;
+    if (who->account_sid && own && !strcmp(sid, own)) {
+        const char *t = jstr(a, "twilioAuthToken");
+        who->auth_token = secret_open(t && *t ? t : jstr(a, "twilioSubAccountAuthToken"), who->token_buf, sizeof who->token_buf);
+    }
+}
+
+/* The session or file named by the request (a new reference) and the carrier credentials
+ * for it, read in a short read transaction with the reach checks. */
+static int load_for_carrier(call_t *c, coll_t coll, const char *id, json_t **doc, pcreds_t *who)
+{
+    int rc = store_begin(c->st, 0);
+    if (rc)
+        return fail_store(c, rc, coll == C_FILES ? "file" : "session");
+    if (coll == C_FILES ? reach_file(c, id, doc) : reach_session(c, id, doc)) {
+        store_rollback(c->st);
+        return -1;
+    }
+    json_incref(*doc);
+    owner_creds(c, *doc, who);
+    if ((rc = store_commit(c->st))) {
+        json_decref(*doc);
+        *doc = NULL;
+        return fail_store(c, rc, coll == C_FILES ? "file" : "session");
+    }
+    return 0;
+}
+
+/* The carrier refused (502) or was unavailable (503: no answer, 429 or 5xx after the
+ * retries; worth trying again later): nothing here changed. */
+static int fail_carrier_kept(call_t *c, presult_t pr, perr_t *e, const char *what)
+{
+    int unavailable = pr == P_UNKNOWN || e->status == 429 || e->status >= 500;
+    return fail(c, unavailable ? 503 : 502, "ProviderError", "The carrier could not %s, so nothing was changed: %s", what,
+                e->message[0] ? e->message : "it failed");
+}
+
+/* The end of a handler's own write transaction: commit when rc is ST_OK, else roll back;
+ * the store's failure as the call's. */
+static int settle(call_t *c, int rc, const char *what)
+{
+    if (rc == ST_OK)
+        rc = store_commit(c->st);
+    else
+        store_rollback(c->st);
+    return rc ? fail_store(c, rc, what) : 0;
+}
+
+int op_patch_session(call_t *c)
+{
+    json_t *s;
+    if (reach_session(c, req_str(c, "sessionId"), &s))
+        return -1;
+    json_t *doc = json_deep_copy(s);
+    static const char *const keys[] = {"consoleData", "callState", "holdReason", "queueState", NULL};
+    patch_fields(c, doc, keys);
+    entity_stamp_mod(c, doc);
+    return respond_stored(c, store_put(c->st, C_SESSIONS, doc), doc, present_session, "session");
+}
+
+/* Whether sid is the session's call or one of its members' calls. */
+static int session_has_call(json_t *s, const char *sid)
+{
+    if (jstr(s, "callSid") && !strcmp(jstr(s, "callSid"), sid))
+        return 1;
+    json_t *m;
+    size_t i;
+    json_array_foreach(json_object_get(s, "members"), i, m) if (jstr(m, "callSid") && !strcmp(jstr(m, "callSid"), sid)) return 1;
+    return 0;
+}
+
+/* Who did it, for a log line: the login's e-mail address, else its id. */
+static const char *who_name(call_t *c) { return c->who->email ? c->who->email : c->who->id ? c->who->id : "system"; }
+
+int op_end_session(call_t *c)
+{
+    const char *id = req_str(c, "sessionId"), *asked = req_str(c, "callSid");
+    json_t *s;
+    pcreds_t who = {0};
+    if (load_for_carrier(c, C_SESSIONS, id, &s, &who))
+        return -1;
+    int ended = json_is_true(json_object_get(s, "ended"));
+    if (asked && *asked && !session_has_call(s, asked)) {
+        json_decref(s);
+        return fail_field(c, "CallSid", "ArgumentException", "CallSid is not a call of this session");
+    }
+    const char *sid = asked && *asked ? asked : jstr(s, "callSid");
+    if (!ended && sid && *sid) { /* the call first: a session is not marked over while its call goes on */
+        perr_t e;
+        presult_t pr = provider_end_call(&who, sid, &e);
+        if (pr != P_OK && pr != P_NONE) {
+            json_decref(s);
+            return fail_carrier_kept(c, pr, &e, "hang up the call");
+        }
+    }
+    json_decref(s);
+    c->status = 204;
+    if (ended)
+        return 0;
+    int rc = store_begin(c->st, 1);
+    if (rc)
+        return fail_store(c, rc, "session");
+    json_t *now = store_get(c->st, C_SESSIONS, id);
+    if (!now && !(rc = store_errcode(c->st)))
+        rc = ST_NOTFOUND;
+    if (!rc && !json_is_true(json_object_get(now, "ended"))) { /* ended meanwhile (its status callback): left as it is */
+        char line[512];
+        snprintf(line, sizeof line, "Session ended by %s", who_name(c));
+        rc = session_log(c->st, id, line);
+        rc = rc ? rc : session_end(c->st, id, NULL, NULL);
+    }
+    json_decref(now);
+    return settle(c, rc, "session");
+}
+
+int op_add_session_log(call_t *c)
+{
+    const char *id = req_str(c, "sessionId"), *msg = req_str(c, "message");
+    json_t *s;
+    if (!msg || !*msg)
+        return fail_field(c, "Message", "ArgumentException", "Message is required");
+    size_t chars = 0; /* characters, not bytes: UTF-8 continuation bytes do not count */
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    if (chars > MAX_LOG_MESSAGE)
+        return fail_field(c, "Message", "ArgumentException", "Message must be at most %d characters", MAX_LOG_MESSAGE);
+    if (reach_session(c, id, &s))
+        return -1;
+    int rc = session_log(c->st, id, msg);
+    if (rc)
+        return fail_store(c, rc, "session");
+    json_t *doc = store_get(c->st, C_SESSIONS, id);
+    if (!doc)
+        return fail_store(c, store_errcode(c->st) ? store_errcode(c->st) : ST_NOTFOUND, "session");
+    c->resp = present_session_item(c, doc);
+    json_decref(doc);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ files */
 
 int op_list_files(call_t *c)
@@ -568,8 +733,6 @@ out:
     return rc;
 }
 
-static int reach_file(call_t *c, const char *id, json_t **out) { return reach(c, C_FILES, id, "file", can_reach_endpoint, out); }
-
 int op_get_file(call_t *c)
 {
     json_t *f;
@@ -582,15 +745,33 @@ int op_get_file(call_t *c)
 int op_delete_file(call_t *c)
 {
     json_t *f;
+    pcreds_t who = {0};
     const char *id = req_str(c, "fileId");
-    if (reach_file(c, id, &f))
+    if (load_for_carrier(c, C_FILES, id, &f, &who))
         return -1;
-    /* the carrier's copy of a recording goes first (the call runtime's hook) */
-    if (file_delete_hook && file_delete_hook(c, f))
-        return -1;
-    int rc = store_delete(c->st, C_FILES, id);
-    if (rc)
+    /* the carrier's copy of a recording goes first: a file stays while its recording does */
+    const char *rs = jstr(f, "recordingSid");
+    if (rs && *rs) {
+        perr_t e;
+        presult_t pr = provider_delete_recording(&who, rs, &e);
+        if (pr != P_OK && pr != P_NONE) {
+            json_decref(f);
+            return fail_carrier_kept(c, pr, &e, "delete the recording");
+        }
+    }
+    int rc = store_begin(c->st, 1);
+    if (rc) {
+        json_decref(f);
         return fail_store(c, rc, "file");
+    }
+    if (file_delete_hook && file_delete_hook(c, f)) {
+        json_decref(f);
+        store_rollback(c->st);
+        return -1;
+    }
+    json_decref(f);
+    if (settle(c, store_delete(c->st, C_FILES, id), "file"))
+        return -1;
     c->status = 204;
     return 0;
 }

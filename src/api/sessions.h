@@ -71,5 +71,7 @@ json_t *session_add_file(store_t *st, const char *session_id, const session_file
  * call runtime sets it to delete a CallRecording/VoiceMessage at the carrier. */
 struct call;
 extern int (*file_delete_hook)(struct call *c, json_t *file);
+/* DeleteFile deletes a file's recording (recordingSid) at the carrier itself, before its
+ * write transaction opens; the hook is for anything else the runtime keeps of a file. */
 
 #endif

@@ -1,5 +1,6 @@
 /* provider.h — the telephony carrier, as the domain sees it: sub-accounts, number
- * search, buying, routing (webhooks, fax mode) and release.  Back ends: "none"
+ * search, buying, routing (webhooks, fax mode) and release; hanging up a call and
+ * deleting a recording.  Back ends: "none"
  * (virtual numbers only) and Twilio over libcurl (twilio.c). */
 #ifndef PROVIDER_H
 #define PROVIDER_H
@@ -66,5 +67,10 @@ presult_t provider_find(const pcreds_t *who, const char *e164, pnumber_t *out, p
 presult_t provider_update(const pcreds_t *who, const char *pn_sid, const char *voice_url, const char *sms_url, int fax,
                           perr_t *e);
 presult_t provider_release(const pcreds_t *who, const char *pn_sid, perr_t *e);
+/* Delete a recording (RE...) of the account: P_OK also when the carrier no longer has it. */
+presult_t provider_delete_recording(const pcreds_t *who, const char *recording_sid, perr_t *e);
+/* Hang up a call (CA...) of the account (Status=completed): P_OK also when the carrier
+ * no longer has it or it is already over. */
+presult_t provider_end_call(const pcreds_t *who, const char *call_sid, perr_t *e);
 
 #endif

@@ -412,12 +412,37 @@ presult_t provider_update(const pcreds_t *who, const char *pn_sid, const char *v
     return pr;
 }
 
-presult_t provider_release(const pcreds_t *who, const char *pn_sid, perr_t *e)
+/* A delete or update of one resource of the account ({coll}/{sid}.json), safe to repeat;
+ * the carrier's 404 means it is gone already. */
+static presult_t on_resource(const pcreds_t *who, const char *method, const char *coll, const char *sid, const char *form,
+                             perr_t *e)
 {
     if (!provider_configured() && !(who && who->auth_token))
         return P_NONE;
-    char path[256];
-    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers/%s.json", sid_of(who), pn_sid);
-    presult_t pr = call("DELETE", path, who, NULL, 1, NULL, e, NULL);
-    return pr == P_NOTFOUND ? P_OK : pr; /* already gone is released */
+    CURL *c = curl_easy_init();
+    char *es = curl_easy_escape(c, sid, 0);
+    char path[512];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/%s/%s.json", sid_of(who), coll, es ? es : "");
+    curl_free(es);
+    curl_easy_cleanup(c);
+    presult_t pr = call(method, path, who, form, 1, NULL, e, NULL);
+    return pr == P_NOTFOUND ? P_OK : pr;
+}
+
+presult_t provider_delete_recording(const pcreds_t *who, const char *recording_sid, perr_t *e)
+{
+    return on_resource(who, "DELETE", "Recordings", recording_sid, NULL, e);
+}
+
+enum { TWILIO_CALL_NOT_IN_PROGRESS = 21220 }; /* "Invalid call state": the call is over */
+
+presult_t provider_end_call(const pcreds_t *who, const char *call_sid, perr_t *e)
+{
+    presult_t pr = on_resource(who, "POST", "Calls", call_sid, "Status=completed", e);
+    return pr == P_ERROR && e->code == TWILIO_CALL_NOT_IN_PROGRESS ? P_OK : pr;
+}
+
+presult_t provider_release(const pcreds_t *who, const char *pn_sid, perr_t *e)
+{
+    return on_resource(who, "DELETE", "IncomingPhoneNumbers", pn_sid, NULL, e); /* already gone is released */
 }

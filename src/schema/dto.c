@@ -1221,6 +1221,27 @@ static field_t DeleteSessions_f[] = {
 };
 OBJ(DeleteSessions, "DeleteSessions", NS_SESSIONS, NULL, "Delete an account's sessions in a date range");
 
+static field_t PatchSession_f[] = {
+    FLD("SessionId", T_string, 0, "The ID of the session you want to update"),
+    FLD("ConsoleData", T_string, 0, "Data the console keeps with the session (empty clears it)"),
+    FLD("CallState", T_SessionCallState, F_NULLABLE, "The new call state"),
+    FLD("HoldReason", T_SessionHoldReasons, F_NULLABLE, "Why the call is held"),
+    FLD("QueueState", T_SessionQueueStates, F_NULLABLE, "The new queue state"),
+};
+OBJ(PatchSession, "PatchSession", NS_SESSIONS, NULL, "Update a session");
+
+static field_t EndSession_f[] = {
+    FLD("SessionId", T_string, 0, "The ID of the session to end"),
+    FLD("CallSid", T_string, 0, "The call to hang up (the session's or a member's); default the session's"),
+};
+OBJ(EndSession, "EndSession", NS_SESSIONS, NULL, "End a session, hanging up its call");
+
+static field_t AddSessionLog_f[] = {
+    FLD("SessionId", T_string, 0, "The ID of the session"),
+    FLD("Message", T_string, 0, "The line to add to the session's log (at most 1000 characters)"),
+};
+OBJ(AddSessionLog, "AddSessionLog", NS_SESSIONS, NULL, "Add a line to a session's log");
+
 static const char *const FileTypes_v[] = {
     "Upload", "VoiceMessage", "CallRecording", "Fax", "Attachment", "FaxOutgoing", "LiveAnswerRecording",
 };
@@ -1326,7 +1347,8 @@ const type_t *const schema_types[] = {
     /* Voice.Api.Sessions, Voice.Api.Files */
     &T_SessionDialState, &T_SessionCallState, &T_SessionQueueStates, &T_SessionHoldReasons,
     &T_SessionMemberCallState, &T_SessionMemberRoles, &T_SessionLogInfo, &T_SessionMemberInfo, &T_SessionInfo,
-    &T_ListSessions, &T_GetSession, &T_DeleteSessions, &T_FileTypes, &T_FileInfo, &T_ListFiles, &T_GetFile,
+    &T_ListSessions, &T_GetSession, &T_DeleteSessions, &T_PatchSession, &T_EndSession, &T_AddSessionLog,
+    &T_FileTypes, &T_FileInfo, &T_ListFiles, &T_GetFile,
     &T_DeleteFile, &T_ListResponse_SessionInfo, &T_ListResponse_FileInfo,
 };
 const int schema_ntypes = N(schema_types);

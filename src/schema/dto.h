@@ -169,7 +169,8 @@ extern const type_t T_ListResponse_FlowNodeSpec;
 /* ---- Voice.Api.Sessions, Voice.Api.Files ---- */
 extern const type_t T_SessionDialState, T_SessionCallState, T_SessionQueueStates, T_SessionHoldReasons;
 extern const type_t T_SessionMemberCallState, T_SessionMemberRoles, T_SessionLogInfo, T_SessionMemberInfo;
-extern const type_t T_SessionInfo, T_ListSessions, T_GetSession, T_DeleteSessions;
+extern const type_t T_SessionInfo, T_ListSessions, T_GetSession, T_DeleteSessions, T_PatchSession, T_EndSession,
+    T_AddSessionLog;
 extern const type_t T_FileTypes, T_FileInfo, T_ListFiles, T_GetFile, T_DeleteFile;
 extern const type_t T_ListResponse_SessionInfo, T_ListResponse_FileInfo;
 

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, freePort, REPO, describeRes, HEX24, sleep } from './harness.mjs';
+import { startServer, freePort, REPO, describeRes, HEX24, sleep, addSession } from './harness.mjs';
 
 const TESTS = path.join(REPO, 'tests');
 const PRISM = path.join(TESTS, 'node_modules/.bin/prism');
@@ -179,12 +179,25 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
     await sleep(1000);
   });
 
+  test('DeleteFile deletes a voicemail\'s recording; EndSession hangs up a live call', async () => {
+    const callSid = 'CA' + '0123456789abcdef'.repeat(2), recordingSid = 'RE' + 'fedcba9876543210'.repeat(2);
+    const { session, file } = addSession(srv, phone.id, { callSid, voicemail: true, recordingSid });
+    const seen = (method, tail) => prismRequests(from).filter((x) => x.method === method && x.path.endsWith(tail)).length;
+    await call('DELETE', `/files/${file.id}`);
+    await call('DELETE', `/sessions/${session.id}`);
+    await sleep(200);
+    assert.equal(seen('DELETE', `/Recordings/${recordingSid}.json`), 1, 'the recording was deleted at the carrier');
+    assert.equal(seen('POST', `/Calls/${callSid}.json`), 1, 'the call was hung up at the carrier');
+    assert.equal((await srv.req('GET', `/files/${file.id}`, { as: srv.admin })).status, 404);
+    assert.equal((await srv.ok('GET', `/sessions/${session.id}`, { as: srv.admin })).ended, true);
+  });
+
   test('DeleteEndpoint releases the numbers', async () => {
-    const before = prismRequests(from).filter((x) => x.method === 'DELETE').length;
+    const before = prismRequests(from).filter((x) => x.method === 'DELETE' && x.path.includes('/IncomingPhoneNumbers/')).length;
     await call('DELETE', `/endpoints/${phone.id}`);
     await call('DELETE', `/endpoints/${faxE.id}`);
     await sleep(200);
-    assert.equal(prismRequests(from).filter((x) => x.method === 'DELETE').length - before, 2, 'two releases');
+    assert.equal(prismRequests(from).filter((x) => x.method === 'DELETE' && x.path.includes('/IncomingPhoneNumbers/')).length - before, 2, 'two releases');
   });
 
   test('every server answer was 2xx and Prism flagged none of the server\'s requests', async () => {
@@ -192,7 +205,7 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
     const bad = answers.filter((r) => r.status < 200 || r.status >= 300);
     assert.deepEqual(bad.map(describeRes), []);
     const reqs = prismRequests(from);
-    const kinds = new Set(reqs.map((r) => `${r.method} ${r.path.replace(/AC[0-9a-f]{32}/gi, '{AC}').replace(/PN[0-9a-f]{32}/gi, '{PN}').replace(/\?.*$/, '')}`));
+    const kinds = new Set(reqs.map((r) => `${r.method} ${r.path.replace(/AC[0-9a-f]{32}/gi, '{AC}').replace(/PN[0-9a-f]{32}/gi, '{PN}').replace(/RE[0-9a-f]{32}/gi, '{RE}').replace(/CA[0-9a-f]{32}/gi, '{CA}').replace(/\?.*$/, '')}`));
     for (const k of [
       'POST /2010-04-01/Accounts.json',
       'GET /2010-04-01/Accounts/{AC}.json',
@@ -201,6 +214,8 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
       'POST /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json',
       'POST /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json',
       'DELETE /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json',
+      'DELETE /2010-04-01/Accounts/{AC}/Recordings/{RE}.json',
+      'POST /2010-04-01/Accounts/{AC}/Calls/{CA}.json',
     ]) assert.ok(kinds.has(k), `Prism saw ${k}; it saw: ${[...kinds].join(', ')}`);
     const f = flagged(reqs);
     assert.deepEqual(f.map((r) => `${r.method} ${r.path}\n  ${r.lines.filter(requestProblem).join('\n  ')}`), [], 'requests Prism flagged');

@@ -1,5 +1,6 @@
 // fake-twilio.mjs — a scripted stand-in for Twilio's REST API (2010-04-01), in the test
-// process: it keeps state (sub-accounts, bought numbers and their routing), checks Basic
+// process: it keeps state (sub-accounts, bought numbers and their routing, calls and
+// recordings the test puts there with addCall/addRecording), checks Basic
 // auth and form bodies like Twilio, and can be told to fail: Twilio-style error bodies,
 // 429 with or without Retry-After, 5xx, or a slow answer to a request it still carries
 // out (so a client that gives up early does not know whether it happened).
@@ -11,7 +12,9 @@ const hex = (n) => crypto.randomBytes(n).toString('hex');
 export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = hex(16) } = {}) {
   const accounts = new Map([[mainSid, { sid: mainSid, auth_token: mainToken, friendly_name: 'main', owner: null }]]);
   const numbers = new Map(); // PN sid -> number resource
-  const log = [];            // every request: {kind, method, path, form, at}
+  const calls = new Map();   // CA sid -> call resource
+  const recordings = new Map(); // RE sid -> recording resource
+  const log = [];            // every request: {kind, method, path, form, query, auth (the Basic user), at}
   const faults = [];         // {kind, status, code, message, retryAfter, times, delayMs, process}
 
   const kindOf = (method, p) => {
@@ -22,6 +25,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
     if (method === 'GET' && /\/IncomingPhoneNumbers\.json$/.test(p)) return 'find';
     if (method === 'POST' && /\/IncomingPhoneNumbers\/PN[0-9a-f]{32}\.json$/.test(p)) return 'update';
     if (method === 'DELETE' && /\/IncomingPhoneNumbers\/PN[0-9a-f]{32}\.json$/.test(p)) return 'release';
+    if (method === 'DELETE' && /\/Recordings\/RE[0-9a-fA-F]{32}\.json$/.test(p)) return 'deleteRecording';
+    if (method === 'POST' && /\/Calls\/CA[0-9a-fA-F]{32}\.json$/.test(p)) return 'updateCall';
     return 'unknown';
   };
   const send = (res, status, body, headers = {}) => {
@@ -43,6 +48,14 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
 
   function carryOut(kind, method, p, form, query) {
     const acct = (/^\/2010-04-01\/Accounts\/([^/.]+)/.exec(p) || [])[1];
+    // a DELETE of one of the account's resources: 204, or Twilio's 404 when it has none such
+    const removeOwned = (map, sidOf) => {
+      const sid = sidOf.exec(p)[1];
+      const x = map.get(sid);
+      if (!x || x.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+      map.delete(sid);
+      return [204, undefined];
+    };
     switch (kind) {
       case 'createAccount': {
         const sid = 'AC' + hex(16);
@@ -91,12 +104,19 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         if (form.FriendlyName !== undefined) n.friendly_name = form.FriendlyName;
         return [200, n];
       }
-      case 'release': {
-        const sid = /(PN[0-9a-f]{32})\.json$/.exec(p)[1];
-        const n = numbers.get(sid);
-        if (!n || n.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
-        numbers.delete(sid);
-        return [204, undefined];
+      case 'release':
+        return removeOwned(numbers, /(PN[0-9a-f]{32})\.json$/);
+      case 'deleteRecording':
+        return removeOwned(recordings, /(RE[0-9a-fA-F]{32})\.json$/);
+      case 'updateCall': {
+        const sid = /(CA[0-9a-fA-F]{32})\.json$/.exec(p)[1];
+        const call = calls.get(sid);
+        if (!call || call.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+        if (form.Status !== undefined && !['completed', 'canceled'].includes(form.Status)) return [400, twilioError(400, 21218, 'Invalid Status')];
+        const over = ['completed', 'canceled', 'busy', 'failed', 'no-answer'].includes(call.status);
+        if (over) return [400, twilioError(400, 21220, 'Call is not in-progress. Cannot redirect.')];
+        if (form.Status) call.status = form.Status;
+        return [200, call];
       }
       default:
         return [404, twilioError(404, 20404, 'The requested resource was not found')];
@@ -115,7 +135,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         return send(res, 415, twilioError(415, 20415, 'Unsupported Media Type'));
       }
       const form = Object.fromEntries(new URLSearchParams(raw));
-      log.push({ kind, method: req.method, path: p, form, query: Object.fromEntries(url.searchParams), at: Date.now() });
+      const auth = Buffer.from((/^Basic (.+)$/.exec(req.headers.authorization || '') || [])[1] || '', 'base64').toString().split(':')[0];
+      log.push({ kind, method: req.method, path: p, form, query: Object.fromEntries(url.searchParams), auth, at: Date.now() });
       const acct = (/^\/2010-04-01\/Accounts\/([^/.]+)/.exec(p) || [])[1];
       if (!authorized(req, kind === 'createAccount' ? null : acct)) {
         return send(res, 401, twilioError(401, 20003, 'Authentication Error - invalid username'));
@@ -139,7 +160,19 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
   return {
-    url: `http://127.0.0.1:${port}`, port, mainSid, mainToken, accounts, numbers, log,
+    url: `http://127.0.0.1:${port}`, port, mainSid, mainToken, accounts, numbers, calls, recordings, log,
+    /** a live call on accountSid (status: in-progress unless told); its sid */
+    addCall(accountSid = mainSid, status = 'in-progress') {
+      const sid = 'CA' + hex(16);
+      calls.set(sid, { sid, account_sid: accountSid, status, direction: 'inbound', api_version: '2010-04-01' });
+      return sid;
+    },
+    /** a recording kept on accountSid; its sid */
+    addRecording(accountSid = mainSid) {
+      const sid = 'RE' + hex(16);
+      recordings.set(sid, { sid, account_sid: accountSid, status: 'completed', api_version: '2010-04-01' });
+      return sid;
+    },
     /** fail the next `times` requests of `kind` ('buy', 'update', ...) with {status, code, message, retryAfter} */
     fail(kind, opts) { faults.push({ kind, times: 1, ...opts }); },
     /** answer the next `times` requests of `kind` after delayMs; process: carry them out first */

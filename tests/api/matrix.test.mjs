@@ -315,6 +315,7 @@ const VALUES = {
   password: (plan, login) => (plan.takesCredentials ? login.as?.password : PASSWORD),
   number: (plan, login, target) => freshNumber(target && !target.missing ? target : model.get(login.home || w.A.id)),
   isVirtualPhoneNumber: () => true,
+  message: () => fresh('mx log line '),
 };
 
 /** The request of one cell: path ids; without them, the fields of the target's kind (and,

@@ -1,8 +1,9 @@
 // sessions.test.mjs — sessions (FLOWS.md 4) and files (FLOWS.md 5): every ListSessions
 // filter, GetSession (log empty) against ListSessions (log filled), the 15-day archive,
-// DeleteSessions in bulk within reach only, reach per role, ListFiles filters, GetFile and
-// DeleteFile. Sessions are made with `evovoiced session add` (the runtime's internal API),
-// as there is no route that creates them.
+// DeleteSessions in bulk within reach only, reach per role, PatchSession, AddSessionLog and
+// EndSession (on a server without a carrier: session-carrier.test.mjs has the carrier's
+// side), ListFiles filters, GetFile and DeleteFile. Sessions are made with `evovoiced session
+// add` (the runtime's internal API), as there is no route that creates them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, makeWorld, addSession, expectError, expectForbidden, expectNotFound, expectInvalidRole } from './harness.mjs';
@@ -202,9 +203,86 @@ test('files: every ListFiles filter, get, delete within reach', async () => {
   await srv.ok('GET', `/sessions/${s.session.id}`, { as: sa });
 });
 
+test('PatchSession: console data and the call, hold and queue states; enums checked; reach as GetSession', async () => {
+  const { session: s } = addSession(srv, ep.cA1a.id, { logs: ['Call started'] });
+  const p = await srv.ok('PATCH', `/sessions/${s.id}`, { as: w.custA, body: { consoleData: '{"note":"vip"}', callState: 'Hold', holdReason: 'Transferring', queueState: 'Queued' } });
+  assert.equal(p.id, s.id);
+  assert.equal(p.consoleData, '{"note":"vip"}');
+  assert.equal(p.callState, 'Hold');
+  assert.equal(p.holdReason, 'Transferring');
+  assert.equal(p.queueState, 'Queued');
+  assert.equal(p.lastModifiedBy, w.custA.email);
+  assert.equal(p.customerName, 'ss cA1a');
+  const g = await srv.ok('GET', `/sessions/${s.id}`, { as: sa });
+  for (const k of ['consoleData', 'callState', 'holdReason', 'queueState']) assert.equal(g[k], p[k], k);
+  // only what is given changes; "" clears the console data
+  const q = await srv.ok('PATCH', `/sessions/${s.id}`, { as: w.mgrRW, body: { callState: 'Connected', consoleData: '' } });
+  assert.equal(q.callState, 'Connected');
+  assert.equal(q.holdReason, 'Transferring');
+  assert.equal(q.consoleData, undefined);
+  // a value outside its enum: 400 naming the field, nothing stored
+  for (const [field, value] of [['callState', 'Dancing'], ['holdReason', 'Lunch'], ['queueState', 'Lost']]) {
+    const r = await srv.req('PATCH', `/sessions/${s.id}`, { as: sa, body: { [field]: value, consoleData: 'not stored' } });
+    expectError(r, 400, undefined, { fieldName: field[0].toUpperCase() + field.slice(1) });
+  }
+  assert.equal((await srv.ok('GET', `/sessions/${s.id}`, { as: sa })).consoleData, undefined);
+  // reach: a Customer of another customer, another tenant's Manager, a read-only Manager
+  const theirs = addSession(srv, ep.cA2.id, {}).session;
+  expectForbidden(await srv.req('PATCH', `/sessions/${theirs.id}`, { as: w.custA, body: { callState: 'Hold' } }));
+  expectForbidden(await srv.req('PATCH', `/sessions/${s.id}`, { as: w.mgrB, body: { callState: 'Hold' } }));
+  expectForbidden(await srv.req('PATCH', `/sessions/${s.id}`, { as: w.mgrRO, body: { callState: 'Hold' } }));
+  expectNotFound(await srv.req('PATCH', '/sessions/0123456789abcdef01234567', { as: sa, body: { callState: 'Hold' } }));
+  assert.equal((await srv.ok('GET', `/sessions/${theirs.id}`, { as: sa })).callState, 'Ringing');
+});
+
+test('AddSessionLog appends a line: the session with its log; the message is required and at most 1000 characters', async () => {
+  const { session: s } = addSession(srv, ep.cA1.id, { logs: ['Call started'] });
+  const r = await srv.ok('POST', `/sessions/${s.id}/log`, { as: w.custA, body: { message: 'Agent note: caller wants a refund' } });
+  assert.equal(r.id, s.id);
+  assert.deepEqual(r.log.map((x) => x.message), ['Call started', 'Agent note: caller wants a refund']);
+  assert.match(r.log[1].date, /^\d{4}-\d{2}-\d{2}T/);
+  // the list's log filter finds it
+  assert.deepEqual(ids(await list({ log: 'wants a REFUND' })), [s.id]);
+  const max = 'x'.repeat(1000);
+  assert.equal((await srv.ok('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: max } })).log.at(-1).message, max);
+  expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: max + 'y' } }), 400, 'ArgumentException', { fieldName: 'Message' });
+  const accented = 'é'.repeat(1000); // 1000 characters, 2000 bytes
+  assert.equal((await srv.ok('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: accented } })).log.at(-1).message, accented);
+  expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: accented + 'é' } }), 400, 'ArgumentException', { fieldName: 'Message' });
+  expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: '' } }), 400, 'ArgumentException', { fieldName: 'Message' });
+  expectError(await srv.req('POST', `/sessions/${s.id}/log`, { as: sa, body: {} }), 400, 'ArgumentException', { fieldName: 'Message' });
+  const theirs = addSession(srv, ep.cB1.id, {}).session;
+  expectForbidden(await srv.req('POST', `/sessions/${theirs.id}/log`, { as: w.custA, body: { message: 'x' } }));
+  expectForbidden(await srv.req('POST', `/sessions/${theirs.id}/log`, { as: w.mgrA, body: { message: 'x' } }));
+  expectForbidden(await srv.req('POST', `/sessions/${s.id}/log`, { as: w.mgrRO, body: { message: 'x' } }));
+  const l = await srv.ok('GET', '/sessions', { as: sa, query: { specificIds: [s.id] } });
+  assert.equal(l.items[0].log.length, 4, 'the refused lines were not added');
+  assert.equal((await srv.ok('GET', '/sessions', { as: sa, query: { specificIds: [theirs.id] } })).items[0].log.length, 0);
+});
+
+test('EndSession without a carrier: the session ends once, with who ended it; reach as GetSession', async () => {
+  const { session: s } = addSession(srv, ep.cA1a.id, { callSid: 'CA' + 'e'.repeat(32), logs: ['Call started'] });
+  const theirs = addSession(srv, ep.cA2.id, {}).session;
+  expectForbidden(await srv.req('DELETE', `/sessions/${theirs.id}`, { as: w.custA }));
+  expectForbidden(await srv.req('DELETE', `/sessions/${s.id}`, { as: w.mgrRO }));
+  expectForbidden(await srv.req('DELETE', `/sessions/${s.id}`, { as: w.mgrB }));
+  expectNotFound(await srv.req('DELETE', '/sessions/0123456789abcdef01234567', { as: sa }));
+  const r = await srv.req('DELETE', `/sessions/${s.id}`, { as: w.mgrRW });
+  assert.equal(r.status, 204, r.text);
+  assert.equal(r.text, '');
+  const got = (await srv.ok('GET', '/sessions', { as: sa, query: { specificIds: [s.id] } })).items[0];
+  assert.equal(got.ended, true);
+  assert.equal(got.callState, 'Disconnected');
+  assert.match(got.dateCompleted, /^\d{4}-\d{2}-\d{2}T/);
+  assert.deepEqual(got.log.map((x) => x.message), ['Call started', `Session ended by ${w.mgrRW.email}`]);
+  assert.equal((await srv.req('DELETE', `/sessions/${s.id}`, { as: sa })).status, 204);
+  assert.deepEqual((await srv.ok('GET', '/sessions', { as: sa, query: { specificIds: [s.id] } })).items[0], got, 'an ended session does not change');
+  assert.equal((await srv.ok('GET', `/sessions/${theirs.id}`, { as: sa })).ended, false);
+});
+
 test('the metadata lists the session and file operations with their roles', async () => {
   const ops = (await srv.ok('GET', '/types/metadata')).operations;
-  for (const name of ['ListSessions', 'GetSession', 'DeleteSessions', 'ListFiles', 'GetFile', 'DeleteFile']) {
+  for (const name of ['ListSessions', 'GetSession', 'DeleteSessions', 'PatchSession', 'EndSession', 'AddSessionLog', 'ListFiles', 'GetFile', 'DeleteFile']) {
     const op = ops.find((o) => o.request.name === name);
     assert.ok(op, name);
   }
