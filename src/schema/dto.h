@@ -172,5 +172,7 @@ extern const type_t T_SessionMemberCallState, T_SessionMemberRoles, T_SessionLog
 extern const type_t T_SessionInfo, T_ListSessions, T_GetSession, T_DeleteSessions;
 extern const type_t T_FileTypes, T_FileInfo, T_ListFiles, T_GetFile, T_DeleteFile;
 extern const type_t T_ListResponse_SessionInfo, T_ListResponse_FileInfo;
+/* ---- Voice.Api.Logs: the audit log ---- */
+extern const type_t T_LogEntryChange, T_LogEntryInfo, T_ListLogEntries, T_ListResponse_LogEntryInfo;
 
 #endif

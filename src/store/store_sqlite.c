@@ -92,6 +92,8 @@ static const coll_def_t colls[C__COUNT] = {
                     {"account_id", "customer_id", "endpoint_id", "date_created"}, NULL, "dateCreated"},
     [C_FILES] = {"files", {"accountId", "customerId", "sessionId", "type"}, {"account_id", "customer_id", "session_id", "type"},
                  NULL, "id"},
+    [C_LOG] = {"log_entries", {"accountId", "customerId", "entityType", "entityId", "date"},
+               {"account_id", "customer_id", "entity_type", "entity_id", "date"}, NULL, "id"},
 };
 
 static const char *const migrations[] = {
@@ -141,6 +143,12 @@ static const char *const migrations[] = {
     "CREATE INDEX files_customer ON files(customer_id);"
     "CREATE INDEX files_session ON files(session_id);"
     "CREATE INDEX files_type ON files(type);",
+    /* 6: the audit log, listed newest first (ids grow with time) */
+    "CREATE TABLE log_entries(id TEXT PRIMARY KEY, account_id TEXT, customer_id TEXT, entity_type TEXT, entity_id TEXT,"
+    " date TEXT, doc TEXT NOT NULL);"
+    "CREATE INDEX log_entries_account ON log_entries(account_id, id);"
+    "CREATE INDEX log_entries_customer ON log_entries(customer_id, id);"
+    "CREATE INDEX log_entries_entity ON log_entries(entity_id, id);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
