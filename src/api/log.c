@@ -67,7 +67,7 @@ void audit_end(call_t *c) { store_audit(c->st, NULL); }
 
 static json_t *present_entry(call_t *c, json_t *doc)
 {
-    json_t *out = json_deep_copy(doc);
+    json_t *out = json_copy(doc); /* shallow: the shared document itself is not changed */
     json_object_del(out, "accountIds"); /* the reach's, not the entry's */
     return out;
 }
