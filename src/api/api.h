@@ -121,5 +121,17 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
  * -1 when q has no room.  list_free_data_filters frees what these filters own. */
 int list_data_filter(query_t *q, const char *field, const char *value);
 void list_free_data_filters(query_t *q);
+/* A date filter of a list (sessions.c): field >= the start of request member key (upper 0),
+ * or < the end of it (upper 1: a date's next midnight, a time's next millisecond); the
+ * value it makes goes to owned[(*no)++].  0, or 400 naming name and -1. */
+int list_date_filter(call_t *c, query_t *q, json_t **owned, int *no, const char *key, const char *name,
+                     const char *field, int upper);
+/* The audit context of a call (log.c): set on c->st for a signed-in caller, so every
+ * change the call makes is logged (store_audit); audit_end clears it. */
+void audit_begin(call_t *c, store_audit_t *ctx, char *name, size_t namesz);
+void audit_end(call_t *c);
+/* A user's name as lists show it (log.c): "First Last", or the e-mail when it has none;
+ * written into out and returned. */
+const char *user_display_name(json_t *user, char *out, size_t outsz);
 
 #endif

@@ -20,6 +20,7 @@ int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_pa
 int op_list_sessions(call_t *), op_get_session(call_t *), op_delete_sessions(call_t *), op_patch_session(call_t *),
     op_end_session(call_t *), op_add_session_log(call_t *), op_list_files(call_t *), op_get_file(call_t *),
     op_delete_file(call_t *);
+int op_list_log_entries(call_t *);
 
 #define SA ROLE_SA
 #define M ROLE_MANAGER
@@ -132,6 +133,9 @@ const op_t api_ops[] = {
     {"GetFile", "GET", {"/files/{fileId}"}, SA | M | C, R, 0, &T_GetFile, &T_FileInfo, op_get_file, "Get a specific file"},
     {"DeleteFile", "DELETE", {"/files/{fileId}"}, SA | M | C, D, OP_OWN_TXN, &T_DeleteFile, &T_EmptyResponse,
      op_delete_file, "Delete a file; a recording is deleted at the carrier first"},
+
+    {"ListLogEntries", "GET", {"/log-entries"}, SA | M, R, 0, &T_ListLogEntries, &T_ListResponse_LogEntryInfo,
+     op_list_log_entries, "The audit log: every change made through the API, newest first"},
 };
 const int api_nops = (int)(sizeof api_ops / sizeof *api_ops);
 

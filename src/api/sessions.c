@@ -402,14 +402,7 @@ static json_t *present_file(call_t *c, json_t *doc)
     json_t *u = uid && *uid ? call_get(c, C_USERS, uid) : NULL;
     if (u) {
         char name[512];
-        snprintf(name, sizeof name, "%s %s", jstr(u, "firstName") ?: "", jstr(u, "lastName") ?: "");
-        const char *nm = name;
-        while (*nm == ' ')
-            nm++;
-        size_t l = strlen(nm);
-        if (l && nm[l - 1] == ' ')
-            name[strlen(name) - 1] = 0;
-        json_object_set_new(out, "userName", json_string(*nm ? nm : jstr(u, "emailAddress") ?: ""));
+        json_object_set_new(out, "userName", json_string(user_display_name(u, name, sizeof name)));
     }
     return out;
 }
@@ -434,8 +427,9 @@ static int list_tenant_filters(call_t *c, query_t *q, json_t **owned, int *no)
     return 0;
 }
 
-/* A date filter of a list: field >= the start (or < the end's upper bound) of s. */
-static int date_filter(call_t *c, query_t *q, json_t **owned, int *no, const char *key, const char *name, int upper)
+/* A date filter of a list (api.h): field >= the start (or < the end's upper bound) of key. */
+int list_date_filter(call_t *c, query_t *q, json_t **owned, int *no, const char *key, const char *name,
+                     const char *field, int upper)
 {
     const char *s = req_str(c, key);
     if (!s || !*s)
@@ -444,7 +438,7 @@ static int date_filter(call_t *c, query_t *q, json_t **owned, int *no, const cha
     if (iso_bound(s, upper, b))
         return fail_field(c, name, "ArgumentException", "%s must be a date (yyyy-MM-dd) or an ISO 8601 date and time", name);
     owned[*no] = json_string(b);
-    q->f[q->nf++] = (qfilter_t){"dateCreated", upper ? Q_LT : Q_GE, owned[(*no)++]};
+    q->f[q->nf++] = (qfilter_t){field, upper ? Q_LT : Q_GE, owned[(*no)++]};
     return 0;
 }
 
@@ -465,7 +459,8 @@ int op_list_sessions(call_t *c)
         goto out;
     if (json_array_size(v = req_get(c, "endpointIds")))
         q.f[q.nf++] = (qfilter_t){"endpointId", Q_IN, v};
-    if (date_filter(c, &q, owned, &no, "startDate", "StartDate", 0) || date_filter(c, &q, owned, &no, "endDate", "EndDate", 1))
+    if (list_date_filter(c, &q, owned, &no, "startDate", "StartDate", "dateCreated", 0) ||
+        list_date_filter(c, &q, owned, &no, "endDate", "EndDate", "dateCreated", 1))
         goto out;
     if ((v = req_get(c, "from")) && json_string_length(v))
         q.f[q.nf++] = (qfilter_t){"fromAddress", Q_CONTAINS, v};
@@ -516,8 +511,8 @@ int op_delete_sessions(call_t *c)
     int no = 0, rc = -1;
     owned[no++] = acc;
     q.f[q.nf++] = (qfilter_t){"accountId", Q_EQ, acc};
-    if (date_filter(c, &q, owned, &no, "startDateTime", "StartDateTime", 0) ||
-        date_filter(c, &q, owned, &no, "endDateTime", "EndDateTime", 1))
+    if (list_date_filter(c, &q, owned, &no, "startDateTime", "StartDateTime", "dateCreated", 0) ||
+        list_date_filter(c, &q, owned, &no, "endDateTime", "EndDateTime", "dateCreated", 1))
         goto out;
     q.limit = DELETE_BATCH;
     for (;;) { /* deleted rows leave the next batch's query */
@@ -724,8 +719,8 @@ int op_list_files(call_t *c)
         q.f[q.nf++] = (qfilter_t){"userId", Q_EQ, v};
     if ((v = req_get(c, "transcriptionContains")) && json_string_length(v))
         q.f[q.nf++] = (qfilter_t){"transcription", Q_CONTAINS, v};
-    if (date_filter(c, &q, owned, &no, "dateCreatedStart", "DateCreatedStart", 0) ||
-        date_filter(c, &q, owned, &no, "dateCreatedEnd", "DateCreatedEnd", 1))
+    if (list_date_filter(c, &q, owned, &no, "dateCreatedStart", "DateCreatedStart", "dateCreated", 0) ||
+        list_date_filter(c, &q, owned, &no, "dateCreatedEnd", "DateCreatedEnd", "dateCreated", 1))
         goto out;
     rc = list_run(c, C_FILES, &T_FileInfo, &q, present_file);
 out:

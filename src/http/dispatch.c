@@ -439,6 +439,9 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
                 .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL};
     int rc;
+    store_audit_t audit;
+    char audit_name[256];
+    audit_begin(&c, &audit, audit_name, sizeof audit_name);
     for (int attempt = 0;; attempt++) {
         if (op->flags & OP_OWN_TXN) { /* it calls the carrier between its own transactions */
             rc = op->handler(&c) ? -1 : ST_OK;
@@ -456,6 +459,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         json_decref(c.memo);
         c.resp = c.memo = NULL;
     }
+    audit_end(&c);
     if (rc > 0 && !c.err_code)
         fail_store(&c, rc, "transaction");
     if (c.err_code) {

@@ -1297,6 +1297,44 @@ OBJ(DeleteFile, "DeleteFile", NS_FILES, NULL, NULL);
 LISTRESP(SessionInfo);
 LISTRESP(FileInfo);
 
+/* ===================================================================== Voice.Api.Logs
+ * The audit log: our own operation (the original publishes none); see the README. */
+#define NS_LOGS "Voice.Api.Logs"
+
+static field_t LogEntryChange_f[] = {
+    FLD("Field", T_string, 0, "The field that changed (a member of an object as object.member)"),
+    FLD("OldValue", T_string, 0, "Its value before (text; JSON for anything but text; *** for a secret); none when it was added"),
+    FLD("NewValue", T_string, 0, "Its value after (as OldValue); none when it was removed"),
+};
+OBJ(LogEntryChange, "LogEntryChange", NS_LOGS, NULL, NULL);
+
+static field_t LogEntryInfo_f[] = {
+    FLD("Id", T_string, 0, "The ID of the entry"),
+    FLD("Date", T_string, 0, "When the change was made (UTC)"),
+    FLD("UserId", T_string, 0, "The ID of the user who made it"),
+    FLD("UserName", T_string, 0, "The name of the user who made it"),
+    FLD("Operation", T_string, 0, "The operation that made it (PatchCustomer, ...)"),
+    FLD("EntityType", T_string, 0, "The kind of thing changed: Account, Customer, Endpoint, User, SystemSettings, Flow, Session, File"),
+    FLD("EntityId", T_string, 0, "The ID of the thing changed"),
+    FLD("AccountId", T_string, 0, "The account of the thing changed"),
+    FLD("CustomerId", T_string, 0, "The customer of the thing changed, if any"),
+    FLD("Changes", T_LogEntryChange, F_LIST, "The fields changed: every field for a creation or a deletion"),
+};
+OBJ(LogEntryInfo, "LogEntryInfo", NS_LOGS, NULL, NULL);
+
+static field_t ListLogEntries_f[] = {
+    FLD("AccountIds", T_string, F_LIST, "Only the entries of these accounts"),
+    FLD("CustomerIds", T_string, F_LIST, "Only the entries of these customers"),
+    FLD("EntityType", T_string, 0, "Only the entries of this kind of thing (Account, Customer, ...)"),
+    FLD("EntityId", T_string, 0, "Only the entries of this thing"),
+    FLD("UserId", T_string, 0, "Only the changes this user made"),
+    FLD("StartDate", T_string, 0, "Only changes made on or after this (yyyy-MM-dd or ISO 8601, UTC)"),
+    FLD("EndDate", T_string, 0, "Only changes made on or before this (a date: that whole day)"),
+};
+OBJ(ListLogEntries, "ListLogEntries", NS_LOGS, &T_ListRequest, NULL);
+
+LISTRESP(LogEntryInfo);
+
 /* ===================================================================== registry */
 
 const type_t *const schema_types[] = {
@@ -1350,5 +1388,7 @@ const type_t *const schema_types[] = {
     &T_ListSessions, &T_GetSession, &T_DeleteSessions, &T_PatchSession, &T_EndSession, &T_AddSessionLog,
     &T_FileTypes, &T_FileInfo, &T_ListFiles, &T_GetFile,
     &T_DeleteFile, &T_ListResponse_SessionInfo, &T_ListResponse_FileInfo,
+    /* Voice.Api.Logs */
+    &T_LogEntryChange, &T_LogEntryInfo, &T_ListLogEntries, &T_ListResponse_LogEntryInfo,
 };
 const int schema_ntypes = N(schema_types);

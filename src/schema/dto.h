@@ -173,5 +173,7 @@ extern const type_t T_SessionInfo, T_ListSessions, T_GetSession, T_DeleteSession
     T_AddSessionLog;
 extern const type_t T_FileTypes, T_FileInfo, T_ListFiles, T_GetFile, T_DeleteFile;
 extern const type_t T_ListResponse_SessionInfo, T_ListResponse_FileInfo;
+/* ---- Voice.Api.Logs: the audit log ---- */
+extern const type_t T_LogEntryChange, T_LogEntryInfo, T_ListLogEntries, T_ListResponse_LogEntryInfo;
 
 #endif

@@ -4,11 +4,13 @@
  * commit. */
 #include "store_backend.h"
 #include <ctype.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "../util/ids.h"
 
 /* Back ends by how the path begins; the first match wins, "" matches anything.  A
  * scheme known but not built in (ops NULL) is refused, not taken for a file name. */
@@ -95,8 +97,172 @@ json_t *store_get(store_t *st, coll_t c, const char *id)
     return d;
 }
 
-int store_put(store_t *st, coll_t c, json_t *doc) { return note(st, st->ops->put(st, c, doc)); }
-int store_delete(store_t *st, coll_t c, const char *id) { return note(st, st->ops->del(st, c, id)); }
+/* ---- the audit log (store.h): one C_LOG entry per audited write ---- */
+
+/* The entity type of each audited collection; NULL: bookkeeping, never logged. */
+static const char *const entity_types[C__COUNT] = {
+    [C_ACCOUNTS] = "Account", [C_CUSTOMERS] = "Customer", [C_ENDPOINTS] = "Endpoint", [C_USERS] = "User",
+    [C_SETTINGS] = "SystemSettings", [C_FLOWS] = "Flow", [C_SESSIONS] = "Session", [C_FILES] = "File",
+};
+
+void store_audit(store_t *st, const store_audit_t *who) { st->audit = who; }
+
+static const char *str_of(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* A value as the log shows it: NULL for absent, "***" when masked, a string as itself,
+ * anything else as compact JSON. */
+static json_t *shown(json_t *v, int masked)
+{
+    if (!v)
+        return json_null();
+    if (masked)
+        return json_string("***");
+    if (json_is_string(v))
+        return json_incref(v);
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    json_t *s = json_string(t ? t : "");
+    free(t);
+    return s;
+}
+
+static void change(json_t *changes, const store_audit_t *a, const char *field, const char *key, json_t *o, json_t *n)
+{
+    int masked = a->masked && a->masked(key);
+    json_array_append_new(changes, json_pack("{s:s,s:o,s:o}", "field", field, "oldValue", shown(o, masked), "newValue",
+                                             shown(n, masked)));
+}
+
+/* The members of o and n that differ ("id" aside), under prefix; an object in both is
+ * compared member by member when depth allows. */
+static void diff(json_t *changes, const store_audit_t *a, const char *prefix, json_t *o, json_t *n, int depth)
+{
+    const char *k;
+    json_t *v;
+    char field[256];
+    json_object_foreach(o, k, v) {
+        json_t *nv = json_object_get(n, k);
+        if (!*prefix && !strcmp(k, "id"))
+            continue;
+        snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "", k);
+        if (depth > 0 && json_is_object(v) && json_is_object(nv) && !(a->masked && a->masked(k)))
+            diff(changes, a, field, v, nv, depth - 1);
+        else if (!nv || !json_equal(v, nv))
+            change(changes, a, field, k, v, nv);
+    }
+    json_object_foreach(n, k, v) {
+        if (json_object_get(o, k) || (!*prefix && !strcmp(k, "id")))
+            continue;
+        snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "", k);
+        change(changes, a, field, k, NULL, v);
+    }
+}
+
+/* Every account a document names: an account itself, accountId, a user's accountIds. */
+static void add_accounts(json_t *ids, coll_t c, json_t *doc)
+{
+    json_t *v = c == C_ACCOUNTS ? json_object_get(doc, "id")
+                : c == C_USERS  ? json_object_get(doc, "accountIds")
+                                : json_object_get(doc, "accountId");
+    json_t *one[1] = {v}, *x;
+    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    for (size_t i = 0; i < n; i++) {
+        x = json_is_array(v) ? json_array_get(v, i) : one[0];
+        if (!json_is_string(x) || !json_string_length(x))
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < json_array_size(ids) && !seen; j++)
+            seen = json_equal(json_array_get(ids, j), x);
+        if (!seen)
+            json_array_append(ids, x);
+    }
+}
+
+static char *log_id(char out[25])
+{
+    static atomic_uint seq;
+    unsigned char r[4];
+    randombytes_buf(r, sizeof r);
+    snprintf(out, 25, "%012llx%04x%02x%02x%02x%02x", (unsigned long long)now_ms() & 0xffffffffffffULL,
+             atomic_fetch_add(&seq, 1) & 0xffff, r[0], r[1], r[2], r[3]);
+    return out;
+}
+
+/* The entry for entity id of c going from old to new (either NULL: created, deleted);
+ * extra, when not NULL, is the change to log instead of a diff.  ST_OK when nothing
+ * changed. */
+static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_t *new, json_t *extra)
+{
+    const store_audit_t *a = st->audit;
+    json_t *changes = extra ? json_incref(extra) : json_array();
+    if (!extra)
+        diff(changes, a, "", old ? old : new, old ? new : old, 1);
+    if (!extra && old && new && !json_array_size(changes)) {
+        json_decref(changes);
+        return ST_OK;
+    }
+    if (!old) { /* created: every field is new (diff above ran the other way round) */
+        for (size_t i = 0; i < json_array_size(changes); i++) {
+            json_t *ch = json_array_get(changes, i);
+            json_t *o = json_incref(json_object_get(ch, "oldValue"));
+            json_object_set(ch, "oldValue", json_object_get(ch, "newValue"));
+            json_object_set_new(ch, "newValue", o);
+        }
+    }
+    json_t *doc = new ? new : old, *accounts = json_array();
+    add_accounts(accounts, c, old);
+    add_accounts(accounts, c, new);
+    const char *customer = c == C_CUSTOMERS ? id : str_of(doc, "customerId");
+    char lid[25], date[64];
+    now_iso(date);
+    json_t *e = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s,s:s,s:O,s:s?,s:o,s:o}", "id", log_id(lid), "date", date,
+                          "userId", a->user_id, "userName", a->user_name, "operation", a->operation ? a->operation : "",
+                          "entityType", entity_types[c], "entityId", id, "accountId",
+                          json_array_size(accounts) ? json_array_get(accounts, 0) : json_null(), "customerId",
+                          customer && *customer ? customer : NULL, "accountIds", accounts, "changes", changes);
+    int rc = e ? st->ops->put(st, C_LOG, e) : ST_ERROR;
+    json_decref(e);
+    return rc == ST_CONFLICT ? ST_ERROR : rc;
+}
+
+static int audited(store_t *st, coll_t c) { return st->audit && entity_types[c]; }
+
+/* The document as stored now, for the entry of a change to it: ST_OK with *old NULL when
+ * there is none. */
+static int audit_old(store_t *st, coll_t c, const char *id, json_t **old)
+{
+    int rc = ST_OK;
+    *old = id ? st->ops->get(st, c, id, &rc) : NULL;
+    return rc;
+}
+
+int store_put(store_t *st, coll_t c, json_t *doc)
+{
+    if (!audited(st, c))
+        return note(st, st->ops->put(st, c, doc));
+    json_t *old;
+    const char *id = str_of(doc, "id");
+    int rc = audit_old(st, c, id, &old);
+    if (!rc)
+        rc = st->ops->put(st, c, doc);
+    if (!rc && id)
+        rc = audit_write(st, c, id, old, doc, NULL);
+    json_decref(old);
+    return note(st, rc);
+}
+
+int store_delete(store_t *st, coll_t c, const char *id)
+{
+    if (!audited(st, c))
+        return note(st, st->ops->del(st, c, id));
+    json_t *old;
+    int rc = audit_old(st, c, id, &old);
+    if (!rc)
+        rc = st->ops->del(st, c, id);
+    if (!rc)
+        rc = audit_write(st, c, id, old, NULL, NULL);
+    json_decref(old);
+    return note(st, rc);
+}
 
 json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field)
 {
@@ -167,7 +333,16 @@ char *store_user_hash(store_t *st, const char *user_id)
 
 int store_set_password(store_t *st, const char *user_id, const char *hash)
 {
-    return note(st, st->ops->set_password(st, user_id, hash));
+    int rc = st->ops->set_password(st, user_id, hash);
+    if (!rc && audited(st, C_USERS)) { /* the hash is never shown: the change is that there is a new one */
+        json_t *user = NULL, *ch = json_pack("[{s:s,s:s,s:s}]", "field", "password", "oldValue", "***", "newValue", "***");
+        rc = audit_old(st, C_USERS, user_id, &user);
+        if (!rc)
+            rc = audit_write(st, C_USERS, user_id, user, user, ch);
+        json_decref(user);
+        json_decref(ch);
+    }
+    return note(st, rc);
 }
 
 int store_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms)

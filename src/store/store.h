@@ -40,6 +40,7 @@ typedef enum {
     C_FLOWS,       /* call flows: a graph of nodes, of an account or one of its customers */
     C_SESSIONS,    /* calls (the call log): one per call, of an endpoint's account and customer */
     C_FILES,       /* voice messages, recordings, uploads: of an account, a customer, maybe a session */
+    C_LOG,         /* the audit log: one entry per document an API call changed (store_audit) */
     C__COUNT
 } coll_t;
 
@@ -138,6 +139,28 @@ int store_session_put(store_t *st, const char *sid, const char *user_id, long lo
 char *store_session_user(store_t *st, const char *sid); /* user id, or NULL: none or failed */
 int store_session_delete(store_t *st, const char *sid);
 int store_session_delete_user(store_t *st, const char *user_id);
+
+/* The audit log.  While a call's context is set (store_audit), every store_put and
+ * store_delete of an entity (accounts, customers, endpoints, users, settings, flows,
+ * sessions, files) and every store_set_password also writes one C_LOG entry in the same
+ * transaction: who, when, the operation, the entity's type, id, account and customer, and
+ * the fields changed with their old and new values (compared at the top level and one
+ * level into objects; a field the context's masked() names shows as "***").  A failed
+ * entry fails the change, as any failed call fails its transaction.  Without a context
+ * (the call runtime's writes, the command line) nothing is logged.  Bookkeeping
+ * collections (purchases, idempotency, routing jobs, the log) are never logged.
+ *
+ * An entry: {id, date, userId, userName, operation, entityType, entityId, accountId,
+ * customerId, accountIds, changes: [{field, oldValue, newValue}]}: accountIds is every
+ * account the entity names (before or after; a user may have several), accountId the
+ * first; values are text (a string as itself, anything else as compact JSON); ids grow
+ * with time, so sorting by id is newest last. */
+typedef struct {
+    const char *user_id, *user_name, *operation;
+    int (*masked)(const char *field); /* NULL: mask nothing */
+} store_audit_t;
+/* Set (who kept by reference until cleared) or clear (NULL) the audit context of st. */
+void store_audit(store_t *st, const store_audit_t *who);
 
 /* Presence: how one server's work (a claimed routing update) is known to be orphaned when
  * that server died.  A process announces itself under a random id it keeps for its life

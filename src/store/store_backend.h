@@ -50,6 +50,7 @@ struct store {
     int last;   /* the failure of the last call (ST_BUSY, ST_ERROR) or ST_OK */
     int in_txn; /* between a store_begin that worked and its commit or rollback */
     int failed; /* the first failure inside the open transaction */
+    const store_audit_t *audit; /* the API call's context while it runs (store_audit), else NULL */
 };
 
 extern const struct store_ops store_sqlite_ops, store_pg_ops;

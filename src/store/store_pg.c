@@ -89,6 +89,9 @@ static const coll_def_t colls[C__COUNT] = {
                     ROOT_OF_ACCOUNT, "accountId", "dateCreated"},
     [C_FILES] = {"files", {"accountId", "customerId", "sessionId", "type"}, {"account_id", "customer_id", "session_id", "type"},
                  {"text", "text", "text", "text"}, {0}, ROOT_OF_ACCOUNT, "accountId", "id"},
+    [C_LOG] = {"log_entries", {"accountId", "customerId", "entityType", "entityId", "date"},
+               {"account_id", "customer_id", "entity_type", "entity_id", "date"}, {"text", "text", "text", "text", "text"},
+               {0}, ROOT_OF_ACCOUNT, "accountId", "id"},
 };
 
 /* ASCII-only case folding and byte order: the order of SQLite's NOCASE, so both back
@@ -156,6 +159,15 @@ static const char *const migrations[] = {
     "ALTER TABLE call_sessions ADD COLUMN call_sid text;"
     "UPDATE call_sessions SET call_sid = doc->>'callSid';"
     "CREATE INDEX call_sessions_call_sid ON call_sessions(call_sid);",
+    /* 5: the audit log, listed newest first (ids grow with time); root_id NULL for an
+     * entry of no account (a user without one) */
+    "CREATE TABLE log_entries(id text PRIMARY KEY, root_id text, account_id text, customer_id text, entity_type text,"
+    " entity_id text, date text, doc json NOT NULL);"
+    "CREATE INDEX log_entries_account ON log_entries(account_id, id COLLATE \"C\");"
+    "CREATE INDEX log_entries_customer ON log_entries(customer_id, id COLLATE \"C\");"
+    "CREATE INDEX log_entries_entity ON log_entries(entity_id, id COLLATE \"C\");"
+    "CREATE INDEX log_entries_order ON log_entries(evo_nocase(id) COLLATE \"C\" NULLS FIRST, id COLLATE \"C\");"
+    "CREATE INDEX log_entries_root ON log_entries(root_id);",
 };
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
 

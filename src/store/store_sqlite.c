@@ -92,6 +92,8 @@ static const coll_def_t colls[C__COUNT] = {
                     {"account_id", "customer_id", "endpoint_id", "date_created", "call_sid"}, NULL, "dateCreated"},
     [C_FILES] = {"files", {"accountId", "customerId", "sessionId", "type"}, {"account_id", "customer_id", "session_id", "type"},
                  NULL, "id"},
+    [C_LOG] = {"log_entries", {"accountId", "customerId", "entityType", "entityId", "date"},
+               {"account_id", "customer_id", "entity_type", "entity_id", "date"}, NULL, "id"},
 };
 
 static const char *const migrations[] = {
@@ -145,6 +147,12 @@ static const char *const migrations[] = {
     "ALTER TABLE call_sessions ADD COLUMN call_sid TEXT;"
     "UPDATE call_sessions SET call_sid = json_extract(doc, '$.callSid');"
     "CREATE INDEX call_sessions_call_sid ON call_sessions(call_sid);",
+    /* 7: the audit log, listed newest first (ids grow with time) */
+    "CREATE TABLE log_entries(id TEXT PRIMARY KEY, account_id TEXT, customer_id TEXT, entity_type TEXT, entity_id TEXT,"
+    " date TEXT, doc TEXT NOT NULL);"
+    "CREATE INDEX log_entries_account ON log_entries(account_id, id);"
+    "CREATE INDEX log_entries_customer ON log_entries(customer_id, id);"
+    "CREATE INDEX log_entries_entity ON log_entries(entity_id, id);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }

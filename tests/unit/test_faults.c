@@ -115,6 +115,9 @@ static outcome_t run_op(store_t *st, const char *name, json_t *req, const char *
     const op_t *op = api_op_by_name(name);
     call_t c = {.op = op, .who = &admin, .st = st, .req = req, .status = 200, .idempotency_key = idempotency_key};
     int rc;
+    store_audit_t audit; /* the audit log's reads and writes are swept too */
+    char audit_name[256];
+    audit_begin(&c, &audit, audit_name, sizeof audit_name);
     if (op->flags & OP_OWN_TXN) {
         rc = op->handler(&c) ? -1 : ST_OK;
     } else if ((rc = store_begin(st, op->flags & OP_WRITE)) == ST_OK) {
@@ -122,6 +125,7 @@ static outcome_t run_op(store_t *st, const char *name, json_t *req, const char *
         if (rc == -1)
             store_rollback(st);
     }
+    audit_end(&c);
     if (rc > 0 && !c.err_code)
         fail_store(&c, rc, "transaction");
     outcome_t o = {.status = c.status};

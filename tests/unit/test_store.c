@@ -8,7 +8,8 @@
  * tree paths and subtrees; users and sessions; writers serialized across connections (a
  * read-count-then-insert under a cap, from several threads with a connection each); the
  * users' version seen from a second connection; migration of an empty database and the
- * refusal of one newer than the program. */
+ * refusal of one newer than the program; the audit log (an entry per audited write in
+ * its transaction, the diff, masked secrets, a failed entry failing the change). */
 #include "check.h"
 #include "scratch.h"
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "store/store.h"
+#include "store/store_fault.h"
 
 static const char *url; /* the back end under test */
 
@@ -378,6 +380,117 @@ static void writers(store_t *st)
     store_close(other);
 }
 
+/* ---- the audit log ---- */
+static int secret_name(const char *field) { return !strcmp(field, "sipPassword") || !strcmp(field, "twilioAuthToken"); }
+
+/* The entries of entity id, oldest first. */
+static json_t *entries(store_t *st, const char *id)
+{
+    query_t q = {.nf = 1, .limit = -1};
+    json_t *v = json_string(id), *rows = NULL;
+    q.f[0] = (qfilter_t){"entityId", Q_EQ, v};
+    store_list(st, C_LOG, &q, &rows, NULL);
+    json_decref(v);
+    return rows ? rows : json_array();
+}
+
+/* The change to field in entry e, as "old>new" ("-" for none). */
+static const char *change_of(json_t *e, const char *field)
+{
+    static char out[256];
+    size_t i;
+    json_t *ch;
+    json_array_foreach(json_object_get(e, "changes"), i, ch) if (!strcmp(str(ch, "field"), field))
+    {
+        snprintf(out, sizeof out, "%s>%s", str(ch, "oldValue") ? str(ch, "oldValue") : "-",
+                 str(ch, "newValue") ? str(ch, "newValue") : "-");
+        return out;
+    }
+    return "(no change)";
+}
+
+static void audit(store_t *st)
+{
+    store_audit_t who = {"u-admin", "Ada Admin", "PatchEndpoint", secret_name};
+    store_audit(st, &who);
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_ENDPOINTS, "{\"id\":\"ea\",\"accountId\":\"a1\",\"customerId\":\"c1\",\"displayName\":\"Desk\","
+                               "\"sipPassword\":\"hunter2-secret\",\"data\":{\"k\":\"v\",\"same\":1}}") == ST_OK);
+    CHECK(put(st, C_ENDPOINTS, "{\"id\":\"ea\",\"accountId\":\"a1\",\"customerId\":\"c1\",\"displayName\":\"Desk 2\","
+                               "\"sipPassword\":\"other-secret\",\"data\":{\"k\":\"w\",\"same\":1},\"n\":[1]}") == ST_OK);
+    CHECK(put(st, C_ENDPOINTS, "{\"id\":\"ea\",\"accountId\":\"a1\",\"customerId\":\"c1\",\"displayName\":\"Desk 2\","
+                               "\"sipPassword\":\"other-secret\",\"data\":{\"k\":\"w\",\"same\":1},\"n\":[1]}") == ST_OK);
+    CHECK(put(st, C_JOBS, "{\"id\":\"ea\",\"accountId\":\"a1\",\"seq\":1}") == ST_OK); /* bookkeeping: not logged */
+    CHECK(store_delete(st, C_ENDPOINTS, "ea") == ST_OK);
+    CHECK(store_delete(st, C_ENDPOINTS, "ea") == ST_NOTFOUND);
+    CHECK(store_commit(st) == ST_OK);
+    json_t *e = entries(st, "ea");
+    CHECK(json_array_size(e) == 3); /* created, changed, deleted; the unchanged put and the missing delete leave none */
+    json_t *made = json_array_get(e, 0), *changed = json_array_get(e, 1), *gone = json_array_get(e, 2);
+    CHECK_STR(str(made, "userId"), "u-admin");
+    CHECK_STR(str(made, "userName"), "Ada Admin");
+    CHECK_STR(str(made, "operation"), "PatchEndpoint");
+    CHECK_STR(str(made, "entityType"), "Endpoint");
+    CHECK_STR(str(made, "accountId"), "a1");
+    CHECK_STR(str(made, "customerId"), "c1");
+    CHECK(str(made, "date") && strlen(str(made, "date")) == 24);
+    CHECK_STR(change_of(made, "displayName"), "->Desk");
+    CHECK_STR(change_of(made, "sipPassword"), "->***");
+    CHECK_STR(change_of(changed, "displayName"), "Desk>Desk 2");
+    CHECK_STR(change_of(changed, "sipPassword"), "***>***");
+    CHECK_STR(change_of(changed, "data.k"), "v>w");      /* one level into objects */
+    CHECK_STR(change_of(changed, "data.same"), "(no change)");
+    CHECK_STR(change_of(changed, "n"), "->[1]");         /* anything but text as JSON */
+    CHECK_STR(change_of(changed, "id"), "(no change)");
+    CHECK(json_array_size(json_object_get(changed, "changes")) == 4); /* displayName, sipPassword, data.k, n */
+    CHECK_STR(change_of(gone, "displayName"), "Desk 2>-");
+    char *all = json_dumps(e, 0);
+    CHECK(all && !strstr(all, "hunter2") && !strstr(all, "other-secret"));
+    free(all);
+    json_decref(e);
+
+    /* a password set is logged, masked; rolled back: neither the change nor its entry */
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_USERS, "{\"id\":\"ua\",\"emailAddress\":\"ua@x\",\"accountIds\":[\"a2\",\"a1\"]}") == ST_OK);
+    CHECK(store_set_password(st, "ua", "$hash-ua") == ST_OK);
+    CHECK(store_commit(st) == ST_OK);
+    e = entries(st, "ua");
+    CHECK(json_array_size(e) == 2);
+    CHECK_STR(str(json_array_get(e, 0), "accountId"), "a2");
+    CHECK(json_array_size(json_object_get(json_array_get(e, 0), "accountIds")) == 2);
+    CHECK_STR(change_of(json_array_get(e, 1), "password"), "***>***");
+    json_decref(e);
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_FLOWS, "{\"id\":\"fa\",\"accountId\":\"a1\",\"name\":\"F\"}") == ST_OK);
+    store_rollback(st);
+    e = entries(st, "fa");
+    CHECK(json_array_size(e) == 0);
+    json_decref(e);
+
+    /* without a context nothing is logged */
+    store_audit(st, NULL);
+    CHECK(put(st, C_FLOWS, "{\"id\":\"fb\",\"accountId\":\"a1\",\"name\":\"F\"}") == ST_OK);
+    e = entries(st, "fb");
+    CHECK(json_array_size(e) == 0);
+    json_decref(e);
+
+    /* an entry that cannot be written fails the change: read the old document (call 2),
+     * write the new one (3), then the entry (4) fails */
+    store_t *f = store_fault_wrap(st, 4);
+    store_fault_once(f);
+    store_audit(f, &who);
+    CHECK(store_begin(f, 1) == ST_OK);
+    CHECK(put(f, C_FLOWS, "{\"id\":\"fc\",\"accountId\":\"a1\",\"name\":\"F\"}") == ST_ERROR);
+    CHECK(store_commit(f) == ST_ERROR);
+    store_fault_unwrap(f);
+    json_t *fc = store_get(st, C_FLOWS, "fc");
+    CHECK(fc == NULL);
+    json_decref(fc);
+    e = entries(st, "fc");
+    CHECK(json_array_size(e) == 0);
+    json_decref(e);
+}
+
 /* ---- one back end ---- */
 static void suite(const char *name)
 {
@@ -391,6 +504,7 @@ static void suite(const char *name)
     fprintf(stderr, "store conformance: %s\n", name);
     primitives(st);
     writers(st);
+    audit(st);
     store_close(st);
     /* opened again: migrations already done, data there */
     st = store_open(url, err, sizeof err);
