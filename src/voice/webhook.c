@@ -382,7 +382,8 @@ int voice_webhook(const http_req_t *r, http_resp_t *out)
         if (!sess || (call_sid && strcmp(call_sid, jstr(sess, "callSid") ?: ""))) {
             fprintf(stderr, "evovoiced: voice: call %s: %s for no session of this call (%s)\n", call_sid ?: "-", route,
                     jstr(r->query, "sessionId") ?: "-");
-            twiml_hangup(h.t);
+            if (!strcmp(route, "/voice/step")) /* a recording callback's answer is not played */
+                twiml_hangup(h.t);
         } else {
             rc = !strcmp(route, "/voice/step") ? step(&h, r, sess) : recording(&h, r, sess);
         }
