@@ -166,6 +166,23 @@ static void session_cookies(const http_req_t *r, http_resp_t *out, const call_t 
 }
 
 /* ---- routing ---- */
+/* A path parameter named ...Id holds an entity id: 24 lowercase hex (util/ids.h). */
+static int id_param(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 2 && !strcmp(name + n - 2, "Id");
+}
+
+static int id_segment(const char *s, size_t n)
+{
+    if (n != 24)
+        return 0;
+    char id[25];
+    memcpy(id, s, 24);
+    id[24] = 0;
+    return id_valid(id);
+}
+
 /* Does path match template tpl?  Fills params; returns the number of literal segments
  * matched + 1, or 0 for no match. */
 static int match_route(const char *tpl, const char *path, json_t *params)
@@ -181,6 +198,8 @@ static int match_route(const char *tpl, const char *path, json_t *params)
                 return 0;
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
+            if (id_param(name) && !id_segment(path, pl)) /* "/endpoints/duplicates" is no endpoint's path */
+                return 0;
             json_t *v = json_stringn(path, pl);
             if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
                 return 0;
@@ -211,7 +230,7 @@ static int verb_allowed(const op_t *op, const char *method)
 
 /* the operation whose route template matches path best: 0 found; 404 no route; 405
  * routes, but none with that verb */
-static int route(const char *method, const char *path, const op_t **op, json_t **params)
+static int route(const char *method, const char *path, const op_t **op, json_t **params, char *allow, size_t allown)
 {
     int best = 0, seen = 0;
     for (int i = 0; i < api_nops; i++) {
@@ -220,6 +239,8 @@ static int route(const char *method, const char *path, const op_t **op, json_t *
             json_t *p = json_object();
             int score = match_route(o->routes[r], path, p);
             if (score && !verb_allowed(o, method)) {
+                if (allow && !strstr(allow, o->verbs)) /* the Allow header of a 405 */
+                    snprintf(allow + strlen(allow), allown - strlen(allow), "%s%s", *allow ? ", " : "", o->verbs);
                 seen = 1;
                 score = 0;
             }
@@ -238,6 +259,14 @@ static int route(const char *method, const char *path, const op_t **op, json_t *
 
 int http_route(const char *method, const char *path, const op_t **op, json_t **params, int *fmt)
 {
+    return http_route_allow(method, path, op, params, fmt, NULL, 0);
+}
+
+int http_route_allow(const char *method, const char *path, const op_t **op, json_t **params, int *fmt, char *allow,
+                     size_t allown)
+{
+    if (allow && allown)
+        *allow = 0;
     *op = NULL;
     *params = NULL;
     *fmt = -1;
@@ -270,7 +299,7 @@ int http_route(const char *method, const char *path, const op_t **op, json_t **p
                 *fmt = sf;
             }
         }
-        rc = route(method, p, op, params);
+        rc = route(method, p, op, params, allow, allown);
         if (rc) {
             json_decref(*params);
             *op = NULL;
@@ -579,7 +608,8 @@ void dispatch(const http_req_t *r, http_resp_t *out)
     const op_t *op;
     json_t *params;
     int path_fmt;
-    int rc = http_route(r->method, r->path, &op, &params, &path_fmt);
+    char allow[128];
+    int rc = http_route_allow(r->method, r->path, &op, &params, &path_fmt, allow, sizeof allow);
     if (fmt < 0)
         fmt = path_fmt;
     /* 5. Accept; 6. JSON */
@@ -589,10 +619,14 @@ void dispatch(const http_req_t *r, http_resp_t *out)
         fmt = FMT_JSON;
     if (rc == ROUTE_NO_OP)
         encode_error(out, (fmt_t)fmt, 405, "NotImplementedException", "The operation does not exist for this service", NULL);
-    else if (rc == ROUTE_BAD_METHOD)
+    else if (rc == ROUTE_BAD_METHOD) {
         encode_error(out, (fmt_t)fmt, 405, "MethodNotAllowed", "This route does not allow that HTTP method", NULL);
-    else if (rc)
-        encode_error(out, (fmt_t)fmt, 404, "NotFound", "No operation at this path", NULL);
+        http_resp_header(out, "Allow: %s", allow);
+    } else if (rc) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "There is no such route: %.16s %.200s", r->method, r->path);
+        encode_error(out, (fmt_t)fmt, 404, "NotFound", msg, NULL);
+    }
     else
         run(r, out, op, params, (fmt_t)fmt);
     json_decref(params);
