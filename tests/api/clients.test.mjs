@@ -56,3 +56,29 @@ describe('honest 404s', () => {
     assert.deepEqual((r2.headers.get('allow') || '').split(/,\s*/).sort(), ['GET', 'POST']);
   });
 });
+
+describe("the administrator's view", () => {
+  test('GET /auth/status lists every account to a SystemAdministrator, by name then id', async () => {
+    const st = await srv.ok('GET', '/auth/status', { as: w.sa });
+    const all = (await srv.ok('GET', '/accounts', { as: w.sa, query: { all: true } })).items;
+    const want = [...all].sort((a, b) => a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id < b.id ? -1 : 1);
+    assert.ok(all.length >= 3);
+    assert.deepEqual(st.accountIds, want.map((a) => a.id));
+    assert.deepEqual(st.accountNames, want.map((a) => a.name));
+    // a new account shows at once, in its place
+    const z = await srv.ok('POST', '/accounts', { as: w.sa, body: { name: 'cli 0 first by name' } });
+    const st2 = await srv.ok('GET', '/auth/status', { as: w.sa });
+    assert.equal(st2.accountIds.length, st.accountIds.length + 1);
+    assert.equal(st2.accountNames[st2.accountIds.indexOf(z.id)], 'cli 0 first by name');
+    assert.ok(st2.accountIds.indexOf(z.id) <= st2.accountIds.indexOf(w.A.id));
+    expectStatus(await srv.req('DELETE', `/accounts/${z.id}`, { as: w.sa }), 204);
+  });
+
+  test('a Manager keeps its own accounts; a Customer its own', async () => {
+    const m = await srv.ok('GET', '/auth/status', { as: w.mgrB });
+    assert.deepEqual(m.accountIds, [w.B.id]);
+    assert.deepEqual(m.accountNames, [w.B.name]);
+    const cu = await srv.ok('GET', '/auth/status', { as: w.custA });
+    assert.deepEqual(cu.accountIds, [w.A.id]);
+  });
+});
