@@ -34,7 +34,7 @@ const op_t api_ops[] = {
      "The signed-in user, or no content"},
 
     {"ListAccounts", "GET", {"/accounts"}, 0, R, 0, &T_ListAccounts, &T_ListResponse_AccountInfo, op_list_accounts,
-     "Get a list of accounts"},
+     "Get a list of accounts", "nameFilter"},
     {"GetAccount", "GET", {"/accounts/{accountId}"}, 0, R, 0, &T_GetAccount, &T_AccountInfo, op_get_account,
      "Get a specific account"},
     {"NewAccount", "POST", {"/accounts"}, SA, W, OP_OWN_TXN, &T_NewAccount, &T_AccountInfo, op_new_account,
@@ -45,7 +45,7 @@ const op_t api_ops[] = {
      op_delete_account, "Delete an account that has no customers, endpoints or users"},
 
     {"ListCustomers", "GET", {"/customers"}, SA | M | C, R, 0, &T_ListCustomers, &T_ListResponse_CustomerInfo,
-     op_list_customers, "Get a list of customers"},
+     op_list_customers, "Get a list of customers", "accountIds nameFilter parentCustomerIds shallowParent tagIds"},
     {"GetCustomer", "GET", {"/customers/{customerId}"}, SA | M | C, R, 0, &T_GetCustomer, &T_CustomerInfo,
      op_get_customer, "Get a specific customer"},
     {"NewCustomer", "POST", {"/customers"}, SA | M | C, W, OP_WRITE, &T_NewCustomer, &T_CustomerInfo,
@@ -66,7 +66,9 @@ const op_t api_ops[] = {
      "The state a schedule (the saved one, or the one given) gives at a date and time"},
 
     {"ListEndpoints", "GET", {"/endpoints"}, SA | M | C, R, 0, &T_ListEndpoints, &T_ListResponse_EndpointInfo,
-     op_list_endpoints, "Get a list of endpoints"},
+     op_list_endpoints, "Get a list of endpoints",
+     "accountIds customerIds referenceIds shallowParent flowIds flowState tagIds nameFilter phoneNumberFilter type "
+     "types dataFilters userMode sipUserName flowParametersFilter"},
     {"GetEndpoint", "GET", {"/endpoints/{endpointId}"}, SA | M | C, R, 0, &T_GetEndpoint, &T_EndpointInfo,
      op_get_endpoint, "Get a specific endpoint"},
     {"PatchEndpoint", "PATCH", {"/endpoints/{endpointId}"}, SA | M | C, W, OP_WRITE, &T_PatchEndpoint,
@@ -82,7 +84,7 @@ const op_t api_ops[] = {
      &T_SetPhoneNumberIsFax, &T_EndpointInfo, op_set_phone_number_is_fax, "Switch a phone number between voice and fax"},
 
     {"ListUsers", "GET", {"/users"}, SA | M, R, 0, &T_ListUsers, &T_ListResponse_UserInfo, op_list_users,
-     "Get a list of users"},
+     "Get a list of users", "accountIds emailFilter"},
     {"NewUser", "POST", {"/users"}, SA | M, W, OP_WRITE, &T_NewUser, &T_UserInfo, op_new_user, "Create a new user"},
     {"PatchUser", "PATCH", {"/users/{userId}"}, SA | M, W, OP_WRITE, &T_PatchUser, &T_UserInfo, op_patch_user,
      "Update a user"},
@@ -95,7 +97,7 @@ const op_t api_ops[] = {
      &T_SystemSettingsInfo, op_patch_system_settings, "Update an account's system settings"},
 
     {"ListFlows", "GET", {"/flows"}, SA | M | C, R, 0, &T_ListFlows, &T_ListResponse_FlowInfo, op_list_flows,
-     "Get a list of flows"},
+     "Get a list of flows", "accountIds customerIds nameFilter tagIds role includeNodes nodeTypeFilter"},
     {"GetFlow", "GET", {"/flows/{flowId}"}, SA | M | C, R, 0, &T_GetFlow, &T_FlowInfo, op_get_flow, "Get a specific flow"},
     {"NewFlow", "POST", {"/flows"}, SA | M | C, W, OP_WRITE, &T_NewFlow, &T_FlowInfo, op_new_flow, "Create a new flow"},
     {"PatchFlow", "PATCH", {"/flows/{flowId}"}, SA | M | C, W, OP_WRITE, &T_PatchFlow, &T_FlowInfo, op_patch_flow,
@@ -115,13 +117,16 @@ const op_t api_ops[] = {
      op_import_package, "Import a package of flows into an account, with new ids"},
 
     {"ListSessions", "GET", {"/sessions"}, SA | M | C, R, 0, &T_ListSessions, &T_ListResponse_SessionInfo,
-     op_list_sessions, "Get a list of sessions (calls), newest first, each with its log"},
+     op_list_sessions, "Get a list of sessions (calls), newest first, each with its log",
+     "accountIds searchArchive startDate endDate customerIds endpointIds from to log parentSessionId"},
     {"GetSession", "GET", {"/sessions/{sessionId}"}, SA | M | C, R, 0, &T_GetSession, &T_SessionInfo, op_get_session,
      "Get a specific session (its log is in ListSessions)"},
     {"DeleteSessions", "DELETE", {"/sessions"}, SA | M | C, D, OP_WRITE, &T_DeleteSessions, &T_EmptyResponse,
      op_delete_sessions, "Delete an account's sessions created in a date range"},
     {"ListFiles", "GET", {"/files"}, SA | M | C, R, 0, &T_ListFiles, &T_ListResponse_FileInfo, op_list_files,
-     "Get a list of files"},
+     "Get a list of files",
+     "accountIds customerIds sessionId fileName contentType type dateCreatedStart dateCreatedEnd userId "
+     "transcriptionContains"},
     {"GetFile", "GET", {"/files/{fileId}"}, SA | M | C, R, 0, &T_GetFile, &T_FileInfo, op_get_file, "Get a specific file"},
     {"DeleteFile", "DELETE", {"/files/{fileId}"}, SA | M | C, D, OP_WRITE, &T_DeleteFile, &T_EmptyResponse,
      op_delete_file, "Delete a file"},

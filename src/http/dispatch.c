@@ -146,6 +146,62 @@ static int query_credentials(const op_t *op, json_t *query, http_resp_t *out, fm
     return 0;
 }
 
+/* ---- a List operation's filters: applied or refused (api.h, op_t.filters) ---- */
+static int applies(const op_t *op, const char *wire)
+{
+    size_t n = strlen(wire);
+    for (const char *p = op->filters ? op->filters : ""; (p = strstr(p, wire)); p += n)
+        if ((p == op->filters || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+            return 1;
+    return 0;
+}
+
+static int given(json_t *v)
+{
+    return json_is_array(v) ? json_array_size(v) > 0 : json_is_string(v) ? json_string_length(v) > 0
+                                                     : !json_is_null(v) && !json_is_false(v);
+}
+
+/* the transport's own query names, which are no request field */
+static int transport_name(const char *k)
+{
+    static const char *const names[] = {"format", "callback", "jsconfig", "_", NULL};
+    for (int i = 0; names[i]; i++)
+        if (!strcasecmp(k, names[i]))
+            return 1;
+    return 0;
+}
+
+/* 0, or a 400 naming the first filter a List operation would not apply: a name in raw
+ * (the query or the body as sent) that is no field of the request, or a field given
+ * (bound in dto) that the operation does not apply. */
+static int unapplied_filter(const op_t *op, json_t *query, json_t *body, json_t *dto, http_resp_t *out, fmt_t fmt)
+{
+    if (op->req->base != &T_ListRequest)
+        return 0;
+    const char *bad = NULL, *k;
+    json_t *v;
+    json_t *raws[2] = {query, body};
+    for (int i = 0; i < 2 && !bad; i++)
+        json_object_foreach(raws[i], k, v) if (!schema_field(op->req, k) && !transport_name(k))
+        {
+            bad = k;
+            break;
+        }
+    const field_t *f = NULL;
+    for (int i = 0; !bad && (f = schema_wire_field(op->req, i)); i++)
+        if (!schema_field(&T_ListRequest, f->name) && !applies(op, f->json) && given(json_object_get(dto, f->json)))
+            bad = f->name;
+    if (!bad)
+        return 0;
+    char msg[300];
+    snprintf(msg, sizeof msg, "%.100s is not a filter %s applies: it would be ignored", bad, op->name);
+    json_t *errors = json_pack("[{s:s,s:s,s:s}]", "errorCode", "ArgumentException", "fieldName", bad, "message", msg);
+    encode_error(out, fmt, 400, "ArgumentException", msg, errors);
+    json_decref(errors);
+    return -1;
+}
+
 /* The session cookies: HttpOnly, SameSite=Lax (ServiceStack's default), Secure over HTTPS. */
 static void session_cookies(const http_req_t *r, http_resp_t *out, const call_t *c)
 {
@@ -415,7 +471,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
 
     /* bind: query string, then body, then path (path wins) */
     json_t *errors = json_array();
-    json_t *dto = json_object();
+    json_t *dto = json_object(), *body_raw = NULL;
     merge(dto, bind_dto(op->req, r->query, 1, errors));
     if (r->body_len) {
         int bf = fmt_of_type(r->content_type);
@@ -451,19 +507,22 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             return;
         }
         merge(dto, bind_dto(op->req, raw, text, errors));
-        json_decref(raw);
+        body_raw = raw;
     }
     merge(dto, bind_dto(op->req, params, 1, errors));
     if (json_array_size(errors)) {
         char msg[300];
         snprintf(msg, sizeof msg, "Unable to bind to request '%s'", op->name);
         encode_error(out, fmt, 400, "SerializationException", msg, errors);
-        json_decref(errors);
+    }
+    int refused = json_array_size(errors) || unapplied_filter(op, r->query, body_raw, dto, out, fmt);
+    json_decref(errors);
+    json_decref(body_raw);
+    if (refused) {
         json_decref(dto);
         principal_free(&who);
         return;
     }
-    json_decref(errors);
 
     call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
                 .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL};

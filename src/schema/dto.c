@@ -745,13 +745,18 @@ static field_t ListEndpoints_f[] = {
     FLD("CustomerIds", T_string, F_LIST, NULL),
     FLD("ReferenceIds", T_string, F_LIST, NULL),
     FLD("ShallowParent", T_bool, 0, NULL),
-    FLD("FlowIds", T_string, F_LIST, NULL),
+    FLD("FlowIds", T_string, F_LIST, "Endpoints using one of these flows (flowId, or a scheduled flow)"),
+    FLD("FlowState", T_string, 0, "With FlowIds: the schedule state in which those flows apply"),
     FLD("TagIds", T_string, F_LIST, NULL),
     FLD("NameFilter", T_string, 0, NULL),
     FLD("PhoneNumberFilter", T_string, 0, NULL),
+    FLD("SipUserName", T_string, 0, "Only the user endpoint with this SIP user name"),
+    FLD("UserMode", T_UserModes, F_NULLABLE, "Only user endpoints in this mode"),
     FLD("Type", T_EndpointTypes, F_NULLABLE, NULL),
     FLD("Types", T_EndpointTypes, F_LIST, NULL),
     FLD("DataFilters", T_string, F_LIST, NULL),
+    FLD("FlowParametersFilter", T_string, 0,
+        "A JSON object: endpoints whose flowParams hold every one of its values"),
 };
 OBJ(ListEndpoints, "ListEndpoints", NS_ENDPOINTS, &T_ListRequest, NULL);
 
@@ -767,6 +772,7 @@ static field_t PatchEndpoint_f[] = {
     FLD("ExtraInformation", T_string, 0, NULL),
     FLD("FlowId", T_string, 0, NULL),
     FLD("FlowParams", T_Struct, 0, NULL),
+    FLD("IsPartialFlowUpdate", T_bool, 0, "Merge FlowParams key by key into the stored ones instead of replacing them"),
     FLD("FlowSchedule", T_EndpointFlowSchedules, F_NULLABLE, NULL),
     FLD("Schedule", T_Schedule, 0, NULL),
     FLD("ScheduledFlows", T_ScheduledFlow, F_LIST, NULL),

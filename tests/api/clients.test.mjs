@@ -4,7 +4,9 @@
 // partial flowParams updates, and the account extras (check, duplicates).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, makeWorld, randomHex24, expectStatus, expectError, describeRes } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, makeWorld, randomHex24, expectStatus, expectError, describeRes, REPO } from './harness.mjs';
 
 let srv, w;
 before(async () => { srv = await startServer(); w = await makeWorld(srv, 'cli'); });
@@ -80,5 +82,131 @@ describe("the administrator's view", () => {
     assert.deepEqual(m.accountNames, [w.B.name]);
     const cu = await srv.ok('GET', '/auth/status', { as: w.custA });
     assert.deepEqual(cu.accountIds, [w.A.id]);
+  });
+});
+
+describe('list filters: applied, or refused naming the field', () => {
+  let L, E, F;
+  const list = (query, as = w.sa) => srv.ok('GET', '/endpoints', { as, query: { accountIds: [L.id], all: true, ...query } });
+  const ids = async (query, as) => (await list(query, as)).items.map((e) => e.id).sort();
+  const of = (...keys) => keys.map((k) => E[k].id).sort();
+
+  before(async () => {
+    L = await srv.ok('POST', '/accounts', { as: w.sa, body: { name: 'cli filters' } });
+    F = {};
+    for (const n of ['open', 'closed', 'main']) F[n] = (await srv.ok('POST', '/flows', { as: w.sa, body: { accountId: L.id, name: `cli ${n}` } })).id;
+    E = {};
+    let n = 0;
+    const mk = async (key, patch, raw) => {
+      E[key] = await srv.ok('POST', '/endpoints/phone-numbers', { as: w.sa, body: { accountId: L.id, number: `+1312555${String(7000 + ++n)}`, isVirtualPhoneNumber: true } });
+      if (patch) E[key] = await srv.ok('PATCH', `/endpoints/${E[key].id}`, { as: w.sa, body: patch });
+      if (raw) srv.setDocFields('endpoints', E[key].id, raw);
+    };
+    await mk('always', { flowId: F.main, flowParams: { greeting: { stringValue: 'hi' }, rings: { numberValue: 4 } } });
+    await mk('sched', { flowSchedule: 'Scheduled', flowId: F.main, scheduledFlows: [{ stateName: 'Open', flowId: F.open }, { stateName: 'Closed', flowId: F.closed }], flowParams: { greeting: { stringValue: 'hello' }, rings: { numberValue: 4 }, vip: { boolValue: true } } });
+    await mk('schedOpenOnly', { flowSchedule: 'Scheduled', scheduledFlows: [{ stateName: 'Open', flowId: F.closed }] });
+    await mk('sip', null, { type: 'User', userMode: 'Sip', sipUserName: 'alice.cli' });
+    await mk('soft', null, { type: 'User', userMode: 'SoftPhone', sipUserName: 'bob.cli' });
+  });
+
+  test('userMode and sipUserName (exact)', async () => {
+    assert.deepEqual(await ids({ userMode: 'Sip' }), of('sip'));
+    assert.deepEqual(await ids({ userMode: 'SoftPhone' }), of('soft'));
+    assert.deepEqual(await ids({ userMode: 'Flow' }), []);
+    assert.deepEqual(await ids({ sipUserName: 'alice.cli' }), of('sip'));
+    assert.deepEqual(await ids({ sipUserName: 'alice' }), [], 'exact, not a substring');
+    expectError(await srv.req('GET', '/endpoints', { as: w.sa, query: { userMode: 'Walkie' } }), 400, 'SerializationException', { fieldName: 'UserMode' });
+  });
+
+  test('flowIds: flowId or a scheduled flow; flowState: the flow for that state', async () => {
+    assert.deepEqual(await ids({ flowIds: [F.main] }), of('always', 'sched'));
+    assert.deepEqual(await ids({ flowIds: [F.closed] }), of('sched', 'schedOpenOnly'));
+    assert.deepEqual(await ids({ flowIds: [F.open] }), of('sched'));
+    assert.deepEqual(await ids({ flowIds: [F.closed], flowState: 'Closed' }), of('sched'));
+    assert.deepEqual(await ids({ flowIds: [F.closed], flowState: 'Open' }), of('schedOpenOnly'));
+    assert.deepEqual(await ids({ flowIds: [F.open, F.closed], flowState: 'Open' }), of('sched', 'schedOpenOnly'));
+    assert.deepEqual(await ids({ flowIds: [F.main], flowState: 'Open' }), [], 'flowId alone does not apply in a state');
+    assert.deepEqual(await ids({ flowState: 'Open' }), of('sched', 'schedOpenOnly'));
+    assert.deepEqual(await ids({ flowState: 'Holiday' }), []);
+  });
+
+  test('flowParametersFilter: every value given, held in flowParams', async () => {
+    assert.deepEqual(await ids({ flowParametersFilter: JSON.stringify({ rings: 4 }) }), of('always', 'sched'));
+    assert.deepEqual(await ids({ flowParametersFilter: JSON.stringify({ rings: 4, greeting: 'hi' }) }), of('always'));
+    assert.deepEqual(await ids({ flowParametersFilter: JSON.stringify({ vip: true }) }), of('sched'));
+    assert.deepEqual(await ids({ flowParametersFilter: JSON.stringify({ greeting: { stringValue: 'hello' } }) }), of('sched'));
+    assert.deepEqual(await ids({ flowParametersFilter: JSON.stringify({ greeting: 'bye' }) }), []);
+    for (const bad of ['not json', '[1,2]', JSON.stringify({ 'a.b': 1 }), JSON.stringify({ x: null })])
+      expectError(await srv.req('GET', '/endpoints', { as: w.sa, query: { flowParametersFilter: bad } }), 400, 'ArgumentException', { fieldName: 'FlowParametersFilter' });
+  });
+
+  test('reach still applies with the new filters', async () => {
+    assert.deepEqual(await ids({ userMode: 'Sip', accountIds: [] }, w.mgrA), []);
+    assert.deepEqual((await srv.ok('GET', '/endpoints', { as: w.mgrA, query: { sipUserName: 'alice.cli' } })).items, []);
+  });
+
+  test('every List operation of /types/metadata refuses a name that is none of its fields', async () => {
+    const meta = await srv.ok('GET', '/types/metadata');
+    const lists = meta.operations.filter((o) => o.request.inherits && o.request.inherits.name === 'ListRequest');
+    assert.ok(lists.length >= 7, `list operations: ${lists.map((o) => o.request.name)}`);
+    for (const o of lists) {
+      const route = o.routes.find((r) => r.verbs.includes('GET')) || o.routes[0];
+      const r = await srv.req('GET', route.path, { as: w.sa, query: { accountId: w.A.id } });
+      expectError(r, 400, 'ArgumentException', { fieldName: 'accountId' });
+      assert.match(r.json.responseStatus.message, new RegExp(`not a filter ${o.request.name} applies`));
+      const body = await srv.req('POST', `/api/${o.request.name}`, { as: w.sa, body: { noSuchFilter: 'x' } });
+      expectError(body, 400, 'ArgumentException', { fieldName: 'noSuchFilter' });
+      // a field ops.c does not declare applied is refused naming it; a declared one is not
+      const applied = FILTERS[o.request.name];
+      assert.ok(applied, `${o.request.name} declares the filters it applies in src/api/ops.c`);
+      for (const f of o.request.properties || []) {
+        const res = await srv.req('POST', `/api/${o.request.name}`, { as: w.sa, body: { [camelName(f.name)]: sample(f) } });
+        const refused = res.status === 400 && /is not a filter/.test(res.json?.responseStatus?.message);
+        assert.equal(refused, !applied.includes(camelName(f.name)), `${o.request.name}.${f.name}: ${describeRes(res)}`);
+        if (refused) expectError(res, 400, 'ArgumentException', { fieldName: f.name });
+      }
+      // transport names are no filter
+      expectStatus(await srv.req('GET', route.path, { as: w.sa, query: { format: 'json', _: '123' } }), 200);
+    }
+  });
+});
+
+// The filters each List operation declares applied (src/api/ops.c, the op table's last member).
+const FILTERS = (() => {
+  const src = fs.readFileSync(path.join(REPO, 'src/api/ops.c'), 'utf8');
+  const table = src.slice(src.indexOf('api_ops[] = {'), src.indexOf('\n};', src.indexOf('api_ops[] = {')));
+  const out = {};
+  for (const entry of table.split(/\n    \{"/).slice(1)) {
+    const name = entry.slice(0, entry.indexOf('"'));
+    const tail = entry.slice(entry.search(/op_\w+,/));
+    const groups = [...tail.matchAll(/(?:"[^"]*"\s*)+/g)].map((g) => g[0].replace(/"\s*"/g, '').replace(/"/g, ''));
+    if (groups.length === 2) out[name] = groups[1].split(/\s+/).filter(Boolean);
+  }
+  return out;
+})();
+
+function camelName(n) { return n[0].toLowerCase() + n.slice(1); }
+function sample(f) {
+  if (f.isValueType && /^bool/i.test(f.type)) return true;
+  if (/List`1|\[\]/.test(f.type) || f.genericArgs) return ['x'];
+  if (/^Int|^Double|^Long/.test(f.type)) return 1;
+  return 'x';
+}
+
+describe('PatchEndpoint isPartialFlowUpdate', () => {
+  test('flowParams merged key by key when true; replaced whole otherwise', async () => {
+    const e = await srv.ok('POST', '/endpoints/phone-numbers', { as: w.sa, body: { accountId: w.A.id, number: '+13125558800', isVirtualPhoneNumber: true } });
+    const patch = (body) => srv.ok('PATCH', `/endpoints/${e.id}`, { as: w.sa, body });
+    let r = await patch({ flowParams: { a: { stringValue: '1' }, b: { numberValue: 2 } } });
+    assert.deepEqual(r.flowParams, { a: { stringValue: '1' }, b: { numberValue: 2 } });
+    r = await patch({ flowParams: { b: { numberValue: 3 }, c: { boolValue: true } }, isPartialFlowUpdate: true });
+    assert.deepEqual(r.flowParams, { a: { stringValue: '1' }, b: { numberValue: 3 }, c: { boolValue: true } });
+    assert.deepEqual((await srv.ok('GET', `/endpoints/${e.id}`, { as: w.sa })).flowParams, r.flowParams, 'stored so');
+    r = await patch({ displayName: 'kept', isPartialFlowUpdate: true });
+    assert.deepEqual(r.flowParams, { a: { stringValue: '1' }, b: { numberValue: 3 }, c: { boolValue: true } }, 'no flowParams: untouched');
+    r = await patch({ flowParams: { z: { stringValue: 'only' } }, isPartialFlowUpdate: false });
+    assert.deepEqual(r.flowParams, { z: { stringValue: 'only' } });
+    r = await patch({ flowParams: { y: { stringValue: 'alone' } } });
+    assert.deepEqual(r.flowParams, { y: { stringValue: 'alone' } }, 'absent means replace');
   });
 });
