@@ -118,6 +118,9 @@ json_t *reach_customer_ids(call_t *c);
 /* Flows an endpoint names belong to its account (endpoints.c): 0, or 400/403. */
 int check_endpoint_flows(call_t *c, const char *account, json_t *flow_id, json_t *scheduled);
 
+/* The account's numbers, stored and being bought (numbers.c); -1 when the store failed. */
+long count_numbers(call_t *c, const char *account);
+
 /* BreadcrumbInfo entries from store_path's [id, name] pairs (taken); customers.c. */
 json_t *breadcrumb_entries(json_t *pairs);
 

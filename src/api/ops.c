@@ -14,6 +14,7 @@ int op_list_users(call_t *), op_new_user(call_t *), op_patch_user(call_t *), op_
 int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
 int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(call_t *), op_delete_endpoint(call_t *),
     op_buy_phone_number(call_t *), op_set_phone_number_is_fax(call_t *), op_search_phone_numbers(call_t *);
+int op_check_account(call_t *), op_get_endpoint_duplicates(call_t *);
 int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_patch_flow(call_t *), op_delete_flow(call_t *),
     op_copy_flow(call_t *), op_list_available_nodes(call_t *), op_get_parameter_field_names(call_t *),
     op_export_package(call_t *), op_import_package(call_t *);
@@ -43,6 +44,10 @@ const op_t api_ops[] = {
      op_patch_account, "Update the specified account details"},
     {"DeleteAccount", "DELETE", {"/accounts/{accountId}"}, SA, D, OP_WRITE, &T_DeleteAccount, &T_EmptyResponse,
      op_delete_account, "Delete an account that has no customers, endpoints or users"},
+
+    {"CheckAccount", "GET", {"/accounts/{accountId}/check"}, SA | M, R, OP_OWN_TXN, &T_CheckAccount,
+     &T_AccountCheck, op_check_account,
+     "An account's health: carrier credentials (asked of the carrier), numbers against the cap, settings"},
 
     {"ListCustomers", "GET", {"/customers"}, SA | M | C, R, 0, &T_ListCustomers, &T_ListResponse_CustomerInfo,
      op_list_customers, "Get a list of customers", "accountIds nameFilter parentCustomerIds shallowParent tagIds"},
@@ -75,6 +80,9 @@ const op_t api_ops[] = {
      &T_EndpointInfo, op_patch_endpoint, "Update an endpoint"},
     {"DeleteEndpoint", "DELETE", {"/endpoints/{endpointId}"}, SA | M | C, D, OP_OWN_TXN, &T_DeleteEndpoint,
      &T_EmptyResponse, op_delete_endpoint, "Delete an endpoint; a bought number is released at the carrier first"},
+    {"GetEndpointDuplicates", "GET", {"/endpoints/duplicates"}, SA | M, R, 0, &T_GetEndpointDuplicates,
+     &T_GetEndpointDuplicatesResponse, op_get_endpoint_duplicates,
+     "The endpoints of an account sharing a value of one field, grouped by value"},
     {"SearchPhoneNumbers", "GET", {"/endpoints/phone-numbers/search"}, SA | M | C, R, OP_OWN_TXN,
      &T_SearchPhoneNumbers, &T_ListResponse_PhoneNumberInfo, op_search_phone_numbers,
      "Search the carrier for phone numbers to buy"},

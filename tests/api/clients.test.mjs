@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, makeWorld, randomHex24, expectStatus, expectError, describeRes, REPO } from './harness.mjs';
+import { startFakeTwilio } from './fake-twilio.mjs';
 
 let srv, w;
 before(async () => { srv = await startServer(); w = await makeWorld(srv, 'cli'); });
@@ -23,21 +24,21 @@ describe('honest 404s', () => {
 
   test('near-miss paths answer 404 "no such route", not a missing entity', async () => {
     for (const [m, p] of [
-      ['GET', '/endpoints/duplicates'], ['GET', '/endpoints/dup'], ['GET', '/accounts/not-an-id'],
+      ['GET', '/endpoints/duplicate'], ['GET', '/endpoints/dup'], ['GET', '/accounts/not-an-id'],
       ['GET', '/customers/12345'], ['GET', `/accounts/${randomHex24()}/nothing`], ['GET', '/endpointz'],
       ['GET', `/endpoints/${randomHex24().toUpperCase()}`], ['DELETE', '/flows/available'],
     ]) noRoute(await srv.req(m, p, { as: w.sa }));
   });
 
   test('a POST to a path we do not serve is 404, never 405', async () => {
-    for (const p of ['/endpoints/duplicates', '/phone-numbers/sync-all', '/accounts/abc/check', '/nothing/here', '/endpoints/users/x'])
+    for (const p of ['/endpoints/duplicate', '/phone-numbers/sync-all', '/accounts/abc/check', '/nothing/here', '/endpoints/users/x'])
       noRoute(await srv.req('POST', p, { as: w.sa, body: {} }));
   });
 
   test('the 404 comes in the format asked for', async () => {
-    const r = await srv.req('GET', '/endpoints/duplicates.xml', { as: w.sa });
+    const r = await srv.req('GET', '/endpoints/duplicate.xml', { as: w.sa });
     expectStatus(r, 404);
-    assert.match(r.text, /<ErrorCode>NotFound<\/ErrorCode><Message>There is no such route: GET \/endpoints\/duplicates\.xml<\/Message>/);
+    assert.match(r.text, /<ErrorCode>NotFound<\/ErrorCode><Message>There is no such route: GET \/endpoints\/duplicate\.xml<\/Message>/);
     const j = await srv.req('GET', '/endpoints/nope', { as: w.sa, query: { format: 'jsv' } });
     expectStatus(j, 404);
     assert.match(j.text, /errorCode:NotFound/);
@@ -56,6 +57,9 @@ describe('honest 404s', () => {
     const r2 = await srv.req('DELETE', '/accounts', { as: w.sa });
     expectStatus(r2, 405);
     assert.deepEqual((r2.headers.get('allow') || '').split(/,\s*/).sort(), ['GET', 'POST']);
+    const r3 = await srv.req('POST', '/endpoints/duplicates', { as: w.sa, body: {} });
+    expectError(r3, 405, 'MethodNotAllowed');
+    assert.equal(r3.headers.get('allow'), 'GET', 'a literal route wins over /endpoints/{endpointId}');
   });
 });
 
@@ -208,5 +212,85 @@ describe('PatchEndpoint isPartialFlowUpdate', () => {
     assert.deepEqual(r.flowParams, { z: { stringValue: 'only' } });
     r = await patch({ flowParams: { y: { stringValue: 'alone' } } });
     assert.deepEqual(r.flowParams, { y: { stringValue: 'alone' } }, 'absent means replace');
+  });
+});
+
+describe('account extras', () => {
+  let car, fake, cw;
+  before(async () => {
+    fake = await startFakeTwilio();
+    car = await startServer({ args: ['--twilio-account-sid', fake.mainSid, '--twilio-auth-token', fake.mainToken, '--twilio-base-url', fake.url, '--carrier-timeout-ms', '3000', '--carrier-attempts', '1'] });
+    cw = await makeWorld(car, 'cx');
+  });
+  after(async () => { await car?.cleanup(); await fake?.close(); });
+
+  test('GET /accounts/{id}/check: carrier credentials asked of the carrier, numbers against the cap, settings', async () => {
+    const before = fake.count('getAccount');
+    const ok = await car.ok('GET', `/accounts/${cw.A.id}/check`, { as: cw.sa });
+    assert.equal(fake.count('getAccount'), before + 1, 'one cheap carrier call');
+    assert.deepEqual({ ...ok, problems: ok.problems || [] }, {
+      accountId: cw.A.id, accountName: cw.A.name, carrierStatus: 'Valid', carrierCredentialsValid: true,
+      phoneNumberCount: 0, maxPhoneNumbers: 0, phoneNumbersWithinCap: true, settingsPresent: true, problems: [], isHealthy: true,
+    });
+    // a Manager of the account may; of another, not; a Customer login not at all
+    assert.equal((await car.ok('GET', `/accounts/${cw.A.id}/check`, { as: cw.mgrRO })).isHealthy, true);
+    expectError(await car.req('GET', `/accounts/${cw.A.id}/check`, { as: cw.mgrB }), 403, 'Forbidden');
+    expectError(await car.req('GET', `/accounts/${cw.A.id}/check`, { as: cw.custA }), 403, 'Forbidden');
+    expectError(await car.req('GET', `/accounts/${randomHex24()}/check`, { as: cw.sa }), 404, 'NotFound');
+  });
+
+  test('check: numbers over the cap, the carrier refusing, no settings', async () => {
+    const acct = await car.ok('POST', '/accounts', { as: cw.sa, body: { name: 'cx check' } });
+    for (const n of ['+13125559101', '+13125559102']) await car.ok('POST', '/endpoints/phone-numbers', { as: cw.sa, body: { accountId: acct.id, number: n, isVirtualPhoneNumber: true } });
+    car.setDocFields('accounts', acct.id, { maxPhoneNumbers: 1 }); // a cap lowered below what it holds
+    fake.fail('getAccount', { status: 401, code: 20003, message: 'Authenticate' });
+    const r = await car.ok('GET', `/accounts/${acct.id}/check`, { as: cw.sa });
+    assert.equal(r.carrierStatus, 'Refused');
+    assert.equal(r.carrierCredentialsValid, false);
+    assert.match(r.carrierMessage, /Authenticate/);
+    assert.equal(r.phoneNumberCount, 2);
+    assert.equal(r.maxPhoneNumbers, 1);
+    assert.equal(r.phoneNumbersWithinCap, false);
+    assert.equal(r.isHealthy, false);
+    assert.equal(r.problems.length, 2, JSON.stringify(r.problems));
+    assert.ok(!JSON.stringify(r).includes(fake.mainToken), 'no token in the answer');
+    fake.clearFaults();
+  });
+
+  test('check without a carrier: NotConfigured, not a problem', async () => {
+    const r = await srv.ok('GET', `/accounts/${w.A.id}/check`, { as: w.sa });
+    assert.equal(r.carrierStatus, 'NotConfigured');
+    assert.equal(r.carrierCredentialsValid, false);
+    assert.equal(r.isHealthy, true);
+  });
+
+  test('GET /endpoints/duplicates: groups of endpoints sharing a value, by value', async () => {
+    const acct = await srv.ok('POST', '/accounts', { as: w.sa, body: { name: 'cli dups' } });
+    const mk = async (n, patch) => {
+      const e = await srv.ok('POST', '/endpoints/phone-numbers', { as: w.sa, body: { accountId: acct.id, number: `+1312555${n}`, isVirtualPhoneNumber: true } });
+      return patch ? srv.ok('PATCH', `/endpoints/${e.id}`, { as: w.sa, body: patch }) : e;
+    };
+    const a = await mk('9201', { displayName: 'Front', referenceId: 'r1' });
+    const b = await mk('9202', { displayName: 'Front', referenceId: 'r1' });
+    const c = await mk('9203', { displayName: 'Back', referenceId: 'r2' });
+    const d = await mk('9204', { displayName: 'Back' });
+    await mk('9205', { displayName: 'Side' });
+    const other = await srv.ok('POST', '/endpoints/phone-numbers', { as: w.sa, body: { accountId: w.A.id, number: '+13125559206', isVirtualPhoneNumber: true } });
+    await srv.ok('PATCH', `/endpoints/${other.id}`, { as: w.sa, body: { displayName: 'Front' } });
+    const byId = (...es) => es.map((e) => e.id).sort();
+    const r = await srv.ok('GET', '/endpoints/duplicates', { as: w.sa, query: { accountId: acct.id, endpointFieldName: 'displayName' } });
+    assert.equal(r.fieldName, 'DisplayName');
+    assert.deepEqual(r.items.map((g) => [g.value, g.count, g.endpointIds]), [['Back', 2, byId(c, d)], ['Front', 2, byId(a, b)]], 'another account\'s Front is not compared');
+    assert.deepEqual(r.items[0].displayNames, ['Back', 'Back']);
+    const refs = await srv.ok('GET', '/endpoints/duplicates', { as: w.sa, query: { accountId: acct.id, endpointFieldName: 'ReferenceId' } });
+    assert.deepEqual(refs.items.map((g) => g.value), ['r1'], 'no value is no duplicate');
+    const none = await srv.ok('GET', '/endpoints/duplicates', { as: w.sa, query: { accountId: acct.id, endpointFieldName: 'phoneNumber' } });
+    assert.deepEqual(none.items || [], []);
+    assert.equal((await srv.ok('GET', '/endpoints/duplicates', { as: w.sa, query: { accountId: acct.id } })).fieldName, 'PhoneNumber', 'the default');
+    for (const bad of ['nope', 'sipPassword', 'tags', 'flowParams', 'accountName'])
+      expectError(await srv.req('GET', '/endpoints/duplicates', { as: w.sa, query: { accountId: acct.id, endpointFieldName: bad } }), 400, 'ArgumentException', { fieldName: 'EndpointFieldName' });
+    expectError(await srv.req('GET', '/endpoints/duplicates', { as: w.sa, query: { endpointFieldName: 'displayName' } }), 400, 'ArgumentException', { fieldName: 'AccountId' });
+    expectError(await srv.req('GET', '/endpoints/duplicates', { as: w.mgrB, query: { accountId: acct.id, endpointFieldName: 'displayName' } }), 403, 'Forbidden');
+    expectError(await srv.req('GET', '/endpoints/duplicates', { as: w.custA, query: { accountId: w.A.id, endpointFieldName: 'displayName' } }), 403, 'Forbidden');
   });
 });
