@@ -498,8 +498,15 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n)
         buf_printf(b, "NOT EXISTS (SELECT 1 FROM json_each(?%d) w WHERE w.value NOT IN (SELECT value FROM json_each(", n);
     if (f->op == Q_HAS_ANY || f->op == Q_LACKS)
         buf_printf(b, "%s (SELECT 1 FROM json_each(", f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
-    if (f->op == Q_HAS_ELEM)
-        buf_puts(b, "EXISTS (SELECT 1 FROM json_each(");
+    if (f->op == Q_HAS_ELEM) { /* a member of the document, walked where it is: a list of objects or nothing */
+        if (!store_field_ok(f->field))
+            return -1;
+        buf_printf(b, "EXISTS (SELECT 1 FROM json_each(doc,'$.%s') e WHERE e.type='object' AND NOT EXISTS (SELECT 1 FROM "
+                      "json_each(?%d) k WHERE coalesce(json_extract(e.value,'$.\"'||k.key||'\"') IN (SELECT value FROM "
+                      "json_each(k.value)),0)=0))",
+                   f->field, n);
+        return 0;
+    }
     if (f->op == Q_WITHIN) {
         buf_puts(b, "json_array_length(");
         if (field_expr(b, c, f->field))
@@ -524,11 +531,7 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n)
     case Q_HAS_ANY:
     case Q_LACKS: buf_printf(b, ") h WHERE h.value IN (SELECT value FROM json_each(?%d)))", n); break;
     case Q_WITHIN: buf_printf(b, ") h WHERE h.value NOT IN (SELECT value FROM json_each(?%d)))", n); break;
-    case Q_HAS_ELEM:
-        buf_printf(b, ") e WHERE e.type='object' AND NOT EXISTS (SELECT 1 FROM json_each(?%d) k WHERE "
-                      "coalesce(json_extract(e.value,'$.\"'||k.key||'\"') IN (SELECT value FROM json_each(k.value)),0)=0))",
-                   n);
-        break;
+    case Q_HAS_ELEM: break; /* above */
     }
     return 0;
 }
