@@ -27,6 +27,12 @@ typedef struct op {
     const type_t *req, *resp;
     handler_t handler;
     const char *desc;
+    /* A List operation (its request extends ListRequest): the request fields its handler
+     * applies, by wire name ("accountIds nameFilter"), besides ListRequest's own (paging,
+     * sort, specificIds: list.c).  The dispatcher refuses any other field given, and any
+     * name that is no field of the request, with a 400 naming it: a filter is applied or
+     * refused, never ignored. */
+    const char *filters;
 } op_t;
 
 extern const op_t api_ops[];
@@ -112,14 +118,18 @@ json_t *reach_customer_ids(call_t *c);
 /* Flows an endpoint names belong to its account (endpoints.c): 0, or 400/403. */
 int check_endpoint_flows(call_t *c, const char *account, json_t *flow_id, json_t *scheduled);
 
+/* The account's numbers, stored and being bought (numbers.c); -1 when the store failed. */
+long count_numbers(call_t *c, const char *account);
+
 /* BreadcrumbInfo entries from store_path's [id, name] pairs (taken); customers.c. */
 json_t *breadcrumb_entries(json_t *pairs);
 
 /* Lists (list.c): apply ListRequest paging/sort to q, run it, and build the response. */
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
-/* Filter on data[field] (a Struct Value) equal to value, whichever kind of value it is;
- * -1 when q has no room.  list_free_data_filters frees what these filters own. */
-int list_data_filter(query_t *q, const char *field, const char *value);
+/* Filter on map[field] (a Struct Value: map is "data" or "flowParams") equal to value,
+ * whichever kind of value it is; -1 when q has no room.  list_free_data_filters frees
+ * what these filters own. */
+int list_data_filter(query_t *q, const char *map, const char *field, const char *value);
 void list_free_data_filters(query_t *q);
 /* A date filter of a list (sessions.c): field >= the start of request member key (upper 0),
  * or < the end of it (upper 1: a date's next midnight, a time's next millisecond); the

@@ -4,7 +4,7 @@
 #include <strings.h>
 #include "../util/ids.h"
 
-enum { SESSION_DAYS = 14, REMEMBER_DAYS = 365 };
+enum { SESSION_DAYS = 14, REMEMBER_DAYS = 365, ADMIN_ACCOUNTS = 1000 };
 
 json_t *present_user(call_t *c, json_t *doc); /* users.c */
 
@@ -67,11 +67,40 @@ int op_authenticate(call_t *c)
     return 0;
 }
 
+/* A SystemAdministrator reaches every account, and a client picks its working account
+ * from accountIds/accountNames, as the original lists them: every account, by name (then
+ * id), in one query, at most ADMIN_ACCOUNTS of them (the first by name past that). */
+static int admin_accounts(call_t *c, json_t *out)
+{
+    query_t q = {.sort = "name", .limit = ADMIN_ACCOUNTS};
+    json_t *rows;
+    int rc = store_list(c->st, C_ACCOUNTS, &q, &rows, NULL);
+    if (rc)
+        return fail_store(c, rc, "accounts");
+    json_t *ids = json_array(), *names = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(rows, i, a)
+    {
+        json_array_append(ids, json_object_get(a, "id"));
+        json_array_append(names, json_object_get(a, "name"));
+    }
+    json_decref(rows);
+    json_object_set_new(out, "accountIds", ids);
+    json_object_set_new(out, "accountNames", names);
+    return 0;
+}
+
 int op_get_auth_status(call_t *c)
 {
     if (!c->who->user)
         return 0; /* nobody: no content */
     c->resp = present_user(c, c->who->user);
     json_object_set_new(c->resp, "isAuthenticated", json_true());
+    if ((c->who->roles & ROLE_SA) && admin_accounts(c, c->resp)) {
+        json_decref(c->resp);
+        c->resp = NULL;
+        return -1;
+    }
     return 0;
 }

@@ -72,10 +72,82 @@ int reach_endpoint(call_t *c, const char *id, json_t **out)
     return reach(c, C_ENDPOINTS, id, "endpoint", can_reach_endpoint, out);
 }
 
+/* A field name a filter may name: letters, digits and _ (store_field_ok's path rule). */
+static int plain_name(const char *s, size_t n)
+{
+    if (!n || n >= 80)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* flowIds: endpoints using one of the flows, as flowId or in a scheduled flow; with
+ * flowState: Scheduled endpoints whose scheduled flow for that state is one of them (or,
+ * without flowIds, that have one for that state).  userMode, sipUserName: equal.
+ * flowParametersFilter: a JSON object whose every value the endpoint's flowParams hold
+ * (each read as dataFilters reads a value).  0, or a 400 naming the field. */
+static int endpoint_flow_filters(call_t *c, query_t *q, json_t **owned, int *no)
+{
+    json_t *fids = req_get(c, "flowIds"), *v;
+    const char *state = req_str(c, "flowState");
+    if (state && *state) {
+        owned[(*no)++] = v = json_string("Scheduled");
+        q->f[q->nf++] = (qfilter_t){"flowSchedule", Q_EQ, v};
+        owned[(*no)++] = v = json_pack("{s:[s]}", "stateName", state);
+        if (json_array_size(fids))
+            json_object_set(v, "flowId", fids);
+        q->f[q->nf++] = (qfilter_t){"scheduledFlows", Q_HAS_ELEM, v};
+    } else if (json_array_size(fids)) {
+        q->f[q->nf++] = (qfilter_t){"flowId", Q_IN, fids, 1};
+        owned[(*no)++] = v = json_pack("{s:O}", "flowId", fids);
+        q->f[q->nf++] = (qfilter_t){"scheduledFlows", Q_HAS_ELEM, v, 1};
+    }
+    if ((v = req_get(c, "userMode")))
+        q->f[q->nf++] = (qfilter_t){"userMode", Q_EQ, v};
+    if ((v = req_get(c, "sipUserName")) && json_string_length(v))
+        q->f[q->nf++] = (qfilter_t){"sipUserName", Q_EQ, v};
+    const char *fp = req_str(c, "flowParametersFilter");
+    if (!fp || !*fp)
+        return 0;
+    json_t *want = json_loads(fp, 0, NULL);
+    if (!json_is_object(want)) {
+        json_decref(want);
+        return fail_field(c, "FlowParametersFilter", "ArgumentException",
+                          "FlowParametersFilter must be a JSON object of parameter names and values");
+    }
+    const char *k;
+    json_object_foreach(want, k, v)
+    {
+        char text[512];
+        json_t *val = json_is_object(v) ? json_object_iter_value(json_object_iter(v)) : v; /* a Value: {stringValue} */
+        if (json_is_string(val))
+            snprintf(text, sizeof text, "%s", json_string_value(val));
+        else if (json_is_integer(val))
+            snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(val));
+        else if (json_is_real(val))
+            snprintf(text, sizeof text, "%.17g", json_real_value(val));
+        else if (json_is_boolean(val))
+            snprintf(text, sizeof text, "%s", json_is_true(val) ? "true" : "false");
+        else
+            text[0] = 0;
+        if (!plain_name(k, strlen(k)) || !text[0] || list_data_filter(q, "flowParams", k, text)) {
+            json_decref(want);
+            return fail_field(c, "FlowParametersFilter", "ArgumentException",
+                              "FlowParametersFilter: '%s' is not a parameter name (letters, digits and _) with a "
+                              "text, number or true/false value, or there are too many",
+                              k);
+        }
+    }
+    json_decref(want);
+    return 0;
+}
+
 int op_list_endpoints(call_t *c)
 {
     query_t q = {0};
-    json_t *owned[6] = {0};
+    json_t *owned[12] = {0};
     int no = 0;
     if (!(c->who->roles & ROLE_SA)) {
         if (c->who->roles & ROLE_MANAGER)
@@ -99,8 +171,6 @@ int op_list_endpoints(call_t *c)
     }
     if (json_array_size(v = req_get(c, "referenceIds")))
         q.f[q.nf++] = (qfilter_t){"referenceId", Q_IN, v};
-    if (json_array_size(v = req_get(c, "flowIds")))
-        q.f[q.nf++] = (qfilter_t){"flowId", Q_IN, v};
     if (json_array_size(v = req_get(c, "tagIds")))
         q.f[q.nf++] = (qfilter_t){"tagIds", Q_HAS_ALL, v};
     if ((v = req_get(c, "nameFilter")) && json_string_length(v))
@@ -120,17 +190,21 @@ int op_list_endpoints(call_t *c)
         q.f[q.nf++] = (qfilter_t){"type", Q_EQ, v};
     if (json_array_size(v = req_get(c, "types")))
         q.f[q.nf++] = (qfilter_t){"type", Q_IN, v};
+    if (endpoint_flow_filters(c, &q, owned, &no)) {
+        list_free_data_filters(&q);
+        for (int k = 0; k < no; k++)
+            json_decref(owned[k]);
+        return -1;
+    }
     size_t i;
     json_t *df;
     json_array_foreach(req_get(c, "dataFilters"), i, df)
     {
         const char *s = json_string_value(df), *eq = strchr(s, '=');
-        int ok = eq && eq > s;
-        for (const char *p = s; ok && p < eq; p++)
-            ok = isalnum((unsigned char)*p) || *p == '_';
+        int ok = eq && plain_name(s, (size_t)(eq - s));
         char field[80];
         snprintf(field, sizeof field, "%.*s", ok ? (int)(eq - s) : 0, s);
-        if (!ok || eq - s >= (long)sizeof field || list_data_filter(&q, field, eq + 1)) {
+        if (!ok || list_data_filter(&q, "data", field, eq + 1)) {
             list_free_data_filters(&q);
             for (int k = 0; k < no; k++)
                 json_decref(owned[k]);
@@ -189,6 +263,12 @@ int op_patch_endpoint(call_t *c)
                                        "useExternal10DlcCampaign", "callerIdName", "enableCallerIdLookup", "data",
                                        "tagIds", "customerId", NULL};
     patch_fields(c, doc, keys);
+    json_t *fp = req_get(c, "flowParams"), *was = json_object_get(ep, "flowParams");
+    if (json_is_object(fp) && json_is_true(req_get(c, "isPartialFlowUpdate"))) { /* key by key */
+        json_t *merged = json_is_object(was) ? json_deep_copy(was) : json_object();
+        json_object_update(merged, fp);
+        json_object_set_new(doc, "flowParams", merged);
+    }
     entity_stamp_mod(c, doc);
     int rc = store_put(c->st, C_ENDPOINTS, doc);
     return respond_stored(c, rc, doc, present_endpoint, "endpoint");

@@ -70,10 +70,10 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
     return 0;
 }
 
-/* data[field] holds value: a Struct Value ({stringValue}, {numberValue} or {boolValue})
+/* map[field] (map: a Struct, "data" or "flowParams") holds value: a Struct Value ({stringValue}, {numberValue} or {boolValue})
  * equal to the text, read as each kind it can be.  The filters (one group: any of them)
  * own their field paths and values: free them with list_free_data_filters. */
-int list_data_filter(query_t *q, const char *field, const char *value)
+int list_data_filter(query_t *q, const char *map, const char *field, const char *value)
 {
     int group = 1000 + q->nf;
     const char *kinds[3] = {"stringValue", NULL, NULL};
@@ -96,7 +96,7 @@ int list_data_filter(query_t *q, const char *field, const char *value)
             continue;
         }
         char path[160];
-        snprintf(path, sizeof path, "data.%s.%s", field, kinds[k]);
+        snprintf(path, sizeof path, "%s.%s.%s", map, field, kinds[k]);
         q->f[q->nf++] = (qfilter_t){strdup(path), Q_EQ, vals[k], group};
     }
     return q->nf < QUERY_MAX_FILTERS ? 0 : -1;

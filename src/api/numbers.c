@@ -64,7 +64,7 @@ static void national(const char *e164, char out[32])
 }
 
 /* The account's numbers, stored and being bought; -1 when the store failed. */
-static long count_numbers(call_t *c, const char *account)
+long count_numbers(call_t *c, const char *account)
 {
     query_t q = {0};
     json_t *aid = json_pack("[s]", account), *types = json_pack("[s,s]", "PhoneNumber", "FaxNumber");

@@ -14,6 +14,7 @@ int op_list_users(call_t *), op_new_user(call_t *), op_patch_user(call_t *), op_
 int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
 int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(call_t *), op_delete_endpoint(call_t *),
     op_buy_phone_number(call_t *), op_set_phone_number_is_fax(call_t *), op_search_phone_numbers(call_t *);
+int op_check_account(call_t *), op_get_endpoint_duplicates(call_t *);
 int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_patch_flow(call_t *), op_delete_flow(call_t *),
     op_copy_flow(call_t *), op_list_available_nodes(call_t *), op_get_parameter_field_names(call_t *),
     op_export_package(call_t *), op_import_package(call_t *);
@@ -36,7 +37,7 @@ const op_t api_ops[] = {
      "The signed-in user, or no content"},
 
     {"ListAccounts", "GET", {"/accounts"}, 0, R, 0, &T_ListAccounts, &T_ListResponse_AccountInfo, op_list_accounts,
-     "Get a list of accounts"},
+     "Get a list of accounts", "nameFilter"},
     {"GetAccount", "GET", {"/accounts/{accountId}"}, 0, R, 0, &T_GetAccount, &T_AccountInfo, op_get_account,
      "Get a specific account"},
     {"NewAccount", "POST", {"/accounts"}, SA, W, OP_OWN_TXN, &T_NewAccount, &T_AccountInfo, op_new_account,
@@ -46,8 +47,12 @@ const op_t api_ops[] = {
     {"DeleteAccount", "DELETE", {"/accounts/{accountId}"}, SA, D, OP_WRITE, &T_DeleteAccount, &T_EmptyResponse,
      op_delete_account, "Delete an account that has no customers, endpoints or users"},
 
+    {"CheckAccount", "GET", {"/accounts/{accountId}/check"}, SA | M, R, OP_OWN_TXN, &T_CheckAccount,
+     &T_AccountCheck, op_check_account,
+     "An account's health: carrier credentials (asked of the carrier), numbers against the cap, settings"},
+
     {"ListCustomers", "GET", {"/customers"}, SA | M | C, R, 0, &T_ListCustomers, &T_ListResponse_CustomerInfo,
-     op_list_customers, "Get a list of customers"},
+     op_list_customers, "Get a list of customers", "accountIds nameFilter parentCustomerIds shallowParent tagIds"},
     {"GetCustomer", "GET", {"/customers/{customerId}"}, SA | M | C, R, 0, &T_GetCustomer, &T_CustomerInfo,
      op_get_customer, "Get a specific customer"},
     {"NewCustomer", "POST", {"/customers"}, SA | M | C, W, OP_WRITE, &T_NewCustomer, &T_CustomerInfo,
@@ -68,13 +73,18 @@ const op_t api_ops[] = {
      "The state a schedule (the saved one, or the one given) gives at a date and time"},
 
     {"ListEndpoints", "GET", {"/endpoints"}, SA | M | C, R, 0, &T_ListEndpoints, &T_ListResponse_EndpointInfo,
-     op_list_endpoints, "Get a list of endpoints"},
+     op_list_endpoints, "Get a list of endpoints",
+     "accountIds customerIds referenceIds shallowParent flowIds flowState tagIds nameFilter phoneNumberFilter type "
+     "types dataFilters userMode sipUserName flowParametersFilter"},
     {"GetEndpoint", "GET", {"/endpoints/{endpointId}"}, SA | M | C, R, 0, &T_GetEndpoint, &T_EndpointInfo,
      op_get_endpoint, "Get a specific endpoint"},
     {"PatchEndpoint", "PATCH", {"/endpoints/{endpointId}"}, SA | M | C, W, OP_WRITE, &T_PatchEndpoint,
      &T_EndpointInfo, op_patch_endpoint, "Update an endpoint"},
     {"DeleteEndpoint", "DELETE", {"/endpoints/{endpointId}"}, SA | M | C, D, OP_OWN_TXN, &T_DeleteEndpoint,
      &T_EmptyResponse, op_delete_endpoint, "Delete an endpoint; a bought number is released at the carrier first"},
+    {"GetEndpointDuplicates", "GET", {"/endpoints/duplicates"}, SA | M, R, 0, &T_GetEndpointDuplicates,
+     &T_GetEndpointDuplicatesResponse, op_get_endpoint_duplicates,
+     "The endpoints of an account sharing a value of one field, grouped by value"},
     {"SearchPhoneNumbers", "GET", {"/endpoints/phone-numbers/search"}, SA | M | C, R, OP_OWN_TXN,
      &T_SearchPhoneNumbers, &T_ListResponse_PhoneNumberInfo, op_search_phone_numbers,
      "Search the carrier for phone numbers to buy"},
@@ -84,7 +94,7 @@ const op_t api_ops[] = {
      &T_SetPhoneNumberIsFax, &T_EndpointInfo, op_set_phone_number_is_fax, "Switch a phone number between voice and fax"},
 
     {"ListUsers", "GET", {"/users"}, SA | M, R, 0, &T_ListUsers, &T_ListResponse_UserInfo, op_list_users,
-     "Get a list of users"},
+     "Get a list of users", "accountIds emailFilter"},
     {"NewUser", "POST", {"/users"}, SA | M, W, OP_WRITE, &T_NewUser, &T_UserInfo, op_new_user, "Create a new user"},
     {"PatchUser", "PATCH", {"/users/{userId}"}, SA | M, W, OP_WRITE, &T_PatchUser, &T_UserInfo, op_patch_user,
      "Update a user"},
@@ -97,7 +107,7 @@ const op_t api_ops[] = {
      &T_SystemSettingsInfo, op_patch_system_settings, "Update an account's system settings"},
 
     {"ListFlows", "GET", {"/flows"}, SA | M | C, R, 0, &T_ListFlows, &T_ListResponse_FlowInfo, op_list_flows,
-     "Get a list of flows"},
+     "Get a list of flows", "accountIds customerIds nameFilter tagIds role includeNodes nodeTypeFilter"},
     {"GetFlow", "GET", {"/flows/{flowId}"}, SA | M | C, R, 0, &T_GetFlow, &T_FlowInfo, op_get_flow, "Get a specific flow"},
     {"NewFlow", "POST", {"/flows"}, SA | M | C, W, OP_WRITE, &T_NewFlow, &T_FlowInfo, op_new_flow, "Create a new flow"},
     {"PatchFlow", "PATCH", {"/flows/{flowId}"}, SA | M | C, W, OP_WRITE, &T_PatchFlow, &T_FlowInfo, op_patch_flow,
@@ -117,7 +127,8 @@ const op_t api_ops[] = {
      op_import_package, "Import a package of flows into an account, with new ids"},
 
     {"ListSessions", "GET", {"/sessions"}, SA | M | C, R, 0, &T_ListSessions, &T_ListResponse_SessionInfo,
-     op_list_sessions, "Get a list of sessions (calls), newest first, each with its log"},
+     op_list_sessions, "Get a list of sessions (calls), newest first, each with its log",
+     "accountIds searchArchive startDate endDate customerIds endpointIds from to log parentSessionId"},
     {"GetSession", "GET", {"/sessions/{sessionId}"}, SA | M | C, R, 0, &T_GetSession, &T_SessionInfo, op_get_session,
      "Get a specific session (its log is in ListSessions)"},
     {"DeleteSessions", "DELETE", {"/sessions"}, SA | M | C, D, OP_WRITE, &T_DeleteSessions, &T_EmptyResponse,
@@ -129,7 +140,9 @@ const op_t api_ops[] = {
     {"AddSessionLog", "POST", {"/sessions/{sessionId}/log"}, SA | M | C, W, OP_WRITE, &T_AddSessionLog, &T_SessionInfo,
      op_add_session_log, "Add a line to a session's log; the session with its log"},
     {"ListFiles", "GET", {"/files"}, SA | M | C, R, 0, &T_ListFiles, &T_ListResponse_FileInfo, op_list_files,
-     "Get a list of files"},
+     "Get a list of files",
+     "accountIds customerIds sessionId fileName contentType type dateCreatedStart dateCreatedEnd userId "
+     "transcriptionContains"},
     {"GetFile", "GET", {"/files/{fileId}"}, SA | M | C, R, 0, &T_GetFile, &T_FileInfo, op_get_file, "Get a specific file"},
     {"DeleteFile", "DELETE", {"/files/{fileId}"}, SA | M | C, D, OP_OWN_TXN, &T_DeleteFile, &T_EmptyResponse,
      op_delete_file, "Delete a file; a recording is deleted at the carrier first"},

@@ -146,6 +146,62 @@ static int query_credentials(const op_t *op, json_t *query, http_resp_t *out, fm
     return 0;
 }
 
+/* ---- a List operation's filters: applied or refused (api.h, op_t.filters) ---- */
+static int applies(const op_t *op, const char *wire)
+{
+    size_t n = strlen(wire);
+    for (const char *p = op->filters ? op->filters : ""; (p = strstr(p, wire)); p += n)
+        if ((p == op->filters || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+            return 1;
+    return 0;
+}
+
+static int given(json_t *v)
+{
+    return json_is_array(v) ? json_array_size(v) > 0 : json_is_string(v) ? json_string_length(v) > 0
+                                                     : !json_is_null(v) && !json_is_false(v);
+}
+
+/* the transport's own query names, which are no request field */
+static int transport_name(const char *k)
+{
+    static const char *const names[] = {"format", "callback", "jsconfig", "_", NULL};
+    for (int i = 0; names[i]; i++)
+        if (!strcasecmp(k, names[i]))
+            return 1;
+    return 0;
+}
+
+/* 0, or a 400 naming the first filter a List operation would not apply: a name in raw
+ * (the query or the body as sent) that is no field of the request, or a field given
+ * (bound in dto) that the operation does not apply. */
+static int unapplied_filter(const op_t *op, json_t *query, json_t *body, json_t *dto, http_resp_t *out, fmt_t fmt)
+{
+    if (op->req->base != &T_ListRequest)
+        return 0;
+    const char *bad = NULL, *k;
+    json_t *v;
+    json_t *raws[2] = {query, body};
+    for (int i = 0; i < 2 && !bad; i++)
+        json_object_foreach(raws[i], k, v) if (!schema_field(op->req, k) && !transport_name(k))
+        {
+            bad = k;
+            break;
+        }
+    const field_t *f = NULL;
+    for (int i = 0; !bad && (f = schema_wire_field(op->req, i)); i++)
+        if (!schema_field(&T_ListRequest, f->name) && !applies(op, f->json) && given(json_object_get(dto, f->json)))
+            bad = f->name;
+    if (!bad)
+        return 0;
+    char msg[300];
+    snprintf(msg, sizeof msg, "%.100s is not a filter %s applies: it would be ignored", bad, op->name);
+    json_t *errors = json_pack("[{s:s,s:s,s:s}]", "errorCode", "ArgumentException", "fieldName", bad, "message", msg);
+    encode_error(out, fmt, 400, "ArgumentException", msg, errors);
+    json_decref(errors);
+    return -1;
+}
+
 /* The session cookies: HttpOnly, SameSite=Lax (ServiceStack's default), Secure over HTTPS. */
 static void session_cookies(const http_req_t *r, http_resp_t *out, const call_t *c)
 {
@@ -166,6 +222,23 @@ static void session_cookies(const http_req_t *r, http_resp_t *out, const call_t 
 }
 
 /* ---- routing ---- */
+/* A path parameter named ...Id holds an entity id: 24 lowercase hex (util/ids.h). */
+static int id_param(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 2 && !strcmp(name + n - 2, "Id");
+}
+
+static int id_segment(const char *s, size_t n)
+{
+    if (n != 24)
+        return 0;
+    char id[25];
+    memcpy(id, s, 24);
+    id[24] = 0;
+    return id_valid(id);
+}
+
 /* Does path match template tpl?  Fills params; returns the number of literal segments
  * matched + 1, or 0 for no match. */
 static int match_route(const char *tpl, const char *path, json_t *params)
@@ -181,6 +254,8 @@ static int match_route(const char *tpl, const char *path, json_t *params)
                 return 0;
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
+            if (id_param(name) && !id_segment(path, pl)) /* "/endpoints/duplicates" is no endpoint's path */
+                return 0;
             json_t *v = json_stringn(path, pl);
             if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
                 return 0;
@@ -211,7 +286,7 @@ static int verb_allowed(const op_t *op, const char *method)
 
 /* the operation whose route template matches path best: 0 found; 404 no route; 405
  * routes, but none with that verb */
-static int route(const char *method, const char *path, const op_t **op, json_t **params)
+static int route(const char *method, const char *path, const op_t **op, json_t **params, char *allow, size_t allown)
 {
     int best = 0, seen = 0;
     for (int i = 0; i < api_nops; i++) {
@@ -220,6 +295,8 @@ static int route(const char *method, const char *path, const op_t **op, json_t *
             json_t *p = json_object();
             int score = match_route(o->routes[r], path, p);
             if (score && !verb_allowed(o, method)) {
+                if (allow && !strstr(allow, o->verbs)) /* the Allow header of a 405 */
+                    snprintf(allow + strlen(allow), allown - strlen(allow), "%s%s", *allow ? ", " : "", o->verbs);
                 seen = 1;
                 score = 0;
             }
@@ -238,6 +315,14 @@ static int route(const char *method, const char *path, const op_t **op, json_t *
 
 int http_route(const char *method, const char *path, const op_t **op, json_t **params, int *fmt)
 {
+    return http_route_allow(method, path, op, params, fmt, NULL, 0);
+}
+
+int http_route_allow(const char *method, const char *path, const op_t **op, json_t **params, int *fmt, char *allow,
+                     size_t allown)
+{
+    if (allow && allown)
+        *allow = 0;
     *op = NULL;
     *params = NULL;
     *fmt = -1;
@@ -270,7 +355,7 @@ int http_route(const char *method, const char *path, const op_t **op, json_t **p
                 *fmt = sf;
             }
         }
-        rc = route(method, p, op, params);
+        rc = route(method, p, op, params, allow, allown);
         if (rc) {
             json_decref(*params);
             *op = NULL;
@@ -386,7 +471,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
 
     /* bind: query string, then body, then path (path wins) */
     json_t *errors = json_array();
-    json_t *dto = json_object();
+    json_t *dto = json_object(), *body_raw = NULL;
     merge(dto, bind_dto(op->req, r->query, 1, errors));
     if (r->body_len) {
         int bf = fmt_of_type(r->content_type);
@@ -422,19 +507,22 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             return;
         }
         merge(dto, bind_dto(op->req, raw, text, errors));
-        json_decref(raw);
+        body_raw = raw;
     }
     merge(dto, bind_dto(op->req, params, 1, errors));
     if (json_array_size(errors)) {
         char msg[300];
         snprintf(msg, sizeof msg, "Unable to bind to request '%s'", op->name);
         encode_error(out, fmt, 400, "SerializationException", msg, errors);
-        json_decref(errors);
+    }
+    int refused = json_array_size(errors) || unapplied_filter(op, r->query, body_raw, dto, out, fmt);
+    json_decref(errors);
+    json_decref(body_raw);
+    if (refused) {
         json_decref(dto);
         principal_free(&who);
         return;
     }
-    json_decref(errors);
 
     call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
                 .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL};
@@ -583,7 +671,8 @@ void dispatch(const http_req_t *r, http_resp_t *out)
     const op_t *op;
     json_t *params;
     int path_fmt;
-    int rc = http_route(r->method, r->path, &op, &params, &path_fmt);
+    char allow[128];
+    int rc = http_route_allow(r->method, r->path, &op, &params, &path_fmt, allow, sizeof allow);
     if (fmt < 0)
         fmt = path_fmt;
     /* 5. Accept; 6. JSON */
@@ -593,10 +682,14 @@ void dispatch(const http_req_t *r, http_resp_t *out)
         fmt = FMT_JSON;
     if (rc == ROUTE_NO_OP)
         encode_error(out, (fmt_t)fmt, 405, "NotImplementedException", "The operation does not exist for this service", NULL);
-    else if (rc == ROUTE_BAD_METHOD)
+    else if (rc == ROUTE_BAD_METHOD) {
         encode_error(out, (fmt_t)fmt, 405, "MethodNotAllowed", "This route does not allow that HTTP method", NULL);
-    else if (rc)
-        encode_error(out, (fmt_t)fmt, 404, "NotFound", "No operation at this path", NULL);
+        http_resp_header(out, "Allow: %s", allow);
+    } else if (rc) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "There is no such route: %.16s %.200s", r->method, r->path);
+        encode_error(out, (fmt_t)fmt, 404, "NotFound", msg, NULL);
+    }
     else
         run(r, out, op, params, (fmt_t)fmt);
     json_decref(params);

@@ -46,7 +46,8 @@ void dispatch(const http_req_t *r, http_resp_t *out);
  * against the route templates, the one with the most literal segments winning.  *fmt is
  * the format the path names (FMT_*, -1: none).  ROUTE_OK: *op is the operation and
  * *params a new object of its path parameters {name: "value"} (empty for a pre-defined
- * route); otherwise *op and *params are NULL. */
+ * route); otherwise *op and *params are NULL.  A parameter named ...Id matches an id
+ * (24 lowercase hex) only, so /endpoints/duplicates is no endpoint's path. */
 struct op;
 enum {
     ROUTE_OK = 0,
@@ -55,6 +56,10 @@ enum {
     ROUTE_BAD_METHOD = 405,   /* templates match, none of them with that method */
 };
 int http_route(const char *method, const char *path, const struct op **op, json_t **params, int *fmt);
+/* The same; with ROUTE_BAD_METHOD, allow (allown bytes) holds the methods the path does
+ * take ("GET, PATCH"), for the Allow header. */
+int http_route_allow(const char *method, const char *path, const struct op **op, json_t **params, int *fmt,
+                     char *allow, size_t allown);
 /* Percent-decode s in place, except %00: a NUL would cut the string short and let
  * "/accounts/ID%00junk" name account ID.  Returns the new length. */
 size_t http_unescape(char *s);

@@ -349,6 +349,28 @@ static field_t DeleteAccount_f[] = {
 };
 OBJ(DeleteAccount, "DeleteAccount", NS_ACCOUNTS, NULL, NULL);
 
+static field_t CheckAccount_f[] = {
+    FLD("AccountId", T_string, 0, "The ID of the account to check"),
+};
+OBJ(CheckAccount, "CheckAccount", NS_ACCOUNTS, NULL,
+    "The health of an account: its carrier credentials, its numbers against its cap, its settings");
+
+static field_t AccountCheck_f[] = {
+    FLD("AccountId", T_string, 0, "The account checked"),
+    FLD("AccountName", T_string, 0, "Its name"),
+    FLD("CarrierStatus", T_string, 0,
+        "Valid, Refused (the carrier refused the credentials), NoAnswer, or NotConfigured (virtual numbers only)"),
+    FLD("CarrierCredentialsValid", T_bool, 0, "The carrier accepted the account's credentials just now"),
+    FLD("CarrierMessage", T_string, 0, "What the carrier answered, when it did not accept them"),
+    FLD("PhoneNumberCount", T_int, 0, "The numbers the account holds (and is buying)"),
+    FLD("MaxPhoneNumbers", T_int, 0, "The account's cap (0: none)"),
+    FLD("PhoneNumbersWithinCap", T_bool, 0, "The count is within the cap"),
+    FLD("SettingsPresent", T_bool, 0, "The account has its system settings"),
+    FLD("Problems", T_string, F_LIST, "What is wrong, one line each"),
+    FLD("IsHealthy", T_bool, 0, "No problem was found"),
+};
+OBJ(AccountCheck, "AccountCheck", NS_ACCOUNTS, NULL, NULL);
+
 /* ===================================================================== Customers */
 
 static field_t CustomerBreadcrumb_f[] = {
@@ -745,15 +767,42 @@ static field_t ListEndpoints_f[] = {
     FLD("CustomerIds", T_string, F_LIST, NULL),
     FLD("ReferenceIds", T_string, F_LIST, NULL),
     FLD("ShallowParent", T_bool, 0, NULL),
-    FLD("FlowIds", T_string, F_LIST, NULL),
+    FLD("FlowIds", T_string, F_LIST, "Endpoints using one of these flows (flowId, or a scheduled flow)"),
+    FLD("FlowState", T_string, 0, "With FlowIds: the schedule state in which those flows apply"),
     FLD("TagIds", T_string, F_LIST, NULL),
     FLD("NameFilter", T_string, 0, NULL),
     FLD("PhoneNumberFilter", T_string, 0, NULL),
+    FLD("SipUserName", T_string, 0, "Only the user endpoint with this SIP user name"),
+    FLD("UserMode", T_UserModes, F_NULLABLE, "Only user endpoints in this mode"),
     FLD("Type", T_EndpointTypes, F_NULLABLE, NULL),
     FLD("Types", T_EndpointTypes, F_LIST, NULL),
     FLD("DataFilters", T_string, F_LIST, NULL),
+    FLD("FlowParametersFilter", T_string, 0,
+        "A JSON object: endpoints whose flowParams hold every one of its values"),
 };
 OBJ(ListEndpoints, "ListEndpoints", NS_ENDPOINTS, &T_ListRequest, NULL);
+
+static field_t GetEndpointDuplicates_f[] = {
+    FLD("AccountId", T_string, 0, "The account whose endpoints to compare"),
+    FLD("EndpointFieldName", T_string, 0,
+        "The EndpointInfo field to compare (PhoneNumber, the default; DisplayName, ReferenceId, SipUserName, ...)"),
+};
+OBJ(GetEndpointDuplicates, "GetEndpointDuplicates", NS_ENDPOINTS, NULL,
+    "The endpoints of an account that share a value of one field, a group for each value");
+
+static field_t EndpointDuplicate_f[] = {
+    FLD("Value", T_string, 0, "The value they share, as text"),
+    FLD("Count", T_int, 0, "How many endpoints share it"),
+    FLD("EndpointIds", T_string, F_LIST, "Their ids, in id order"),
+    FLD("DisplayNames", T_string, F_LIST, "Their display names, in the same order"),
+};
+OBJ(EndpointDuplicate, "EndpointDuplicate", NS_ENDPOINTS, NULL, NULL);
+
+static field_t GetEndpointDuplicatesResponse_f[] = {
+    FLD("FieldName", T_string, 0, "The field compared"),
+    FLD("Items", T_EndpointDuplicate, F_LIST, "A group for each shared value, by value"),
+};
+OBJ(GetEndpointDuplicatesResponse, "GetEndpointDuplicatesResponse", NS_ENDPOINTS, NULL, NULL);
 
 static field_t GetEndpoint_f[] = {
     FLD("EndpointId", T_string, 0, NULL),
@@ -767,6 +816,7 @@ static field_t PatchEndpoint_f[] = {
     FLD("ExtraInformation", T_string, 0, NULL),
     FLD("FlowId", T_string, 0, NULL),
     FLD("FlowParams", T_Struct, 0, NULL),
+    FLD("IsPartialFlowUpdate", T_bool, 0, "Merge FlowParams key by key into the stored ones instead of replacing them"),
     FLD("FlowSchedule", T_EndpointFlowSchedules, F_NULLABLE, NULL),
     FLD("Schedule", T_Schedule, 0, NULL),
     FLD("ScheduledFlows", T_ScheduledFlow, F_LIST, NULL),
@@ -1355,7 +1405,7 @@ const type_t *const schema_types[] = {
     &T_SystemSettingsInfo, &T_GetSystemSettings, &T_PatchSystemSettings,
     /* Voice.Api.Accounts */
     &T_BillingItem, &T_BillingSettings, &T_AccountInfo, &T_ListAccounts, &T_GetAccount,
-    &T_NewAccount, &T_PatchAccount, &T_DeleteAccount,
+    &T_NewAccount, &T_PatchAccount, &T_DeleteAccount, &T_CheckAccount, &T_AccountCheck,
     /* Voice.Api.Customers */
     &T_CustomerBreadcrumb, &T_CustomerInfo, &T_ListCustomers, &T_GetCustomer, &T_NewCustomer,
     &T_PatchCustomer, &T_DeleteCustomer, &T_SetCustomerStagingMode, &T_GetInheritedSchedule,
@@ -1372,7 +1422,8 @@ const type_t *const schema_types[] = {
     &T_AssistantSettings, &T_AssistantWord, &T_AssistantLink, &T_AssistantContact,
     &T_AssistantTakeMessageField, &T_AssistantIntegration, &T_EmbedSettings, &T_EndpointInfo,
     &T_PhoneNumberInfo, &T_ListEndpoints, &T_GetEndpoint, &T_PatchEndpoint, &T_DeleteEndpoint,
-    &T_SearchPhoneNumbers, &T_BuyPhoneNumber, &T_SetPhoneNumberIsFax,
+    &T_SearchPhoneNumbers, &T_BuyPhoneNumber, &T_SetPhoneNumberIsFax, &T_GetEndpointDuplicates,
+    &T_EndpointDuplicate, &T_GetEndpointDuplicatesResponse,
     /* Voice.Api.Authentication */
     &T_UserInfo, &T_GetAuthStatus, &T_ListUsers, &T_NewUser, &T_PatchUser, &T_DeleteUser,
     /* Voice.Api.Flows */

@@ -67,6 +67,7 @@ extern const type_t T_GetAccount;
 extern const type_t T_NewAccount;
 extern const type_t T_PatchAccount;
 extern const type_t T_DeleteAccount;
+extern const type_t T_CheckAccount, T_AccountCheck;
 
 /* ---- Voice.Api.Customers ---- */
 extern const type_t T_CustomerBreadcrumb;
@@ -124,6 +125,7 @@ extern const type_t T_DeleteEndpoint;
 extern const type_t T_SearchPhoneNumbers;
 extern const type_t T_BuyPhoneNumber;
 extern const type_t T_SetPhoneNumberIsFax;
+extern const type_t T_GetEndpointDuplicates, T_EndpointDuplicate, T_GetEndpointDuplicatesResponse;
 
 /* ---- Voice.Api.Authentication ---- */
 extern const type_t T_UserInfo;

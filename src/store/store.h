@@ -96,7 +96,9 @@ typedef enum {
     Q_LE,       /* field <= values[0] */
     Q_WITHIN,   /* list field is not empty and every one of its elements is among values */
     Q_GE,       /* field >= values[0]: text in byte order when values[0] is a string, else numbers */
-    Q_LT        /* field < values[0], likewise */
+    Q_LT,       /* field < values[0], likewise */
+    Q_HAS_ELEM  /* list field (of objects) holds an element e where, for each key k of values
+                 * (an object {k: [strings]}), e.k is one of values.k */
 } qop_t;
 typedef struct {
     const char *field; /* a camelCase field name, or a path into the document through objects:

@@ -575,7 +575,7 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n, char **val)
 {
     const char *type;
     json_t *first = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;
-    int as_list = f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN ||
+    int as_list = f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN || f->op == Q_HAS_ELEM ||
                   (f->op == Q_IN && json_array_size(f->values) != 1);
     *val = as_list ? json_dumps(f->values, JSON_COMPACT) : param_of(first);
     if (!as_list && json_is_string(first) && !json_string_length(first))
@@ -622,6 +622,12 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n, char **val)
     case Q_LACKS: buf_printf(b, "NOT coalesce(%s ?| ARRAY(SELECT jsonb_array_elements_text($%d::jsonb)),false)", fx.p, n); break;
     case Q_WITHIN:
         buf_printf(b, "(jsonb_typeof(%s)='array' AND jsonb_array_length(%s)>0 AND $%d::jsonb @> %s)", fx.p, fx.p, n, fx.p);
+        break;
+    case Q_HAS_ELEM:
+        buf_printf(b, "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(%s) WHEN 'array' THEN %s ELSE "
+                      "'[]'::jsonb END) e WHERE NOT EXISTS (SELECT 1 FROM jsonb_each($%d::jsonb) k WHERE NOT "
+                      "coalesce(k.value ? (e->>k.key),false)))",
+                   fx.p, fx.p, n);
         break;
     }
     buf_free(&fx);

@@ -510,6 +510,15 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n)
         buf_printf(b, "NOT EXISTS (SELECT 1 FROM json_each(?%d) w WHERE w.value NOT IN (SELECT value FROM json_each(", n);
     if (f->op == Q_HAS_ANY || f->op == Q_LACKS)
         buf_printf(b, "%s (SELECT 1 FROM json_each(", f->op == Q_LACKS ? "NOT EXISTS" : "EXISTS");
+    if (f->op == Q_HAS_ELEM) { /* a member of the document, walked where it is: a list of objects or nothing */
+        if (!store_field_ok(f->field))
+            return -1;
+        buf_printf(b, "EXISTS (SELECT 1 FROM json_each(doc,'$.%s') e WHERE e.type='object' AND NOT EXISTS (SELECT 1 FROM "
+                      "json_each(?%d) k WHERE coalesce(json_extract(e.value,'$.\"'||k.key||'\"') IN (SELECT value FROM "
+                      "json_each(k.value)),0)=0))",
+                   f->field, n);
+        return 0;
+    }
     if (f->op == Q_WITHIN) {
         buf_puts(b, "json_array_length(");
         if (field_expr(b, c, f->field))
@@ -534,6 +543,7 @@ static int cond(buf_t *b, coll_t c, const qfilter_t *f, int n)
     case Q_HAS_ANY:
     case Q_LACKS: buf_printf(b, ") h WHERE h.value IN (SELECT value FROM json_each(?%d)))", n); break;
     case Q_WITHIN: buf_printf(b, ") h WHERE h.value NOT IN (SELECT value FROM json_each(?%d)))", n); break;
+    case Q_HAS_ELEM: break; /* above */
     }
     return 0;
 }
@@ -548,7 +558,8 @@ static void bind_filters(sqlite3_stmt *s, const query_t *q)
         const qfilter_t *f = &q->f[i];
         if (f->op == Q_IN && json_array_size(f->values) == 1) {
             bind_json(s, i + 1, json_array_get(f->values, 0));
-        } else if (f->op == Q_IN || f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN) {
+        } else if (f->op == Q_IN || f->op == Q_HAS_ALL || f->op == Q_HAS_ANY || f->op == Q_LACKS || f->op == Q_WITHIN ||
+                   f->op == Q_HAS_ELEM) {
             sqlite3_bind_text(s, i + 1, json_dumps(f->values, JSON_COMPACT), -1, free);
         } else {
             json_t *v = json_is_array(f->values) ? json_array_get(f->values, 0) : f->values;

@@ -70,10 +70,15 @@ static void route_parameter_not_utf8(void)
     CHECK(http_route("PATCH", "/customers/\xff", &op, &params, &fmt) == ROUTE_NOT_FOUND && !op && !params);
     CHECK(http_route("PATCH", "/phone-numbers/ab\xb2" "cd/fax", &op, &params, &fmt) == ROUTE_NOT_FOUND);
     CHECK(http_route("GET", "/customers/\xc3.xml", &op, &params, &fmt) == ROUTE_NOT_FOUND && fmt == FMT_XML);
-    /* UTF-8 is still a parameter, suffix and all */
-    CHECK(http_route("GET", "/customers/caf\xc3\xa9.xml", &op, &params, &fmt) == ROUTE_OK);
-    CHECK(op && !strcmp(op->name, "GetCustomer") && fmt == FMT_XML);
-    CHECK_STR(json_string_value(json_object_get(params, "customerId")), "caf\xc3\xa9");
+    /* UTF-8 is still a parameter, suffix and all (where the parameter is no id) */
+    CHECK(http_route("GET", "/auth/caf\xc3\xa9.xml", &op, &params, &fmt) == ROUTE_OK);
+    CHECK(op && !strcmp(op->name, "Authenticate") && fmt == FMT_XML);
+    CHECK_STR(json_string_value(json_object_get(params, "provider")), "caf\xc3\xa9");
+    json_decref(params);
+    /* an ...Id parameter matches an id only: anything else is no route */
+    CHECK(http_route("GET", "/customers/caf\xc3\xa9.xml", &op, &params, &fmt) == ROUTE_NOT_FOUND && !op);
+    CHECK(http_route("GET", "/customers/0123456789abcdef01234567", &op, &params, &fmt) == ROUTE_OK);
+    CHECK(op && !strcmp(op->name, "GetCustomer"));
     json_decref(params);
 }
 

@@ -492,6 +492,46 @@ static void audit(store_t *st)
 }
 
 /* ---- one back end ---- */
+/* Q_HAS_ELEM: an element of a list of objects matching every key given */
+static void elem_filter(store_t *st)
+{
+    static const char *const docs[] = {
+        "{\"id\":\"he1\",\"accountId\":\"hx\",\"scheduledFlows\":[{\"stateName\":\"Open\",\"flowId\":\"f1\"},"
+        "{\"stateName\":\"Closed\",\"flowId\":\"f2\"}]}",
+        "{\"id\":\"he2\",\"accountId\":\"hx\",\"scheduledFlows\":[{\"stateName\":\"Open\",\"flowId\":\"f2\"}]}",
+        "{\"id\":\"he3\",\"accountId\":\"hx\",\"scheduledFlows\":\"not a list\"}",
+        "{\"id\":\"he4\",\"accountId\":\"hx\",\"scheduledFlows\":[\"f1\",{\"flowId\":\"f1\"}]}",
+    };
+    CHECK(store_begin(st, 1) == ST_OK);
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        json_t *d = json_loads(docs[i], 0, NULL);
+        CHECK(store_put(st, C_ENDPOINTS, d) == ST_OK);
+        json_decref(d);
+    }
+    static const struct {
+        const char *want, *values;
+    } cases[] = {
+        {"he1,he4", "{\"flowId\":[\"f1\"]}"},
+        {"he1,he2", "{\"flowId\":[\"f2\"]}"},
+        {"he1", "{\"stateName\":[\"Open\"],\"flowId\":[\"f1\"]}"},
+        {"he2", "{\"stateName\":[\"Open\"],\"flowId\":[\"f2\",\"f9\"]}"},
+        {"", "{\"stateName\":[\"Closed\"],\"flowId\":[\"f1\"]}"}, /* not from two elements */
+        {"he1,he2", "{\"stateName\":[\"Open\"]}"},
+        {"", "{\"stateName\":[\"Holiday\"]}"},
+    };
+    json_t *hx = json_pack("[s]", "hx");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *v = json_loads(cases[i].values, 0, NULL);
+        query_t q = {.limit = -1, .sort = "id"};
+        q.f[q.nf++] = (qfilter_t){"accountId", Q_IN, hx};
+        q.f[q.nf++] = (qfilter_t){"scheduledFlows", Q_HAS_ELEM, v};
+        CHECK_STR(ids_of(st, C_ENDPOINTS, &q, NULL), cases[i].want);
+        json_decref(v);
+    }
+    store_rollback(st); /* nothing kept: the later checks count endpoints */
+    json_decref(hx);
+}
+
 static void suite(const char *name)
 {
     char err[256] = "";
@@ -503,6 +543,7 @@ static void suite(const char *name)
     }
     fprintf(stderr, "store conformance: %s\n", name);
     primitives(st);
+    elem_filter(st);
     writers(st);
     audit(st);
     store_close(st);
