@@ -148,7 +148,8 @@ const op_t api_ops[] = {
      op_delete_file, "Delete a file; a recording is deleted at the carrier first"},
 
     {"ListLogEntries", "GET", {"/log-entries"}, SA | M, R, 0, &T_ListLogEntries, &T_ListResponse_LogEntryInfo,
-     op_list_log_entries, "The audit log: every change made through the API, newest first"},
+     op_list_log_entries, "The audit log: every change made through the API, newest first",
+     "accountIds customerIds entityType entityId userId startDate endDate"},
 };
 const int api_nops = (int)(sizeof api_ops / sizeof *api_ops);
 
