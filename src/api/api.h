@@ -112,6 +112,9 @@ json_t *reach_customer_ids(call_t *c);
 /* Flows an endpoint names belong to its account (endpoints.c): 0, or 400/403. */
 int check_endpoint_flows(call_t *c, const char *account, json_t *flow_id, json_t *scheduled);
 
+/* A login's password: 8 to 1024 characters (users.c); 0, or a 400 naming field. */
+int check_password(call_t *c, const char *pw, const char *field);
+
 /* BreadcrumbInfo entries from store_path's [id, name] pairs (taken); customers.c. */
 json_t *breadcrumb_entries(json_t *pairs);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "../provider/provider.h"
 #include "../util/secret.h"
+#include "endpoint_types.h"
 #include "flows.h"
 #include "validate.h"
 
@@ -20,6 +21,7 @@ json_t *present_endpoint(call_t *c, json_t *doc)
     json_t *out = json_copy(doc); /* shallow: only top-level keys change */
     json_object_del(out, "tagIds");
     json_object_del(out, "carrierAccountSid");
+    json_object_del(out, "loginId");
     const char *account = json_string_value(json_object_get(doc, "accountId"));
     json_t *an = account_name(c, account);
     if (an)
@@ -189,6 +191,10 @@ int op_patch_endpoint(call_t *c)
                                        "useExternal10DlcCampaign", "callerIdName", "enableCallerIdLookup", "data",
                                        "tagIds", "customerId", NULL};
     patch_fields(c, doc, keys);
+    if (endpoint_type_patch(c, ep, doc)) {
+        json_decref(doc);
+        return -1;
+    }
     entity_stamp_mod(c, doc);
     int rc = store_put(c->st, C_ENDPOINTS, doc);
     return respond_stored(c, rc, doc, present_endpoint, "endpoint");
@@ -253,7 +259,11 @@ int op_delete_endpoint(call_t *c)
     json_decref(ep);
     if ((rc = store_begin(c->st, 1)))
         return fail_store(c, rc, "endpoint");
-    rc = store_delete(c->st, C_ENDPOINTS, id);
+    json_t *cur = store_get(c->st, C_ENDPOINTS, id); /* as it is now: what deleting it undoes */
+    rc = cur ? endpoint_type_forget(c->st, cur) : store_errcode(c->st);
+    json_decref(cur);
+    if (rc == ST_OK)
+        rc = store_delete(c->st, C_ENDPOINTS, id);
     if (rc == ST_OK || rc == ST_NOTFOUND)
         rc = store_delete(c->st, C_JOBS, id);
     if (rc == ST_OK || rc == ST_NOTFOUND)

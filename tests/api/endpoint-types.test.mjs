@@ -1,0 +1,221 @@
+// endpoint-types.test.mjs — the endpoint types besides phone numbers: NewUserEndpoint
+// (a phone user with its own login, role User; e-mail unique in the whole system),
+// NewTeamEndpoint (members are User endpoints of the same account; a deleted user leaves
+// every team), NewEmailEndpoint and NewAssistantEndpoint; what PatchEndpoint changes on
+// each, and what DeleteEndpoint undoes. Tenancy and roles as for every endpoint.
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, makeWorld, HEX24, PASSWORD, expectStatus, expectError, expectForbidden, expectNoContent, u,
+} from './harness.mjs';
+
+let srv, w;
+before(async () => { srv = await startServer(); w = await makeWorld(srv, 'et'); });
+after(() => srv && srv.cleanup());
+
+const mail = (p = 'ph') => `${u(p)}@tests.evovoiced`;
+const post = (path, body, as = w.sa) => srv.req('POST', path, { as, body });
+const patch = (id, body, as = w.sa) => srv.req('PATCH', `/endpoints/${id}`, { as, body });
+const newUser = async (body = {}, as = w.sa) => {
+  const r = await post('/endpoints/users', { customerId: w.cA1.id, emailAddress: mail(), firstName: 'Ann', lastName: 'Lee', password: PASSWORD, ...body }, as);
+  expectStatus(r, 200);
+  return r.json;
+};
+const signIn = (email, password = PASSWORD) => srv.req('POST', '/auth/credentials', { body: { userName: email, password } });
+
+describe('User endpoints', () => {
+  test('create: the endpoint, and a login of its own with role User', async () => {
+    const email = mail();
+    const ep = await newUser({ emailAddress: email });
+    assert.match(ep.id, HEX24);
+    assert.equal(ep.type, 'User');
+    assert.equal(ep.accountId, w.A.id, 'the account comes from the customer');
+    assert.equal(ep.customerId, w.cA1.id);
+    assert.equal(ep.userEmailAddress, email);
+    assert.equal(ep.userFirstName, 'Ann');
+    assert.equal(ep.userLastName, 'Lee');
+    assert.equal(ep.displayName, 'Ann Lee');
+    assert.equal(ep.userMode, 'SoftPhone');
+    for (const k of ['password', 'loginId', 'sipPassword']) assert.equal(ep[k], undefined, k);
+    assert.ok(!JSON.stringify(ep).includes(PASSWORD), 'the password is never answered');
+    const login = await signIn(email);
+    expectStatus(login, 200);
+    const me = await srv.ok('GET', '/auth/status', { as: { email, password: PASSWORD } });
+    assert.deepEqual(me.roles, ['User']);
+    assert.deepEqual(me.accountIds, [w.A.id]);
+    assert.deepEqual(me.customerIds, [w.cA1.id]);
+    // the phone login is no administrator of anything
+    expectError(await srv.req('GET', '/customers', { as: { email, password: PASSWORD } }), 403, 'Forbidden', { message: 'Invalid Role' });
+    expectError(await srv.req('GET', '/endpoints', { as: { email, password: PASSWORD } }), 403, 'Forbidden', { message: 'Invalid Role' });
+    const listed = await srv.ok('GET', '/endpoints', { as: w.sa, query: { accountIds: [w.A.id], type: 'User', all: true } });
+    assert.ok(listed.items.some((x) => x.id === ep.id));
+  });
+
+  test('userEmailAddress is accepted for emailAddress; the display name may be given', async () => {
+    const email = mail();
+    const ep = await newUser({ emailAddress: undefined, userEmailAddress: email, displayName: 'Front desk', userMode: 'DataOnly', sipRegion: 'EuropeIreland' });
+    assert.equal(ep.userEmailAddress, email);
+    assert.equal(ep.displayName, 'Front desk');
+    assert.equal(ep.userMode, 'DataOnly');
+    assert.equal(ep.sipRegion, 'EuropeIreland');
+  });
+
+  test('the e-mail is unique in the whole system, logins included', async () => {
+    const email = mail();
+    await newUser({ emailAddress: email });
+    expectError(await post('/endpoints/users', { customerId: w.cA2.id, emailAddress: email, password: PASSWORD }), 409, 'Conflict');
+    expectError(await post('/endpoints/users', { customerId: w.cA1.id, emailAddress: w.mgrB.email, password: PASSWORD }), 409, 'Conflict');
+    expectError(await srv.req('POST', '/users', { as: w.sa, body: { accountId: w.B.id, emailAddress: email, password: PASSWORD } }), 409, 'Conflict');
+  });
+
+  test('refusals: e-mail, password, mode, owner', async () => {
+    const base = { customerId: w.cA1.id, emailAddress: mail(), password: PASSWORD };
+    expectError(await post('/endpoints/users', { ...base, emailAddress: 'not-an-address' }), 400, 'ArgumentException', { fieldName: 'EmailAddress' });
+    expectError(await post('/endpoints/users', { ...base, emailAddress: undefined, userEmailAddress: 'nope' }), 400, 'ArgumentException', { fieldName: 'UserEmailAddress' });
+    expectError(await post('/endpoints/users', { ...base, password: 'short' }), 400, 'ArgumentException', { fieldName: 'Password' });
+    expectError(await post('/endpoints/users', { ...base, password: undefined }), 400, 'ArgumentException', { fieldName: 'Password' });
+    expectError(await post('/endpoints/users', { ...base, userMode: 'Carrier pigeon' }), 400);
+    expectError(await post('/endpoints/users', { ...base, customerId: undefined }), 400, 'ArgumentException', { fieldName: 'AccountId' });
+    expectError(await post('/endpoints/users', { ...base, accountId: w.B.id }), 400, 'ArgumentException', { fieldName: 'CustomerId' });
+    expectError(await post('/endpoints/users', { ...base, customerId: w.cA1.id }, { email: w.custB.email, password: PASSWORD }), 403, 'Forbidden');
+    expectError(await post('/endpoints/users', { ...base, customerId: undefined, accountId: w.A.id }, w.custA), 400, 'ArgumentException', { fieldName: 'CustomerId' });
+    expectForbidden(await post('/endpoints/users', { ...base, customerId: undefined, accountId: w.A.id }, w.mgrB));
+    expectError(await post('/endpoints/users', { ...base }, w.mgrRO), 403, 'Forbidden');
+    // nothing was stored by any refusal: the address is still free
+    await newUser({ emailAddress: base.emailAddress });
+  });
+
+  test('a Customer login makes users for its customers; a Manager at account level', async () => {
+    const mine = await newUser({}, w.custA);
+    assert.equal(mine.customerId, w.cA1.id);
+    const acct = await newUser({ customerId: undefined, accountId: w.A.id }, w.mgrA);
+    assert.equal(acct.customerId, undefined);
+    const me = await srv.ok('GET', '/auth/status', { as: { email: acct.userEmailAddress, password: PASSWORD } });
+    assert.deepEqual(me.customerIds, []);
+  });
+
+  test('patch: names (the login follows), mode, customer; other types\' fields are refused', async () => {
+    const ep = await newUser();
+    const p = await srv.ok('PATCH', `/endpoints/${ep.id}`, { as: w.sa, body: { userFirstName: 'Bea', userLastName: 'Ray', userMode: 'Flow', avatarUrl: 'https://img.test/a.png', customerId: w.cA2.id } });
+    assert.equal(p.userFirstName, 'Bea');
+    assert.equal(p.userLastName, 'Ray');
+    assert.equal(p.userMode, 'Flow');
+    assert.equal(p.avatarUrl, 'https://img.test/a.png');
+    assert.equal(p.customerId, w.cA2.id);
+    const me = await srv.ok('GET', '/auth/status', { as: { email: ep.userEmailAddress, password: PASSWORD } });
+    assert.equal(me.firstName, 'Bea');
+    assert.equal(me.lastName, 'Ray');
+    assert.deepEqual(me.customerIds, [w.cA2.id]);
+    expectError(await patch(ep.id, { teamMemberIds: [] }), 400, 'ArgumentException', { fieldName: 'TeamMemberIds' });
+    expectError(await patch(ep.id, { assistantSettings: { companyName: 'x' } }), 400, 'ArgumentException', { fieldName: 'AssistantSettings' });
+    expectError(await patch(ep.id, { userMode: 'Nope' }), 400);
+    const again = await srv.ok('GET', `/endpoints/${ep.id}`, { as: w.sa });
+    assert.equal(again.userMode, 'Flow', 'a refused patch changed nothing');
+  });
+
+  test('delete: the login goes with it (and only with it)', async () => {
+    const ep = await newUser();
+    expectStatus(await signIn(ep.userEmailAddress), 200);
+    const me = await srv.ok('GET', '/auth/status', { as: { email: ep.userEmailAddress, password: PASSWORD } });
+    expectError(await srv.req('DELETE', `/users/${me.id}`, { as: w.sa }), 409, 'Conflict');
+    expectNoContent(await srv.req('DELETE', `/endpoints/${ep.id}`, { as: w.sa }));
+    expectStatus(await signIn(ep.userEmailAddress), 401);
+    // the address is free again
+    await newUser({ emailAddress: ep.userEmailAddress });
+  });
+});
+
+describe('Team endpoints', () => {
+  test('create, patch, and a deleted user leaves every team', async () => {
+    const [u1, u2, u3] = [await newUser(), await newUser(), await newUser({ customerId: w.cA2.id })];
+    const t1 = (await post('/endpoints/team', { customerId: w.cA1.id, name: 'Sales', teamMemberIds: [u1.id, u2.id] })).json;
+    assert.equal(t1.type, 'Team');
+    assert.equal(t1.name, 'Sales');
+    assert.equal(t1.displayName, 'Sales');
+    assert.deepEqual(t1.teamMemberIds, [u1.id, u2.id]);
+    const t2 = await srv.ok('POST', '/endpoints/team', { as: w.mgrA, body: { accountId: w.A.id, name: 'Support', teamMemberIds: [u2.id, u3.id], contactListVisibility: 'CurrentCustomer' } });
+    assert.equal(t2.contactListVisibility, 'CurrentCustomer');
+    const p = await srv.ok('PATCH', `/endpoints/${t1.id}`, { as: w.sa, body: { name: 'Sales EU', teamMemberIds: [u2.id, u1.id, u3.id] } });
+    assert.equal(p.name, 'Sales EU');
+    assert.deepEqual(p.teamMemberIds, [u2.id, u1.id, u3.id]);
+    expectNoContent(await srv.req('DELETE', `/endpoints/${u2.id}`, { as: w.sa }));
+    assert.deepEqual((await srv.ok('GET', `/endpoints/${t1.id}`, { as: w.sa })).teamMemberIds, [u1.id, u3.id]);
+    assert.deepEqual((await srv.ok('GET', `/endpoints/${t2.id}`, { as: w.sa })).teamMemberIds, [u3.id]);
+    const empty = await srv.ok('POST', '/endpoints/team', { as: w.sa, body: { accountId: w.A.id, name: 'Nobody' } });
+    assert.deepEqual(empty.teamMemberIds, []);
+    expectNoContent(await srv.req('DELETE', `/endpoints/${empty.id}`, { as: w.sa }));
+  });
+
+  test('refusals: members must be User endpoints of the account, once; a name is required', async () => {
+    const mine = await newUser();
+    const other = await newUser({ customerId: w.cB1.id });
+    const number = await srv.ok('POST', '/endpoints/phone-numbers', { as: w.sa, body: { customerId: w.cA1.id, number: '+13125559001', isVirtualPhoneNumber: true } });
+    const team = (body) => post('/endpoints/team', { customerId: w.cA1.id, name: 'T', ...body });
+    expectError(await team({ teamMemberIds: [mine.id, other.id] }), 400, 'ArgumentException', { fieldName: 'TeamMemberIds[1]' });
+    expectError(await team({ teamMemberIds: [number.id] }), 400, 'ArgumentException', { fieldName: 'TeamMemberIds[0]' });
+    expectError(await team({ teamMemberIds: ['0123456789abcdef01234567'] }), 400, 'ArgumentException', { fieldName: 'TeamMemberIds[0]' });
+    expectError(await team({ teamMemberIds: [mine.id, mine.id] }), 400, 'ArgumentException', { fieldName: 'TeamMemberIds[1]' });
+    expectError(await team({ name: '' }), 400, 'ArgumentException', { fieldName: 'Name' });
+    const t = (await team({ teamMemberIds: [mine.id] })).json;
+    expectError(await patch(t.id, { teamMemberIds: [other.id] }), 400, 'ArgumentException', { fieldName: 'TeamMemberIds[0]' });
+    expectError(await patch(t.id, { name: '' }), 400, 'ArgumentException', { fieldName: 'Name' });
+    expectError(await patch(t.id, { userFirstName: 'x' }), 400, 'ArgumentException', { fieldName: 'UserFirstName' });
+    assert.deepEqual((await srv.ok('GET', `/endpoints/${t.id}`, { as: w.sa })).teamMemberIds, [mine.id]);
+  });
+});
+
+describe('EmailAddress endpoints', () => {
+  test('create, patch, delete; one endpoint per address', async () => {
+    const addr = mail('inbox');
+    const e = await srv.ok('POST', '/endpoints/email', { as: w.custA, body: { customerId: w.cA1.id, emailAddress: addr } });
+    assert.equal(e.type, 'EmailAddress');
+    assert.equal(e.emailAddress, addr);
+    assert.equal(e.displayName, addr);
+    expectError(await post('/endpoints/email', { customerId: w.cA2.id, emailAddress: addr }), 409, 'Conflict');
+    expectError(await post('/endpoints/email', { customerId: w.cA1.id, emailAddress: 'nope' }), 400, 'ArgumentException', { fieldName: 'EmailAddress' });
+    expectError(await post('/endpoints/email', { customerId: w.cA1.id }), 400, 'ArgumentException', { fieldName: 'EmailAddress' });
+    const addr2 = mail('inbox');
+    const e2 = await srv.ok('POST', '/endpoints/email', { as: w.sa, body: { customerId: w.cA1.id, emailAddress: addr2, displayName: 'Support inbox' } });
+    assert.equal(e2.displayName, 'Support inbox');
+    expectError(await patch(e2.id, { emailAddress: addr }), 409, 'Conflict');
+    expectError(await patch(e2.id, { emailAddress: 'x' }), 400, 'ArgumentException', { fieldName: 'EmailAddress' });
+    const addr3 = mail('inbox');
+    assert.equal((await srv.ok('PATCH', `/endpoints/${e2.id}`, { as: w.sa, body: { emailAddress: addr3 } })).emailAddress, addr3);
+    assert.equal((await srv.ok('PATCH', `/endpoints/${e.id}`, { as: w.sa, body: { emailAddress: addr } })).emailAddress, addr, 'its own address is no conflict');
+    expectError(await patch(e.id, { name: 'x' }), 400, 'ArgumentException', { fieldName: 'Name' });
+    expectNoContent(await srv.req('DELETE', `/endpoints/${e.id}`, { as: w.custA }));
+    await srv.ok('POST', '/endpoints/email', { as: w.sa, body: { customerId: w.cA2.id, emailAddress: addr } });
+  });
+});
+
+describe('Assistant endpoints', () => {
+  test('create, patch (settings replaced whole), delete', async () => {
+    const settings = { companyName: 'Acme', greeting: 'Hello', tuning: 'Accuracy', words: [{ word: 'Acme', pronounced: 'ak-mee' }],
+      contacts: [{ name: 'Sam', phoneNumber: '+13125550100', transferType: 'Supervised', takeMessageFields: [{ name: 'reason', required: true }] }] };
+    const a = await srv.ok('POST', '/endpoints/assistant', { as: w.mgrA, body: { customerId: w.cA1.id, name: 'Receptionist', assistantSettings: settings, embedSettings: { enabled: true, allowedHosts: 'acme.test' } } });
+    assert.equal(a.type, 'Assistant');
+    assert.equal(a.name, 'Receptionist');
+    assert.equal(a.displayName, 'Receptionist');
+    assert.equal(a.assistantSettings.companyName, 'Acme');
+    assert.equal(a.assistantSettings.contacts[0].transferType, 'Supervised');
+    assert.deepEqual(a.embedSettings, { enabled: true, allowedHosts: 'acme.test' });
+    const p = await srv.ok('PATCH', `/endpoints/${a.id}`, { as: w.sa, body: { assistantSettings: { greeting: 'Hi' }, name: 'Front' } });
+    assert.equal(p.assistantSettings.greeting, 'Hi');
+    assert.equal(p.assistantSettings.companyName, undefined, 'replaced whole');
+    assert.ok(!p.assistantSettings.contacts?.length, 'replaced whole');
+    assert.equal(p.name, 'Front');
+    assert.equal(p.embedSettings.enabled, true, 'untouched');
+    expectError(await post('/endpoints/assistant', { customerId: w.cA1.id }), 400, 'ArgumentException', { fieldName: 'Name' });
+    expectError(await post('/endpoints/assistant', { customerId: w.cA1.id, name: 'x', assistantSettings: { tuning: 'Slow' } }), 400);
+    expectError(await patch(a.id, { emailAddress: 'a@b.c' }), 400, 'ArgumentException', { fieldName: 'EmailAddress' });
+    expectForbidden(await srv.req('POST', '/endpoints/assistant', { as: w.mgrB, body: { customerId: w.cA1.id, name: 'x' } }));
+    expectNoContent(await srv.req('DELETE', `/endpoints/${a.id}`, { as: w.sa }));
+  });
+});
+
+test('phone numbers refuse the other types\' fields in a patch', async () => {
+  const n = await srv.ok('POST', '/endpoints/phone-numbers', { as: w.sa, body: { customerId: w.cA1.id, number: '+13125559002', isVirtualPhoneNumber: true } });
+  expectError(await patch(n.id, { teamMemberIds: [] }), 400, 'ArgumentException', { fieldName: 'TeamMemberIds' });
+  expectError(await patch(n.id, { userMode: 'Sip' }), 400, 'ArgumentException', { fieldName: 'UserMode' });
+  assert.equal((await srv.ok('PATCH', `/endpoints/${n.id}`, { as: w.sa, body: { displayName: 'Main line' } })).displayName, 'Main line');
+});
