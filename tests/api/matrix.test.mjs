@@ -385,6 +385,13 @@ function unreadableItems(plan, login, json) {
     .map((it) => { const e = model.get(it.id); return `${it.id}${e ? ` (${e.name || e.email || e.kind})` : ' (unknown to the matrix)'}`; });
 }
 
+/** A User endpoint brings a login of its own (role User), which lists of users show: learn it. */
+async function learnPhoneLogin(ep) {
+  if (ep.type !== 'User' || !ep.userEmailAddress) return;
+  const found = await srv.ok('GET', '/users', { as: srv.admin, query: { emailFilter: ep.userEmailAddress, all: true } });
+  for (const x of found.items) if (x.emailAddress === ep.userEmailAddress) model.learn('user', x);
+}
+
 /** Send a cell's request (and, for a list, in every other format); check status and leaks. */
 async function runCell(cell) {
   const { plan, login, label, rq, want } = cell;
@@ -401,6 +408,7 @@ async function runCell(cell) {
     const found = scan(r.text, { forbidden: forbiddenFor(login), secrets: SECRETS(), request });
     if (format === 'json' && r.status < 300 && r.json) {
       if (plan.respKind) model.learn(plan.respKind, r.json);
+      if (plan.respKind === 'endpoint') await learnPhoneLogin(r.json);
       const items = unreadableItems(plan, login, r.json);
       if (items.length) found.push(`lists ${items.length} ${plan.itemKind}(s) a read would refuse: ${items.join(', ')}`);
     }
