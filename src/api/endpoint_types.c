@@ -13,6 +13,8 @@
 #include <string.h>
 #include "../util/ids.h"
 #include "../util/json.h"
+#include "routing.h"
+#include "sip.h"
 #include "validate.h"
 
 json_t *present_endpoint(call_t *c, json_t *doc);
@@ -137,7 +139,8 @@ static int store_new(call_t *c, json_t *d)
     return respond_stored(c, store_put(c->st, C_ENDPOINTS, d), d, present_endpoint, "endpoint");
 }
 
-int op_new_user_endpoint(call_t *c)
+/* The checks, then the endpoint and its login stored in the open write transaction. */
+static int user_reserve(call_t *c, json_t **out)
 {
     if (check_new_endpoint(c, c->req, NULL))
         return -1;
@@ -156,8 +159,12 @@ int op_new_user_endpoint(call_t *c)
         return fail(c, 409, "Conflict", "A user with e-mail '%s' already exists", email);
     }
     const char *mode = req_str(c, "userMode") ?: "SoftPhone";
-    if (!strcmp(mode, "Sip"))
-        return fail_field(c, "UserMode", "NotSupported", "SIP users are not available yet");
+    if (!strcmp(mode, "Sip")) {
+        json_t *a = call_get(c, C_ACCOUNTS, account);
+        const char *sid = json_string_value(json_object_get(a, "twilioAccountSid"));
+        if (!sid || !*sid)
+            return fail_field(c, "UserMode", "ArgumentException", "Account '%s' has no carrier account: no SIP users", account);
+    }
     const char *fn = req_str(c, "firstName"), *ln = req_str(c, "lastName");
     json_t *d = endpoint_base(c->req, "User", c->who->email);
     json_t *login = json_pack("{s:s,s:s?,s:s?,s:[s],s:[s],s:[],s:s,s:[],s:O}", "emailAddress", email, "firstName", fn,
@@ -177,6 +184,8 @@ int op_new_user_endpoint(call_t *c)
     json_object_set_new(d, "agentState", json_string("LoggedOut"));
     json_object_set_new(d, "managerRole", json_string("None"));
     json_object_set(d, "loginId", json_object_get(login, "id"));
+    if (!strcmp(mode, "Sip")) /* carried out at once by the caller; the worker's if it cannot say */
+        sip_pending_set(d, 1, now_ms() + routing_config.reconcile_after_ms);
     if (!json_object_get(d, "displayName")) {
         char name[512];
         snprintf(name, sizeof name, "%s%s%s", fn ?: "", fn && *fn && ln && *ln ? " " : "", ln ?: "");
@@ -187,11 +196,38 @@ int op_new_user_endpoint(call_t *c)
     if (!rc)
         rc = store_set_password(c->st, json_string_value(json_object_get(login, "id")), hash);
     json_decref(login);
+    if (!rc)
+        rc = store_put(c->st, C_ENDPOINTS, d);
     if (rc) {
         json_decref(d);
-        return fail_store(c, rc, "user");
+        return fail_store(c, rc, "endpoint");
     }
-    return store_new(c, d);
+    *out = d;
+    return 0;
+}
+
+int op_new_user_endpoint(call_t *c)
+{
+    json_t *d = NULL;
+    int rc = store_begin(c->st, 1);
+    if (rc)
+        return fail_store(c, rc, "endpoint");
+    if (user_reserve(c, &d)) {
+        store_rollback(c->st);
+        return -1;
+    }
+    int sip = json_object_get(d, "sipPending") != NULL;
+    char id[32];
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(d, "id")));
+    if (!sip) /* presented before the commit, so a failed read in it changes nothing */
+        c->resp = present_endpoint(c, d);
+    json_decref(d);
+    if ((rc = store_commit(c->st))) {
+        json_decref(c->resp);
+        c->resp = NULL;
+        return fail_store(c, rc, "endpoint");
+    }
+    return sip ? sip_answer(c, id, 1) : 0;
 }
 
 int op_new_team_endpoint(call_t *c)
@@ -282,8 +318,18 @@ int endpoint_type_patch(call_t *c, json_t *ep, json_t *doc)
     if (req_get(c, "teamMemberIds") && check_members(c, account, req_get(c, "teamMemberIds")))
         return -1;
     const char *mode = req_str(c, "userMode");
-    if (mode && !strcmp(mode, "Sip") && strcmp(json_string_value(json_object_get(ep, "userMode")) ?: "", "Sip"))
-        return fail_field(c, "UserMode", "NotSupported", "SIP users are not available yet");
+    int was_sip = !strcmp(json_string_value(json_object_get(ep, "userMode")) ?: "", "Sip");
+    int to_sip = mode ? !strcmp(mode, "Sip") : was_sip;
+    if (to_sip && !was_sip) {
+        json_t *a = call_get(c, C_ACCOUNTS, account);
+        const char *sid = json_string_value(json_object_get(a, "twilioAccountSid"));
+        if (!sid || !*sid)
+            return fail_field(c, "UserMode", "ArgumentException", "Account '%s' has no carrier account: no SIP users", account);
+    }
+    if (to_sip != was_sip) { /* the carrier follows: the routing worker carries it out */
+        sip_pending_set(doc, to_sip, now_ms());
+        routing_wake();
+    }
     for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
         json_t *v = req_get(c, owned[i].key);
         if (v && !json_is_null(v))

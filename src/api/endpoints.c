@@ -6,12 +6,14 @@
  * customerBreadcrumb and the resolved tags. */
 #include "api.h"
 #include <ctype.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include "../provider/provider.h"
 #include "../util/secret.h"
 #include "endpoint_types.h"
 #include "flows.h"
+#include "sip.h"
 #include "validate.h"
 
 enum { MAX_TREE_DEPTH = 1000 };
@@ -22,6 +24,13 @@ json_t *present_endpoint(call_t *c, json_t *doc)
     json_object_del(out, "tagIds");
     json_object_del(out, "carrierAccountSid");
     json_object_del(out, "loginId");
+    json_object_del(out, "sipPending");
+    json_object_del(out, "sipCredentialListSid");
+    char pw[128]; /* shown to SystemAdministrators only: the writers leave it out for others */
+    const char *sp = json_string_value(json_object_get(doc, "sipPassword"));
+    if (sp)
+        json_object_set_new(out, "sipPassword", json_string(secret_open(sp, pw, sizeof pw) ?: ""));
+    sodium_memzero(pw, sizeof pw);
     const char *account = json_string_value(json_object_get(doc, "accountId"));
     json_t *an = account_name(c, account);
     if (an)
@@ -255,6 +264,10 @@ int op_delete_endpoint(call_t *c)
             json_decref(ep);
             return fail_carrier(c, pr, &e);
         }
+    }
+    if (sip_release(c, ep, &who)) { /* its SIP credential, likewise */
+        json_decref(ep);
+        return -1;
     }
     json_decref(ep);
     if ((rc = store_begin(c->st, 1)))

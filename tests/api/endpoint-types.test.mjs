@@ -3,11 +3,15 @@
 // NewTeamEndpoint (members are User endpoints of the same account; a deleted user leaves
 // every team), NewEmailEndpoint and NewAssistantEndpoint; what PatchEndpoint changes on
 // each, and what DeleteEndpoint undoes. Tenancy and roles as for every endpoint.
+// SIP users: on a second server talking to the scripted fake Twilio, the credential's life
+// (create, regenerate, leave Sip mode, delete) with a carrier failure injected at each step,
+// and nothing left orphaned on either side.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, makeWorld, HEX24, PASSWORD, expectStatus, expectError, expectForbidden, expectNoContent, u,
+  startServer, makeWorld, HEX24, PASSWORD, expectStatus, expectError, expectForbidden, expectNoContent, u, waitFor,
 } from './harness.mjs';
+import { startFakeTwilio } from './fake-twilio.mjs';
 
 let srv, w;
 before(async () => { srv = await startServer(); w = await makeWorld(srv, 'et'); });
@@ -219,3 +223,161 @@ test('phone numbers refuse the other types\' fields in a patch', async () => {
   expectError(await patch(n.id, { userMode: 'Sip' }), 400, 'ArgumentException', { fieldName: 'UserMode' });
   assert.equal((await srv.ok('PATCH', `/endpoints/${n.id}`, { as: w.sa, body: { displayName: 'Main line' } })).displayName, 'Main line');
 });
+
+describe('SIP users at the carrier', () => {
+  let fake, cs, cw;
+  const RECONCILE = 1500;
+  before(async () => {
+    fake = await startFakeTwilio();
+    cs = await startServer({ args: ['--twilio-account-sid', fake.mainSid, '--twilio-auth-token', fake.mainToken, '--twilio-base-url', fake.url,
+      '--webhook-url', 'https://prod.hooks.test/evo', '--carrier-timeout-ms', '700', '--carrier-attempts', '2',
+      '--reconcile-after-ms', String(RECONCILE), '--routing-lease-ms', '1000'] });
+    cw = await makeWorld(cs, 'sip');
+  });
+  after(async () => { if (cs) await cs.cleanup(); if (fake) await fake.close(); });
+
+  const sipUser = (body = {}, as) => cs.req('POST', '/endpoints/users', { as: as || cw.sa, body: { customerId: cw.cA1.id, emailAddress: mail('sip'), password: PASSWORD, userMode: 'Sip', ...body } });
+  const stored = async () => (await cs.ok('GET', '/endpoints', { as: cw.sa, query: { type: 'User', all: true } })).items;
+  /** Carrier and store agree: every credential belongs to a stored Sip endpoint with its sid and password, and back. */
+  async function agree() {
+    const eps = (await stored()).filter((e) => e.sipCredentialSid);
+    const creds = fake.credentials();
+    assert.deepEqual(creds.map((c) => c.sid).sort(), eps.map((e) => e.sipCredentialSid).sort(), 'credentials at the carrier = credentials stored');
+    for (const e of eps) {
+      const c = creds.find((x) => x.sid === e.sipCredentialSid);
+      assert.equal(c.username, e.sipUserName);
+      assert.equal(c.password, e.sipPassword, `the stored password of ${e.id} is the carrier's`);
+    }
+  }
+
+  test('the first SIP user makes the domain and list; each gets a credential; secrets only for SystemAdministrators', async () => {
+    const r = await sipUser();
+    expectStatus(r, 200);
+    const ep = r.json;
+    assert.equal(ep.userMode, 'Sip');
+    assert.match(ep.sipCredentialSid, /^CR[0-9a-f]{32}$/);
+    assert.equal(ep.sipUserName, `u${ep.id}`);
+    assert.ok(ep.sipUserName.length <= 32);
+    assert.equal(ep.sipDomain, `evo-${cw.A.id}.sip.twilio.com`);
+    assert.ok(ep.sipPassword.length >= 12 && /[0-9]/.test(ep.sipPassword) && /[A-Z]/.test(ep.sipPassword) && /[a-z]/.test(ep.sipPassword), ep.sipPassword);
+    assert.equal(fake.domains.size, 1);
+    const d = [...fake.domains.values()][0];
+    assert.equal(d.domain_name, ep.sipDomain);
+    assert.equal(d.sip_registration, true);
+    assert.equal(d.voice_url, 'https://prod.hooks.test/evo/voice');
+    assert.equal(fake.credentialLists.size, 1);
+    const cl = [...fake.credentialLists.keys()][0];
+    assert.ok(d.calls.has(cl) && d.registrations.has(cl), 'the list is mapped for calls and registrations');
+    for (const as of [cw.mgrA, cw.custA]) {
+      const seen = await cs.ok('GET', `/endpoints/${ep.id}`, { as });
+      assert.equal(seen.sipPassword, undefined, 'sipPassword is for SystemAdministrators only');
+      assert.equal(seen.sipUserName, ep.sipUserName);
+      const listed = await cs.req('GET', '/endpoints', { as, query: { type: 'User', all: true, format: 'csv' } });
+      assert.ok(!listed.text.includes(ep.sipPassword), 'not in a list either');
+    }
+    const by = await cs.ok('POST', '/endpoints/users', { as: cw.custA, body: { customerId: cw.cA1.id, emailAddress: mail('sip'), password: PASSWORD, userMode: 'Sip' } });
+    assert.equal(by.sipPassword, undefined);
+    assert.equal(fake.domains.size, 1, 'one domain per account');
+    assert.equal(fake.credentialLists.size, 1, 'one list per account');
+    await agree();
+  });
+
+  test('regenerate: a new password at the carrier, then stored', async () => {
+    const ep = (await sipUser()).json;
+    const r = await cs.ok('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.sa });
+    assert.notEqual(r.sipPassword, ep.sipPassword);
+    assert.equal(r.sipCredentialSid, ep.sipCredentialSid);
+    await agree();
+    const m = await cs.ok('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.mgrA });
+    assert.equal(m.sipPassword, undefined);
+    await agree();
+    const plain = await newUserOn(cs, cw);
+    expectError(await cs.req('PATCH', `/endpoints/sip/${plain.id}/password`, { as: cw.sa }), 400, 'ArgumentException', { fieldName: 'EndpointId' });
+    expectForbidden(await cs.req('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.mgrB }));
+    expectError(await cs.req('PATCH', '/endpoints/sip/0123456789abcdef01234567/password', { as: cw.sa }), 404, 'NotFound');
+  });
+
+  test('leaving Sip mode deletes the credential, entering it makes one; deleting the endpoint deletes it', async () => {
+    const ep = (await sipUser()).json;
+    const off = await cs.ok('PATCH', `/endpoints/${ep.id}`, { as: cw.sa, body: { userMode: 'SoftPhone' } });
+    assert.equal(off.userMode, 'SoftPhone');
+    assert.equal(off.sipCredentialSid, undefined);
+    assert.equal(off.sipPassword, undefined);
+    await waitFor('the credential deleted', () => !fake.credentials().some((c) => c.sid === ep.sipCredentialSid));
+    const on = await cs.ok('PATCH', `/endpoints/${ep.id}`, { as: cw.sa, body: { userMode: 'Sip' } });
+    assert.equal(on.sipUserName, `u${ep.id}`);
+    const done = await waitFor('a credential made', async () => { const x = await cs.ok('GET', `/endpoints/${ep.id}`, { as: cw.sa }); return x.sipCredentialSid && x; });
+    assert.ok(fake.credentials().some((c) => c.sid === done.sipCredentialSid && c.password === done.sipPassword));
+    expectNoContent(await cs.req('DELETE', `/endpoints/${ep.id}`, { as: cw.sa }));
+    assert.ok(!fake.credentials().some((c) => c.username === ep.sipUserName), 'deleted at the carrier before the store');
+    await agree();
+  });
+
+  test('a create refused for its own fields calls no carrier', async () => {
+    const calls = fake.log.length;
+    expectError(await sipUser({ password: 'short' }), 400, 'ArgumentException', { fieldName: 'Password' });
+    expectError(await sipUser({ emailAddress: cw.mgrA.email }), 409, 'Conflict');
+    expectError(await sipUser({ sipRegion: 'Moon' }), 400);
+    assert.equal(fake.log.length, calls);
+  });
+
+  // a carrier refusal at each step of a create: nothing stored, nothing left at the carrier
+  for (const step of ['listDomains', 'createDomain', 'listCredentialLists', 'createCredentialList', 'listMappings', 'createMapping', 'listCredentials', 'createCredential']) {
+    test(`create refused by the carrier at ${step}: nothing stored, nothing orphaned`, async () => {
+      // a fresh account, so the set-up steps run
+      const a = await cs.ok('POST', '/accounts', { as: cw.sa, body: { name: u('sipacct') } });
+      const cu = await cs.ok('POST', '/customers', { as: cw.sa, body: { accountId: a.id, name: u('c') } });
+      const email = mail('sipfail');
+      fake.fail(step, { status: 400, code: 21999, message: `refused at ${step}` });
+      const r = await sipUser({ customerId: cu.id, emailAddress: email });
+      expectError(r, 502, 'ProviderError', { message: `refused at ${step}` });
+      fake.clearFaults();
+      assert.ok(!(await stored()).some((e) => e.userEmailAddress === email), 'no endpoint stored');
+      expectStatus(await cs.req('POST', '/auth/credentials', { body: { userName: email, password: PASSWORD } }), 401);
+      await agree();
+      // the same request again works, and reuses what the set-up made before the refusal
+      const ok = await sipUser({ customerId: cu.id, emailAddress: email });
+      expectStatus(ok, 200);
+      assert.equal([...fake.domains.values()].filter((d) => d.domain_name === `evo-${a.id}.sip.twilio.com`).length, 1, 'one domain');
+      assert.equal([...fake.credentialLists.values()].filter((l) => l.friendly_name === `evovoiced ${a.id}`).length, 1, 'one list');
+      await agree();
+    });
+  }
+
+  test('regenerate refused: the old password stays on both sides', async () => {
+    const ep = (await sipUser()).json;
+    fake.fail('updateCredential', { status: 400, code: 21452, message: 'refused update' });
+    expectError(await cs.req('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.sa }), 502, 'ProviderError');
+    assert.equal((await cs.ok('GET', `/endpoints/${ep.id}`, { as: cw.sa })).sipPassword, ep.sipPassword);
+    await agree();
+  });
+
+  test('delete refused at the carrier: the endpoint stays, with its credential', async () => {
+    const ep = (await sipUser()).json;
+    fake.fail('deleteCredential', { status: 400, code: 20001, message: 'refused delete' });
+    expectError(await cs.req('DELETE', `/endpoints/${ep.id}`, { as: cw.sa }), 502, 'ProviderError');
+    assert.equal((await cs.ok('GET', `/endpoints/${ep.id}`, { as: cw.sa })).sipCredentialSid, ep.sipCredentialSid);
+    await agree();
+    expectNoContent(await cs.req('DELETE', `/endpoints/${ep.id}`, { as: cw.sa }));
+    await agree();
+  });
+
+  test('an unknown outcome (the carrier answers too late) is completed by the worker', async () => {
+    const email = mail('sipslow');
+    fake.slow('createCredential', 2500); // carried out, answered after the server gave up
+    const r = await sipUser({ emailAddress: email });
+    expectError(r, 502, 'ProviderError', { message: /completed with the carrier shortly/ });
+    const done = await waitFor('the worker recorded the credential', async () => (await stored()).find((e) => e.userEmailAddress === email && e.sipCredentialSid), 20000);
+    assert.equal(fake.credentials().filter((c) => c.username === done.sipUserName).length, 1, 'made once');
+    await agree();
+    // a leave of Sip mode the carrier refuses at first is retried by the worker
+    fake.fail('deleteCredential', { status: 500, times: 4 });
+    await cs.ok('PATCH', `/endpoints/${done.id}`, { as: cw.sa, body: { userMode: 'Flow' } });
+    await waitFor('the credential deleted after the retries', () => !fake.credentials().some((c) => c.username === done.sipUserName), 20000);
+    await agree();
+  });
+});
+
+async function newUserOn(server, world) {
+  return server.ok('POST', '/endpoints/users', { as: world.sa, body: { customerId: world.cA1.id, emailAddress: mail(), password: PASSWORD } });
+}
