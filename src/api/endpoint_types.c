@@ -179,8 +179,10 @@ static int user_reserve(call_t *c, json_t **out)
     if (ln && *ln)
         json_object_set_new(d, "userLastName", json_string(ln));
     json_object_set_new(d, "userMode", json_string(mode));
-    if (req_str(c, "sipRegion"))
-        json_object_set(d, "sipRegion", req_get(c, "sipRegion"));
+    json_t *region = req_str(c, "sipRegion") ? req_get(c, "sipRegion")
+                                              : json_object_get(account_settings(c, account), "defaultSipRegion");
+    if (json_string_length(region)) /* the account's default unless given */
+        json_object_set(d, "sipRegion", region);
     json_object_set_new(d, "agentState", json_string("LoggedOut"));
     json_object_set_new(d, "managerRole", json_string("None"));
     json_object_set(d, "loginId", json_object_get(login, "id"));

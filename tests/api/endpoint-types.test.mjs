@@ -62,6 +62,9 @@ describe('User endpoints', () => {
     assert.equal(ep.displayName, 'Front desk');
     assert.equal(ep.userMode, 'DataOnly');
     assert.equal(ep.sipRegion, 'EuropeIreland');
+    await srv.ok('PATCH', '/system/settings', { as: w.sa, body: { accountId: w.A.id, defaultSipRegion: 'AsiaPacificTokyo' } });
+    assert.equal((await newUser()).sipRegion, 'AsiaPacificTokyo', "the account's default");
+    assert.equal((await newUser({ sipRegion: 'EuropeFrankfurt' })).sipRegion, 'EuropeFrankfurt');
   });
 
   test('the e-mail is unique in the whole system, logins included', async () => {
@@ -290,7 +293,13 @@ describe('SIP users at the carrier', () => {
     await agree();
     const m = await cs.ok('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.mgrA });
     assert.equal(m.sipPassword, undefined);
+    const cu = await cs.ok('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.custA });
+    assert.equal(cu.sipPassword, undefined);
     await agree();
+    const stored1 = (await cs.ok('GET', `/endpoints/${ep.id}`, { as: cw.sa })).sipPassword;
+    expectForbidden(await cs.req('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.custB }));
+    expectError(await cs.req('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.mgrRO }), 403, 'Forbidden');
+    assert.equal((await cs.ok('GET', `/endpoints/${ep.id}`, { as: cw.sa })).sipPassword, stored1, 'a refusal changes nothing');
     const plain = await newUserOn(cs, cw);
     expectError(await cs.req('PATCH', `/endpoints/sip/${plain.id}/password`, { as: cw.sa }), 400, 'ArgumentException', { fieldName: 'EndpointId' });
     expectForbidden(await cs.req('PATCH', `/endpoints/sip/${ep.id}/password`, { as: cw.mgrB }));
