@@ -385,6 +385,33 @@ describe('SIP users at the carrier', () => {
     await waitFor('the credential deleted after the retries', () => !fake.credentials().some((c) => c.username === done.sipUserName), 20000);
     await agree();
   });
+
+  test('kill -9 while the carrier makes the credential: the restarted server records it, once', async () => {
+    const email = mail('sipcrash');
+    const made = fake.count('createCredential');
+    fake.slow('createCredential', 5000); // carried out at once, answered late
+    const pending = sipUser({ emailAddress: email }).catch((e) => e);
+    await waitFor('the carrier made it', () => fake.count('createCredential') > made);
+    await cs.kill9();
+    await pending;
+    fake.clearFaults();
+    await cs.restart();
+    const done = await waitFor('recorded after the restart', async () => (await stored()).find((e) => e.userEmailAddress === email && e.sipCredentialSid), 20000);
+    assert.equal(fake.credentials().filter((c) => c.username === done.sipUserName).length, 1, 'made once');
+    await agree();
+  });
+
+  test('kill -9 with a credential still to delete: the restarted server deletes it', async () => {
+    const ep = (await sipUser()).json;
+    fake.fail('deleteCredential', { status: 503, times: 1000 });
+    await cs.ok('PATCH', `/endpoints/${ep.id}`, { as: cw.sa, body: { userMode: 'DataOnly' } });
+    await waitFor('the worker tried', () => fake.count('deleteCredential') > 0);
+    await cs.kill9();
+    fake.clearFaults();
+    await cs.restart();
+    await waitFor('deleted after the restart', () => !fake.credentials().some((c) => c.username === ep.sipUserName), 20000);
+    await agree();
+  });
 });
 
 async function newUserOn(server, world) {
