@@ -829,10 +829,21 @@ static field_t SetPhoneNumberIsFax_f[] = {
 };
 OBJ(SetPhoneNumberIsFax, "SetPhoneNumberIsFax", NS_ENDPOINTS, NULL, NULL);
 
-/* The create bodies of the other endpoint types (guessed: FLOWS.md 1.3) */
+/* The create bodies of the other endpoint types (guessed: FLOWS.md 1.3): their owner
+ * first, their own fields, then what every endpoint has. */
+#define NEW_ENDPOINT_OWNER                                                                \
+    FLD("AccountId", T_string, 0, "The ID of the account (or the customer's)"),            \
+    FLD("CustomerId", T_string, 0, "The ID of the customer the endpoint belongs to")
+#define NEW_ENDPOINT_COMMON(display_default)                                              \
+    FLD("DisplayName", T_string, 0, "The display name (default: " display_default ")"),    \
+    FLD("ReferenceId", T_string, 0, "The third party reference ID"),                       \
+    FLD("TagIds", T_string, F_LIST, "The tags of the new endpoint"),                       \
+    FLD("Data", T_Struct, 0, "Data values for this endpoint"),                             \
+    FLD("FlowId", T_string, 0, "The flow to use (for a user: when it dials out)"),         \
+    FLD("FlowParams", T_Struct, 0, "The flow params")
+
 static field_t NewUserEndpoint_f[] = {
-    FLD("AccountId", T_string, 0, "The ID of the account (or the customer's)"),
-    FLD("CustomerId", T_string, 0, "The ID of the customer this user belongs to"),
+    NEW_ENDPOINT_OWNER,
     FLD("EmailAddress", T_string, 0, "The user's e-mail address: the phone login's name, unique in the system"),
     FLD("UserEmailAddress", T_string, 0, "The same as EmailAddress (either may be given)"),
     FLD("FirstName", T_string, 0, "The user's first name"),
@@ -840,55 +851,32 @@ static field_t NewUserEndpoint_f[] = {
     FLD("Password", T_string, F_CREDENTIAL, "The phone login's password (rules as for NewUser)"),
     FLD("UserMode", T_UserModes, F_NULLABLE, "The mode (default SoftPhone); Sip makes a SIP credential"),
     FLD("SipRegion", T_TwilioSipRegions, F_NULLABLE, "The Twilio region for SIP (default: the account's)"),
-    FLD("DisplayName", T_string, 0, "The display name (default: first and last name)"),
-    FLD("ReferenceId", T_string, 0, "The third party reference ID"),
-    FLD("TagIds", T_string, F_LIST, "The tags of the new endpoint"),
-    FLD("Data", T_Struct, 0, "Data values for this endpoint"),
-    FLD("FlowId", T_string, 0, "The flow run when this user dials out"),
-    FLD("FlowParams", T_Struct, 0, "The flow params"),
+    NEW_ENDPOINT_COMMON("first and last name"),
 };
 OBJ(NewUserEndpoint, "NewUserEndpoint", NS_ENDPOINTS, NULL, NULL);
 
 static field_t NewTeamEndpoint_f[] = {
-    FLD("AccountId", T_string, 0, "The ID of the account (or the customer's)"),
-    FLD("CustomerId", T_string, 0, "The ID of the customer this team belongs to"),
+    NEW_ENDPOINT_OWNER,
     FLD("Name", T_string, 0, "The team's name"),
     FLD("TeamMemberIds", T_string, F_LIST, "The members: User endpoints of the same account"),
     FLD("ContactListVisibility", T_CustomerVisibility, F_NULLABLE, "Visibility in contact lists"),
-    FLD("DisplayName", T_string, 0, "The display name (default: the name)"),
-    FLD("ReferenceId", T_string, 0, "The third party reference ID"),
-    FLD("TagIds", T_string, F_LIST, "The tags of the new endpoint"),
-    FLD("Data", T_Struct, 0, "Data values for this endpoint"),
-    FLD("FlowId", T_string, 0, "The flow to use"),
-    FLD("FlowParams", T_Struct, 0, "The flow params"),
+    NEW_ENDPOINT_COMMON("the name"),
 };
 OBJ(NewTeamEndpoint, "NewTeamEndpoint", NS_ENDPOINTS, NULL, NULL);
 
 static field_t NewEmailEndpoint_f[] = {
-    FLD("AccountId", T_string, 0, "The ID of the account (or the customer's)"),
-    FLD("CustomerId", T_string, 0, "The ID of the customer this address belongs to"),
+    NEW_ENDPOINT_OWNER,
     FLD("EmailAddress", T_string, 0, "The address whose messages run the flow"),
-    FLD("DisplayName", T_string, 0, "The display name (default: the address)"),
-    FLD("ReferenceId", T_string, 0, "The third party reference ID"),
-    FLD("TagIds", T_string, F_LIST, "The tags of the new endpoint"),
-    FLD("Data", T_Struct, 0, "Data values for this endpoint"),
-    FLD("FlowId", T_string, 0, "The flow to use"),
-    FLD("FlowParams", T_Struct, 0, "The flow params"),
+    NEW_ENDPOINT_COMMON("the address"),
 };
 OBJ(NewEmailEndpoint, "NewEmailEndpoint", NS_ENDPOINTS, NULL, NULL);
 
 static field_t NewAssistantEndpoint_f[] = {
-    FLD("AccountId", T_string, 0, "The ID of the account (or the customer's)"),
-    FLD("CustomerId", T_string, 0, "The ID of the customer this assistant belongs to"),
+    NEW_ENDPOINT_OWNER,
     FLD("Name", T_string, 0, "The assistant's name"),
     FLD("AssistantSettings", T_AssistantSettings, 0, "Configuration for the AI assistant"),
     FLD("EmbedSettings", T_EmbedSettings, 0, "Configuration for the embed"),
-    FLD("DisplayName", T_string, 0, "The display name (default: the name)"),
-    FLD("ReferenceId", T_string, 0, "The third party reference ID"),
-    FLD("TagIds", T_string, F_LIST, "The tags of the new endpoint"),
-    FLD("Data", T_Struct, 0, "Data values for this endpoint"),
-    FLD("FlowId", T_string, 0, "The flow to use"),
-    FLD("FlowParams", T_Struct, 0, "The flow params"),
+    NEW_ENDPOINT_COMMON("the name"),
 };
 OBJ(NewAssistantEndpoint, "NewAssistantEndpoint", NS_ENDPOINTS, NULL, NULL);
 
