@@ -120,6 +120,8 @@ int check_endpoint_flows(call_t *c, const char *account, json_t *flow_id, json_t
 
 /* The account's numbers, stored and being bought (numbers.c); -1 when the store failed. */
 long count_numbers(call_t *c, const char *account);
+/* A login's password: 8 to 1024 characters (users.c); 0, or a 400 naming field. */
+int check_password(call_t *c, const char *pw, const char *field);
 
 /* BreadcrumbInfo entries from store_path's [id, name] pairs (taken); customers.c. */
 json_t *breadcrumb_entries(json_t *pairs);

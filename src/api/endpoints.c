@@ -6,11 +6,14 @@
  * customerBreadcrumb and the resolved tags. */
 #include "api.h"
 #include <ctype.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include "../provider/provider.h"
 #include "../util/secret.h"
+#include "endpoint_types.h"
 #include "flows.h"
+#include "sip.h"
 #include "validate.h"
 
 enum { MAX_TREE_DEPTH = 1000 };
@@ -20,6 +23,14 @@ json_t *present_endpoint(call_t *c, json_t *doc)
     json_t *out = json_copy(doc); /* shallow: only top-level keys change */
     json_object_del(out, "tagIds");
     json_object_del(out, "carrierAccountSid");
+    json_object_del(out, "loginId");
+    json_object_del(out, "sipPending");
+    json_object_del(out, "sipCredentialListSid");
+    char pw[128]; /* shown to SystemAdministrators only: the writers leave it out for others */
+    const char *sp = json_string_value(json_object_get(doc, "sipPassword"));
+    if (sp)
+        json_object_set_new(out, "sipPassword", json_string(secret_open(sp, pw, sizeof pw) ?: ""));
+    sodium_memzero(pw, sizeof pw);
     const char *account = json_string_value(json_object_get(doc, "accountId"));
     json_t *an = account_name(c, account);
     if (an)
@@ -269,6 +280,10 @@ int op_patch_endpoint(call_t *c)
         json_object_update(merged, fp);
         json_object_set_new(doc, "flowParams", merged);
     }
+    if (endpoint_type_patch(c, ep, doc)) {
+        json_decref(doc);
+        return -1;
+    }
     entity_stamp_mod(c, doc);
     int rc = store_put(c->st, C_ENDPOINTS, doc);
     return respond_stored(c, rc, doc, present_endpoint, "endpoint");
@@ -330,10 +345,18 @@ int op_delete_endpoint(call_t *c)
             return fail_carrier(c, pr, &e);
         }
     }
+    if (sip_release(c, ep, &who)) { /* its SIP credential, likewise */
+        json_decref(ep);
+        return -1;
+    }
     json_decref(ep);
     if ((rc = store_begin(c->st, 1)))
         return fail_store(c, rc, "endpoint");
-    rc = store_delete(c->st, C_ENDPOINTS, id);
+    json_t *cur = store_get(c->st, C_ENDPOINTS, id); /* as it is now: what deleting it undoes */
+    rc = cur ? endpoint_type_forget(c->st, cur) : store_errcode(c->st);
+    json_decref(cur);
+    if (rc == ST_OK)
+        rc = store_delete(c->st, C_ENDPOINTS, id);
     if (rc == ST_OK || rc == ST_NOTFOUND)
         rc = store_delete(c->st, C_JOBS, id);
     if (rc == ST_OK || rc == ST_NOTFOUND)

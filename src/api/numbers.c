@@ -15,6 +15,7 @@
 #include "../provider/provider.h"
 #include "../util/secret.h"
 #include "../util/ids.h"
+#include "endpoint_types.h"
 #include "routing.h"
 #include "validate.h"
 
@@ -85,35 +86,19 @@ long count_numbers(call_t *c, const char *account)
 /* The endpoint document for a number bought (or created virtual) from request r. */
 json_t *number_endpoint(json_t *r, const char *by, const char *e164, const char *pn_sid, const char *carrier_sid)
 {
-    char display[32], id[25], now[64];
+    char display[32];
     national(e164, display);
-    id_new(id);
-    now_iso(now);
-    json_t *d = json_pack("{s:O,s:s,s:s,s:s,s:b}", "accountId", json_object_get(r, "accountId"), "displayName", display,
-                          "type", json_is_true(json_object_get(r, "isFaxNumber")) ? "FaxNumber" : "PhoneNumber",
-                          "phoneNumber", e164, "isVirtualPhoneNumber", !pn_sid);
-    static const char *const copy[] = {"customerId", "addressSid", "flowId", "flowParams", NULL};
-    for (const char *const *k = copy; *k; k++) {
-        json_t *v = json_object_get(r, *k);
-        if (v && !(json_is_string(v) && !json_string_length(v)))
-            json_object_set(d, *k, v);
-    }
-    json_t *data = json_object_get(r, "data"), *tags = json_object_get(r, "tagIds");
-    json_object_set_new(d, "data", data ? json_incref(data) : json_object());
-    json_object_set_new(d, "tagIds", tags ? json_incref(tags) : json_array());
-    json_object_set_new(d, "flowSchedule", json_string("Always"));
-    json_object_set_new(d, "schedule", json_pack("{s:b,s:b,s:[]}", "inherit", 1, "forceClosed", 0, "rules"));
-    json_object_set_new(d, "scheduledFlows", json_array());
-    json_object_set_new(d, "integrationData", json_object());
+    json_t *d = endpoint_base(r, json_is_true(json_object_get(r, "isFaxNumber")) ? "FaxNumber" : "PhoneNumber", by);
+    json_object_set_new(d, "displayName", json_string(display));
+    json_object_set_new(d, "phoneNumber", json_string(e164));
+    json_object_set_new(d, "isVirtualPhoneNumber", json_boolean(!pn_sid));
+    const char *addr = json_string_value(json_object_get(r, "addressSid"));
+    if (addr && *addr)
+        json_object_set_new(d, "addressSid", json_string(addr));
     if (pn_sid) {
         json_object_set_new(d, "phoneNumberSid", json_string(pn_sid));
         json_object_set_new(d, "carrierAccountSid", json_string(carrier_sid));
     }
-    json_object_set_new(d, "id", json_string(id));
-    json_object_set_new(d, "dateCreated", json_string(now));
-    json_object_set_new(d, "dateLastModified", json_string(now));
-    json_object_set_new(d, "createdBy", json_string(by));
-    json_object_set_new(d, "lastModifiedBy", json_string(by));
     return d;
 }
 
@@ -161,32 +146,10 @@ static int reserve(call_t *c, const char *e164, json_t *r, json_t **purchase)
             return done ? 1 : fail(c, 409, "Conflict", "A request with this Idempotency-Key is still in progress");
         }
     }
-    if ((!account || !*account) && cid) {
-        json_t *cu = call_get(c, C_CUSTOMERS, cid);
-        account = json_string_value(json_object_get(cu, "accountId"));
-        if (account)
-            json_object_set_new(r, "accountId", json_string(account));
-    }
-    if (!account || !*account)
-        return fail_field(c, "AccountId", "ArgumentException", "AccountId is required");
     json_t *a;
-    if (reach_account(c, account, &a))
+    if (check_new_endpoint(c, r, &a))
         return -1;
-    if (check_endpoint_flows(c, account, json_object_get(r, "flowId"), NULL))
-        return -1;
-    int customer_role = !(c->who->roles & (ROLE_SA | ROLE_MANAGER));
-    if (cid && *cid) {
-        json_t *cu = call_get(c, C_CUSTOMERS, cid);
-        if (!cu || strcmp(json_string_value(json_object_get(cu, "accountId")) ?: "", account))
-            return fail_field(c, "CustomerId", "ArgumentException", "'%s' is not a customer of account '%s'", cid, account);
-        if (!can_reach_customer(c, cu))
-            return fail(c, 403, "Forbidden", "You do not have access to customer '%s'", cid);
-    } else if (customer_role) {
-        return fail_field(c, "CustomerId", "ArgumentException", "CustomerId is required");
-    }
-    json_t *tags = json_object_get(r, "tagIds");
-    if (tags && validate_tag_ids(c, account, tags))
-        return -1;
+    account = json_string_value(json_object_get(r, "accountId"));
     char exists[64];
     snprintf(exists, sizeof exists, "The number %s already exists", e164);
     if (refuse_if_any(c, C_ENDPOINTS, "phoneNumber", e164, exists) ||

@@ -15,6 +15,8 @@ int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
 int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(call_t *), op_delete_endpoint(call_t *),
     op_buy_phone_number(call_t *), op_set_phone_number_is_fax(call_t *), op_search_phone_numbers(call_t *);
 int op_check_account(call_t *), op_get_endpoint_duplicates(call_t *);
+int op_new_user_endpoint(call_t *), op_new_team_endpoint(call_t *), op_new_email_endpoint(call_t *),
+    op_new_assistant_endpoint(call_t *), op_regenerate_sip_password(call_t *);
 int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_patch_flow(call_t *), op_delete_flow(call_t *),
     op_copy_flow(call_t *), op_list_available_nodes(call_t *), op_get_parameter_field_names(call_t *),
     op_export_package(call_t *), op_import_package(call_t *);
@@ -92,6 +94,17 @@ const op_t api_ops[] = {
      &T_EndpointInfo, op_buy_phone_number, "Purchase a phone number"},
     {"SetPhoneNumberIsFax", "PATCH", {"/phone-numbers/{endpointId}/fax"}, SA | M | C, W, OP_OWN_TXN,
      &T_SetPhoneNumberIsFax, &T_EndpointInfo, op_set_phone_number_is_fax, "Switch a phone number between voice and fax"},
+    {"NewUserEndpoint", "POST", {"/endpoints/users"}, SA | M | C, W, OP_OWN_TXN, &T_NewUserEndpoint, &T_EndpointInfo,
+     op_new_user_endpoint, "Create a User endpoint: a phone user, with its own login (role User)"},
+    {"NewTeamEndpoint", "POST", {"/endpoints/team"}, SA | M | C, W, OP_WRITE, &T_NewTeamEndpoint, &T_EndpointInfo,
+     op_new_team_endpoint, "Create a Team endpoint: User endpoints of the account, dialled in turn"},
+    {"NewEmailEndpoint", "POST", {"/endpoints/email"}, SA | M | C, W, OP_WRITE, &T_NewEmailEndpoint, &T_EndpointInfo,
+     op_new_email_endpoint, "Create an EmailAddress endpoint"},
+    {"NewAssistantEndpoint", "POST", {"/endpoints/assistant"}, SA | M | C, W, OP_WRITE, &T_NewAssistantEndpoint,
+     &T_EndpointInfo, op_new_assistant_endpoint, "Create an Assistant endpoint (its settings; no runtime here)"},
+    {"RegenerateSipPassword", "PATCH", {"/endpoints/sip/{endpointId}/password"}, SA | M | C, W, OP_OWN_TXN,
+     &T_RegenerateSipPassword, &T_EndpointInfo, op_regenerate_sip_password,
+     "Give a User endpoint in Sip mode a new SIP password, at the carrier first"},
 
     {"ListUsers", "GET", {"/users"}, SA | M, R, 0, &T_ListUsers, &T_ListResponse_UserInfo, op_list_users,
      "Get a list of users", "accountIds emailFilter"},

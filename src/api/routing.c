@@ -25,6 +25,7 @@
 #include "../provider/provider.h"
 #include "../util/secret.h"
 #include "../util/ids.h"
+#include "sip.h"
 
 routing_config_t routing_config = {200, 500, 60000, 60000, 60000};
 routing_carrier_t routing_carrier = {provider_update, provider_find};
@@ -321,6 +322,8 @@ int routing_run_once(store_t *st)
     if (r >= 0 && !due(st, C_PURCHASES, "createdMs", now_ms() - routing_config.reconcile_after_ms, &rows))
         json_array_foreach(rows, i, d) if (atomic_load(&stopping) || (r = reconcile(st, d)) < 0) break;
     json_decref(rows);
+    if (r >= 0 && !atomic_load(&stopping))
+        busy |= sip_run_once(st); /* SIP credentials still to make, set or delete */
     return r < 0 ? 0 : busy;
 }
 

@@ -100,7 +100,7 @@ static int check_access(call_t *c, json_t *target)
     return 0;
 }
 
-static int check_password(call_t *c, const char *pw, const char *field)
+int check_password(call_t *c, const char *pw, const char *field)
 {
     if (!pw || strlen(pw) < 8)
         return fail_field(c, field, "ArgumentException", "%s must have at least 8 characters", field);
@@ -235,6 +235,9 @@ int op_delete_user(call_t *c)
         return -1;
     if (c->who->id && !strcmp(c->who->id, id))
         return fail(c, 409, "Conflict", "You cannot delete your own login");
+    const char *ep = json_string_value(json_object_get(u, "endpointId"));
+    if (ep) /* a phone user's login goes with its endpoint, which teams name */
+        return fail(c, 409, "Conflict", "This login is User endpoint '%s': delete the endpoint instead", ep);
     int rc = store_session_delete_user(c->st, id);
     if (!rc)
         rc = store_delete(c->st, C_USERS, id);

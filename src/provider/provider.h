@@ -1,6 +1,6 @@
 /* provider.h — the telephony carrier, as the domain sees it: sub-accounts, number
- * search, buying, routing (webhooks, fax mode) and release; hanging up a call and
- * deleting a recording.  Back ends: "none"
+ * search, buying, routing (webhooks, fax mode), release, SIP users, hanging up a call
+ * and deleting a recording.  Back ends: "none"
  * (virtual numbers only) and Twilio over libcurl (twilio.c). */
 #ifndef PROVIDER_H
 #define PROVIDER_H
@@ -72,5 +72,22 @@ presult_t provider_delete_recording(const pcreds_t *who, const char *recording_s
 /* Hang up a call (CA...) of the account (Status=completed): P_OK also when the carrier
  * no longer has it or it is already over. */
 presult_t provider_end_call(const pcreds_t *who, const char *call_sid, perr_t *e);
+
+/* SIP (Voice SIP Domains, /SIP/... of the account): every call below looks before it
+ * makes, so repeating one after a failure or a crash makes nothing twice.
+ * Setup: the domain named domain_name (SIP registration on, calls to voice_url), the
+ * credential list named list_name, and the list mapped to the domain for calls and
+ * registrations; their SIDs. */
+presult_t provider_sip_setup(const pcreds_t *who, const char *domain_name, const char *list_name, const char *voice_url,
+                             char domain_sid[64], char list_sid[64], perr_t *e);
+/* The credential user in the list, with this password: its password set, or made.
+ * cr_sid: the credential's SID when known ("" when not: it is looked up by user name);
+ * the SID on P_OK. */
+presult_t provider_sip_credential_put(const pcreds_t *who, const char *list_sid, const char *user, const char *password,
+                                      char cr_sid[64], perr_t *e);
+/* The credential (cr_sid, or when NULL or "" the list's one named user) is gone; P_OK
+ * also when it was not there. */
+presult_t provider_sip_credential_delete(const pcreds_t *who, const char *list_sid, const char *user, const char *cr_sid,
+                                         perr_t *e);
 
 #endif

@@ -446,3 +446,142 @@ presult_t provider_release(const pcreds_t *who, const char *pn_sid, perr_t *e)
 {
     return on_resource(who, "DELETE", "IncomingPhoneNumbers", pn_sid, NULL, e); /* already gone is released */
 }
+
+/* ---- SIP ---- */
+
+/* The sid of the item of GET path's list (its JSON key) whose key equals value; P_NOTFOUND
+ * when none does.  One page of up to 1000 (a credential list holds at most 1000). */
+static presult_t sip_find(const pcreds_t *who, const char *path, const char *list, const char *key, const char *value,
+                          char sid[64], perr_t *e)
+{
+    char url[600];
+    snprintf(url, sizeof url, "%s?PageSize=1000", path);
+    json_t *j = NULL, *it;
+    presult_t pr = call("GET", url, who, NULL, 1, &j, e, NULL);
+    size_t i;
+    if (pr == P_OK) {
+        pr = P_NOTFOUND;
+        json_array_foreach(json_object_get(j, list), i, it) if (!strcmp(json_string_value(json_object_get(it, key)) ?: "", value))
+        {
+            snprintf(sid, 64, "%s", json_string_value(json_object_get(it, "sid")) ?: "");
+            pr = P_OK;
+            break;
+        }
+    }
+    json_decref(j);
+    return pr;
+}
+
+/* POST a form that makes something (not repeated on 5xx: it may have been made); its sid. */
+static presult_t sip_make(const pcreds_t *who, const char *path, buf_t *form, char sid[64], perr_t *e)
+{
+    json_t *j = NULL;
+    presult_t pr = call("POST", path, who, form->p ? form->p : "", 0, &j, e, NULL);
+    if (pr == P_OK)
+        snprintf(sid, 64, "%s", json_string_value(json_object_get(j, "sid")) ?: "");
+    json_decref(j);
+    buf_free(form);
+    return pr;
+}
+
+/* Find the item, else make it with form (freed either way). */
+static presult_t sip_ensure(const pcreds_t *who, const char *path, const char *list, const char *key, const char *value,
+                            buf_t *form, char sid[64], perr_t *e)
+{
+    presult_t pr = sip_find(who, path, list, key, value, sid, e);
+    if (pr != P_NOTFOUND) {
+        buf_free(form);
+        return pr;
+    }
+    return sip_make(who, path, form, sid, e);
+}
+
+presult_t provider_sip_setup(const pcreds_t *who, const char *domain_name, const char *list_name, const char *voice_url,
+                             char domain_sid[64], char list_sid[64], perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    char path[512], sid[64];
+    CURL *c = curl_easy_init();
+    buf_t f = {0};
+    form_add(&f, c, "DomainName", domain_name);
+    form_add(&f, c, "FriendlyName", domain_name);
+    form_add(&f, c, "SipRegistration", "true");
+    if (voice_url && *voice_url) {
+        form_add(&f, c, "VoiceUrl", voice_url);
+        form_add(&f, c, "VoiceMethod", "POST");
+    }
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/SIP/Domains.json", sid_of(who));
+    presult_t pr = sip_ensure(who, path, "domains", "domain_name", domain_name, &f, domain_sid, e);
+    if (pr == P_OK) {
+        form_add(&f, c, "FriendlyName", list_name);
+        snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/SIP/CredentialLists.json", sid_of(who));
+        pr = sip_ensure(who, path, "credential_lists", "friendly_name", list_name, &f, list_sid, e);
+    }
+    static const char *const auth[] = {"Calls", "Registrations"};
+    for (int i = 0; i < 2 && pr == P_OK; i++) {
+        form_add(&f, c, "CredentialListSid", list_sid);
+        snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/SIP/Domains/%s/Auth/%s/CredentialListMappings.json",
+                 sid_of(who), domain_sid, auth[i]);
+        pr = sip_ensure(who, path, "contents", "sid", list_sid, &f, sid, e);
+    }
+    curl_easy_cleanup(c);
+    return pr;
+}
+
+/* POST the new password to credential cr_sid of the list. */
+static presult_t sip_password(const pcreds_t *who, const char *list_sid, const char *cr_sid, const char *password,
+                              perr_t *e)
+{
+    char one[600];
+    CURL *c = curl_easy_init();
+    buf_t f = {0};
+    form_add(&f, c, "Password", password);
+    curl_easy_cleanup(c);
+    snprintf(one, sizeof one, "/2010-04-01/Accounts/%s/SIP/CredentialLists/%s/Credentials/%s.json", sid_of(who), list_sid,
+             cr_sid);
+    presult_t pr = call("POST", one, who, f.p, 1, NULL, e, NULL);
+    buf_free(&f);
+    return pr;
+}
+
+presult_t provider_sip_credential_put(const pcreds_t *who, const char *list_sid, const char *user, const char *password,
+                                      char cr_sid[64], perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    presult_t pr = *cr_sid ? sip_password(who, list_sid, cr_sid, password, e) : P_NOTFOUND;
+    if (pr != P_NOTFOUND)
+        return pr;
+    char path[512];
+    snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/SIP/CredentialLists/%s/Credentials.json", sid_of(who), list_sid);
+    pr = sip_find(who, path, "credentials", "username", user, cr_sid, e);
+    if (pr == P_OK)
+        return sip_password(who, list_sid, cr_sid, password, e);
+    if (pr != P_NOTFOUND)
+        return pr;
+    CURL *c = curl_easy_init();
+    buf_t f = {0};
+    form_add(&f, c, "Username", user);
+    form_add(&f, c, "Password", password);
+    curl_easy_cleanup(c);
+    return sip_make(who, path, &f, cr_sid, e);
+}
+
+presult_t provider_sip_credential_delete(const pcreds_t *who, const char *list_sid, const char *user, const char *cr_sid,
+                                         perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    char path[512], one[600], sid[64];
+    snprintf(sid, sizeof sid, "%s", cr_sid ? cr_sid : "");
+    if (!*sid) {
+        snprintf(path, sizeof path, "/2010-04-01/Accounts/%s/SIP/CredentialLists/%s/Credentials.json", sid_of(who), list_sid);
+        presult_t pr = sip_find(who, path, "credentials", "username", user, sid, e);
+        if (pr != P_OK)
+            return pr == P_NOTFOUND ? P_OK : pr;
+    }
+    snprintf(one, sizeof one, "/2010-04-01/Accounts/%s/SIP/CredentialLists/%s/Credentials/%s.json", sid_of(who), list_sid, sid);
+    presult_t pr = call("DELETE", one, who, NULL, 1, NULL, e, NULL);
+    return pr == P_NOTFOUND ? P_OK : pr;
+}

@@ -827,6 +827,17 @@ static field_t PatchEndpoint_f[] = {
     FLD("Data", T_Struct, 0, NULL),
     FLD("TagIds", T_string, F_LIST, NULL),
     FLD("CustomerId", T_string, 0, NULL),
+    FLD("UserFirstName", T_string, 0, "User endpoints: the first name (also the login's)"),
+    FLD("UserLastName", T_string, 0, "User endpoints: the last name (also the login's)"),
+    FLD("UserMode", T_UserModes, F_NULLABLE, "User endpoints: the mode; leaving Sip deletes the SIP credential"),
+    FLD("SipRegion", T_TwilioSipRegions, F_NULLABLE, "User endpoints: the Twilio region for SIP"),
+    FLD("AvatarUrl", T_string, 0, "User endpoints: the avatar image URL"),
+    FLD("ContactListVisibility", T_CustomerVisibility, F_NULLABLE, "User and Team endpoints"),
+    FLD("TeamMemberIds", T_string, F_LIST, "Team endpoints: User endpoints of the same account (replaces the list)"),
+    FLD("EmailAddress", T_string, 0, "Email endpoints: the address"),
+    FLD("Name", T_string, 0, "Team and Assistant endpoints: the name"),
+    FLD("AssistantSettings", T_AssistantSettings, 0, "Assistant endpoints: replaced whole"),
+    FLD("EmbedSettings", T_EmbedSettings, 0, "Assistant endpoints: replaced whole"),
 };
 OBJ(PatchEndpoint, "PatchEndpoint", NS_ENDPOINTS, NULL, NULL);
 
@@ -867,6 +878,62 @@ static field_t SetPhoneNumberIsFax_f[] = {
     FLD("IsFax", T_bool, 0, "Whether it's a fax or not?"),
 };
 OBJ(SetPhoneNumberIsFax, "SetPhoneNumberIsFax", NS_ENDPOINTS, NULL, NULL);
+
+/* The create bodies of the other endpoint types (guessed: FLOWS.md 1.3): their owner
+ * first, their own fields, then what every endpoint has. */
+#define NEW_ENDPOINT_OWNER                                                                \
+    FLD("AccountId", T_string, 0, "The ID of the account (or the customer's)"),            \
+    FLD("CustomerId", T_string, 0, "The ID of the customer the endpoint belongs to")
+#define NEW_ENDPOINT_COMMON(display_default)                                              \
+    FLD("DisplayName", T_string, 0, "The display name (default: " display_default ")"),    \
+    FLD("ReferenceId", T_string, 0, "The third party reference ID"),                       \
+    FLD("TagIds", T_string, F_LIST, "The tags of the new endpoint"),                       \
+    FLD("Data", T_Struct, 0, "Data values for this endpoint"),                             \
+    FLD("FlowId", T_string, 0, "The flow to use (for a user: when it dials out)"),         \
+    FLD("FlowParams", T_Struct, 0, "The flow params")
+
+static field_t NewUserEndpoint_f[] = {
+    NEW_ENDPOINT_OWNER,
+    FLD("EmailAddress", T_string, 0, "The user's e-mail address: the phone login's name, unique in the system"),
+    FLD("UserEmailAddress", T_string, 0, "The same as EmailAddress (either may be given)"),
+    FLD("FirstName", T_string, 0, "The user's first name"),
+    FLD("LastName", T_string, 0, "The user's last name"),
+    FLD("Password", T_string, F_CREDENTIAL, "The phone login's password (rules as for NewUser)"),
+    FLD("UserMode", T_UserModes, F_NULLABLE, "The mode (default SoftPhone); Sip makes a SIP credential"),
+    FLD("SipRegion", T_TwilioSipRegions, F_NULLABLE, "The Twilio region for SIP (default: the account's)"),
+    NEW_ENDPOINT_COMMON("first and last name"),
+};
+OBJ(NewUserEndpoint, "NewUserEndpoint", NS_ENDPOINTS, NULL, NULL);
+
+static field_t NewTeamEndpoint_f[] = {
+    NEW_ENDPOINT_OWNER,
+    FLD("Name", T_string, 0, "The team's name"),
+    FLD("TeamMemberIds", T_string, F_LIST, "The members: User endpoints of the same account"),
+    FLD("ContactListVisibility", T_CustomerVisibility, F_NULLABLE, "Visibility in contact lists"),
+    NEW_ENDPOINT_COMMON("the name"),
+};
+OBJ(NewTeamEndpoint, "NewTeamEndpoint", NS_ENDPOINTS, NULL, NULL);
+
+static field_t NewEmailEndpoint_f[] = {
+    NEW_ENDPOINT_OWNER,
+    FLD("EmailAddress", T_string, 0, "The address whose messages run the flow"),
+    NEW_ENDPOINT_COMMON("the address"),
+};
+OBJ(NewEmailEndpoint, "NewEmailEndpoint", NS_ENDPOINTS, NULL, NULL);
+
+static field_t NewAssistantEndpoint_f[] = {
+    NEW_ENDPOINT_OWNER,
+    FLD("Name", T_string, 0, "The assistant's name"),
+    FLD("AssistantSettings", T_AssistantSettings, 0, "Configuration for the AI assistant"),
+    FLD("EmbedSettings", T_EmbedSettings, 0, "Configuration for the embed"),
+    NEW_ENDPOINT_COMMON("the name"),
+};
+OBJ(NewAssistantEndpoint, "NewAssistantEndpoint", NS_ENDPOINTS, NULL, NULL);
+
+static field_t RegenerateSipPassword_f[] = {
+    FLD("EndpointId", T_string, 0, "The ID of the User endpoint in Sip mode"),
+};
+OBJ(RegenerateSipPassword, "RegenerateSipPassword", NS_ENDPOINTS, NULL, NULL);
 
 /* ===================================================================== Authentication */
 
@@ -1424,6 +1491,7 @@ const type_t *const schema_types[] = {
     &T_PhoneNumberInfo, &T_ListEndpoints, &T_GetEndpoint, &T_PatchEndpoint, &T_DeleteEndpoint,
     &T_SearchPhoneNumbers, &T_BuyPhoneNumber, &T_SetPhoneNumberIsFax, &T_GetEndpointDuplicates,
     &T_EndpointDuplicate, &T_GetEndpointDuplicatesResponse,
+    &T_NewUserEndpoint, &T_NewTeamEndpoint, &T_NewEmailEndpoint, &T_NewAssistantEndpoint, &T_RegenerateSipPassword,
     /* Voice.Api.Authentication */
     &T_UserInfo, &T_GetAuthStatus, &T_ListUsers, &T_NewUser, &T_PatchUser, &T_DeleteUser,
     /* Voice.Api.Flows */

@@ -126,6 +126,11 @@ extern const type_t T_SearchPhoneNumbers;
 extern const type_t T_BuyPhoneNumber;
 extern const type_t T_SetPhoneNumberIsFax;
 extern const type_t T_GetEndpointDuplicates, T_EndpointDuplicate, T_GetEndpointDuplicatesResponse;
+extern const type_t T_NewUserEndpoint;
+extern const type_t T_NewTeamEndpoint;
+extern const type_t T_NewEmailEndpoint;
+extern const type_t T_NewAssistantEndpoint;
+extern const type_t T_RegenerateSipPassword;
 
 /* ---- Voice.Api.Authentication ---- */
 extern const type_t T_UserInfo;

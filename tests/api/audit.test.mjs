@@ -78,6 +78,13 @@ const RECIPES = {
     await srv.ok('DELETE', '/sessions', { as: sa, query: { accountId: w.A.id, startDateTime: '2026-01-02T09:00:00Z', endDateTime: '2026-01-02T11:00:00Z' } }, 204);
     return { type: 'Session', id: s.id, fields: ['endpointId'] };
   },
+  NewUserEndpoint: async () => { const e = await srv.ok('POST', '/endpoints/users', { as: sa, body: { customerId: w.cA1.id, emailAddress: `${fresh('ue')}@tests.evovoiced`, firstName: 'Al', lastName: 'Phone', password: PASSWORD } }); return { type: 'Endpoint', id: e.id, fields: ['userEmailAddress'] }; },
+  NewEmailEndpoint: async () => { const e = await srv.ok('POST', '/endpoints/email', { as: sa, body: { customerId: w.cA1.id, emailAddress: `${fresh('em')}@tests.evovoiced` } }); return { type: 'Endpoint', id: e.id, fields: ['emailAddress'] }; },
+  RegenerateSipPassword: async () => {
+    const e = await srv.ok('POST', '/endpoints/users', { as: sa, body: { customerId: w.cA1.id, emailAddress: `${fresh('sip')}@tests.evovoiced`, password: PASSWORD, userMode: 'Sip' } });
+    await srv.ok('PATCH', `/endpoints/sip/${e.id}/password`, { as: sa });
+    return { type: 'Endpoint', id: e.id, fields: ['sipPassword'] };
+  },
   PatchSession: async () => { const s = await make.session(); await srv.ok('PATCH', `/sessions/${s.id}`, { as: sa, body: { consoleData: 'audit me' } }); return { type: 'Session', id: s.id, fields: ['consoleData'] }; },
   AddSessionLog: async () => { const s = await make.session(); await srv.ok('POST', `/sessions/${s.id}/log`, { as: sa, body: { message: 'audit me' } }); return { type: 'Session', id: s.id, fields: ['log'] }; },
   DeleteFile: async () => { const f = await make.file(); await srv.ok('DELETE', `/files/${f.id}`, { as: sa }, 204); return { type: 'File', id: f.id, fields: ['type'] }; },

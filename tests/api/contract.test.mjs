@@ -157,6 +157,25 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
     assert.equal(b.phoneNumber, '+442079460001');
   });
 
+  test('SIP users: the account\'s domain, list and mappings, a credential, a new password, its deletion', async () => {
+    const user = (n) => call('POST', '/endpoints/users', { body: { customerId: cust.id, emailAddress: `sip${n}.contract@tests.evovoiced`, password: 'Contract-Pass-1', userMode: 'Sip' } });
+    const u1 = (await user(1)).json;
+    assert.match(u1.sipCredentialSid, /^CR[0-9a-f]{32}$/i, describeRes(answers.at(-1)));
+    assert.ok(u1.sipPassword.length >= 12);
+    const again = (await call('PATCH', `/endpoints/sip/${u1.id}/password`)).json;
+    assert.notEqual(again.sipPassword, u1.sipPassword);
+    const deletes = () => prismRequests(from).filter((x) => x.method === 'DELETE' && /\/SIP\/CredentialLists\/CL\w+\/Credentials\/CR\w+\.json$/.test(x.path)).length;
+    const before = deletes();
+    await call('PATCH', `/endpoints/${u1.id}`, { body: { userMode: 'SoftPhone' } });
+    const t0 = Date.now();
+    while (deletes() === before && Date.now() - t0 < 20000) await sleep(100);
+    assert.equal(deletes(), before + 1, 'the worker deleted the credential of a user leaving Sip mode');
+    const u2 = (await user(2)).json;
+    await call('DELETE', `/endpoints/${u2.id}`);
+    await sleep(200);
+    assert.equal(deletes(), before + 2, 'deleting the endpoint deleted its credential');
+  });
+
   test('SetPhoneNumberIsFax both ways', async () => {
     assert.equal((await call('PATCH', `/phone-numbers/${phone.id}/fax`, { body: { isFax: true } })).json.type, 'FaxNumber');
     assert.equal((await call('PATCH', `/phone-numbers/${phone.id}/fax`, { body: { isFax: false } })).json.type, 'PhoneNumber');
@@ -205,7 +224,7 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
     const bad = answers.filter((r) => r.status < 200 || r.status >= 300);
     assert.deepEqual(bad.map(describeRes), []);
     const reqs = prismRequests(from);
-    const kinds = new Set(reqs.map((r) => `${r.method} ${r.path.replace(/AC[0-9a-f]{32}/gi, '{AC}').replace(/PN[0-9a-f]{32}/gi, '{PN}').replace(/RE[0-9a-f]{32}/gi, '{RE}').replace(/CA[0-9a-f]{32}/gi, '{CA}').replace(/\?.*$/, '')}`));
+    const kinds = new Set(reqs.map((r) => `${r.method} ${r.path.replace(/AC[0-9a-f]{32}/gi, '{AC}').replace(/PN[0-9a-f]{32}/gi, '{PN}').replace(/RE[0-9a-f]{32}/gi, '{RE}').replace(/CA[0-9a-f]{32}/gi, '{CA}').replace(/(SD|CL|CR)[0-9a-f]{32}/gi, '{$1}').replace(/\?.*$/, '')}`));
     for (const k of [
       'POST /2010-04-01/Accounts.json',
       'GET /2010-04-01/Accounts/{AC}.json',
@@ -216,6 +235,18 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
       'DELETE /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json',
       'DELETE /2010-04-01/Accounts/{AC}/Recordings/{RE}.json',
       'POST /2010-04-01/Accounts/{AC}/Calls/{CA}.json',
+      'GET /2010-04-01/Accounts/{AC}/SIP/Domains.json',
+      'POST /2010-04-01/Accounts/{AC}/SIP/Domains.json',
+      'GET /2010-04-01/Accounts/{AC}/SIP/CredentialLists.json',
+      'POST /2010-04-01/Accounts/{AC}/SIP/CredentialLists.json',
+      'GET /2010-04-01/Accounts/{AC}/SIP/Domains/{SD}/Auth/Calls/CredentialListMappings.json',
+      'POST /2010-04-01/Accounts/{AC}/SIP/Domains/{SD}/Auth/Calls/CredentialListMappings.json',
+      'GET /2010-04-01/Accounts/{AC}/SIP/Domains/{SD}/Auth/Registrations/CredentialListMappings.json',
+      'POST /2010-04-01/Accounts/{AC}/SIP/Domains/{SD}/Auth/Registrations/CredentialListMappings.json',
+      'GET /2010-04-01/Accounts/{AC}/SIP/CredentialLists/{CL}/Credentials.json',
+      'POST /2010-04-01/Accounts/{AC}/SIP/CredentialLists/{CL}/Credentials.json',
+      'POST /2010-04-01/Accounts/{AC}/SIP/CredentialLists/{CL}/Credentials/{CR}.json',
+      'DELETE /2010-04-01/Accounts/{AC}/SIP/CredentialLists/{CL}/Credentials/{CR}.json',
     ]) assert.ok(kinds.has(k), `Prism saw ${k}; it saw: ${[...kinds].join(', ')}`);
     const f = flagged(reqs);
     assert.deepEqual(f.map((r) => `${r.method} ${r.path}\n  ${r.lines.filter(requestProblem).join('\n  ')}`), [], 'requests Prism flagged');

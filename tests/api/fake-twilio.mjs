@@ -1,6 +1,7 @@
 // fake-twilio.mjs — a scripted stand-in for Twilio's REST API (2010-04-01), in the test
-// process: it keeps state (sub-accounts, bought numbers and their routing, calls and
-// recordings the test puts there with addCall/addRecording), checks Basic
+// process: it keeps state (sub-accounts, bought numbers and their routing, SIP domains,
+// credential lists, their mappings and credentials, calls and recordings the test puts
+// there with addCall/addRecording), checks Basic
 // auth and form bodies like Twilio, and can be told to fail: Twilio-style error bodies,
 // 429 with or without Retry-After, 5xx, or a slow answer to a request it still carries
 // out (so a client that gives up early does not know whether it happened).
@@ -14,6 +15,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
   const numbers = new Map(); // PN sid -> number resource
   const calls = new Map();   // CA sid -> call resource
   const recordings = new Map(); // RE sid -> recording resource
+  const domains = new Map(); // SD sid -> SIP domain {sid, account_sid, domain_name, calls: Set(CL), registrations: Set(CL)}
+  const credentialLists = new Map(); // CL sid -> {sid, account_sid, friendly_name, credentials: Map(CR sid -> {sid, username, password})}
   const log = [];            // every request: {kind, method, path, form, query, auth (the Basic user), at}
   const faults = [];         // {kind, status, code, message, retryAfter, times, delayMs, process}
 
@@ -27,8 +30,20 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
     if (method === 'DELETE' && /\/IncomingPhoneNumbers\/PN[0-9a-f]{32}\.json$/.test(p)) return 'release';
     if (method === 'DELETE' && /\/Recordings\/RE[0-9a-fA-F]{32}\.json$/.test(p)) return 'deleteRecording';
     if (method === 'POST' && /\/Calls\/CA[0-9a-fA-F]{32}\.json$/.test(p)) return 'updateCall';
+    const sip = /^\/2010-04-01\/Accounts\/[^/]+\/SIP\/(.+)$/.exec(p);
+    if (sip) {
+      const r = sip[1];
+      if (r === 'Domains.json') return method === 'GET' ? 'listDomains' : method === 'POST' ? 'createDomain' : 'unknown';
+      if (r === 'CredentialLists.json') return method === 'GET' ? 'listCredentialLists' : method === 'POST' ? 'createCredentialList' : 'unknown';
+      if (/^Domains\/SD[0-9a-f]{32}\/Auth\/(Calls|Registrations)\/CredentialListMappings\.json$/.test(r)) return method === 'GET' ? 'listMappings' : method === 'POST' ? 'createMapping' : 'unknown';
+      if (/^CredentialLists\/CL[0-9a-f]{32}\/Credentials\.json$/.test(r)) return method === 'GET' ? 'listCredentials' : method === 'POST' ? 'createCredential' : 'unknown';
+      if (/^CredentialLists\/CL[0-9a-f]{32}\/Credentials\/CR[0-9a-f]{32}\.json$/.test(r)) return method === 'POST' ? 'updateCredential' : method === 'DELETE' ? 'deleteCredential' : 'unknown';
+    }
     return 'unknown';
   };
+  // Twilio's rule for a SIP credential's password: 12 or more, a digit, an upper- and a lower-case letter
+  const strongPassword = (pw) => typeof pw === 'string' && pw.length >= 12 && /[0-9]/.test(pw) && /[A-Z]/.test(pw) && /[a-z]/.test(pw);
+  const page = (key, items) => [200, { [key]: items, page: 0, page_size: 1000, start: 0, end: Math.max(items.length - 1, 0) }];
   const send = (res, status, body, headers = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(body === undefined ? '' : JSON.stringify(body));
@@ -118,6 +133,60 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         if (form.Status) call.status = form.Status;
         return [200, call];
       }
+      case 'listDomains':
+        return page('domains', [...domains.values()].filter((d) => d.account_sid === acct).map(({ calls, registrations, ...d }) => d));
+      case 'createDomain': {
+        const name = form.DomainName || '';
+        if (!/^[a-z0-9-]+\.sip\.twilio\.com$/.test(name)) return [400, twilioError(400, 21231, 'DomainName is invalid')];
+        for (const d of domains.values()) if (d.domain_name === name) return [400, twilioError(400, 21232, 'Domain name already exists')];
+        const sid = 'SD' + hex(16);
+        domains.set(sid, { sid, account_sid: acct, domain_name: name, friendly_name: form.FriendlyName || name, voice_url: form.VoiceUrl || null,
+          sip_registration: form.SipRegistration === 'true', calls: new Set(), registrations: new Set() });
+        const { calls, registrations, ...out } = domains.get(sid);
+        return [201, out];
+      }
+      case 'listCredentialLists':
+        return page('credential_lists', [...credentialLists.values()].filter((l) => l.account_sid === acct).map(({ credentials, ...l }) => l));
+      case 'createCredentialList': {
+        if (!form.FriendlyName) return [400, twilioError(400, 21100, 'FriendlyName is required')];
+        const sid = 'CL' + hex(16);
+        credentialLists.set(sid, { sid, account_sid: acct, friendly_name: form.FriendlyName, credentials: new Map() });
+        return [201, { sid, account_sid: acct, friendly_name: form.FriendlyName }];
+      }
+      case 'listMappings': case 'createMapping': {
+        const [, sd, auth] = /(SD[0-9a-f]{32})\/Auth\/(Calls|Registrations)\//.exec(p);
+        const d = domains.get(sd);
+        if (!d || d.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+        const set = auth === 'Calls' ? d.calls : d.registrations;
+        if (kind === 'listMappings') return page('contents', [...set].map((sid) => ({ sid, friendly_name: credentialLists.get(sid)?.friendly_name })));
+        const l = credentialLists.get(form.CredentialListSid);
+        if (!l || l.account_sid !== acct) return [400, twilioError(400, 21236, 'CredentialListSid is invalid')];
+        if (set.has(l.sid)) return [409, twilioError(409, 21238, 'Credential list already mapped')];
+        set.add(l.sid);
+        return [201, { sid: l.sid, friendly_name: l.friendly_name }];
+      }
+      case 'listCredentials': case 'createCredential': case 'updateCredential': case 'deleteCredential': {
+        const [, cl, cr] = /(CL[0-9a-f]{32})\/Credentials(?:\/(CR[0-9a-f]{32}))?/.exec(p);
+        const l = credentialLists.get(cl);
+        if (!l || l.account_sid !== acct) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+        const shown = ({ password, ...c }) => c; // Twilio never shows a password
+        if (kind === 'listCredentials') return page('credentials', [...l.credentials.values()].map(shown));
+        if (kind === 'createCredential') {
+          const user = form.Username || '';
+          if (!user || user.length > 32) return [400, twilioError(400, 21451, 'Username is invalid')];
+          if (!strongPassword(form.Password)) return [400, twilioError(400, 21452, 'Password is not strong enough')];
+          for (const x of l.credentials.values()) if (x.username === user) return [400, twilioError(400, 21450, 'Username already exists')];
+          const sid = 'CR' + hex(16);
+          l.credentials.set(sid, { sid, account_sid: acct, credential_list_sid: cl, username: user, password: form.Password });
+          return [201, shown(l.credentials.get(sid))];
+        }
+        const c = l.credentials.get(cr);
+        if (!c) return [404, twilioError(404, 20404, 'The requested resource was not found')];
+        if (kind === 'deleteCredential') { l.credentials.delete(cr); return [204, undefined]; }
+        if (!strongPassword(form.Password)) return [400, twilioError(400, 21452, 'Password is not strong enough')];
+        c.password = form.Password;
+        return [200, shown(c)];
+      }
       default:
         return [404, twilioError(404, 20404, 'The requested resource was not found')];
     }
@@ -160,7 +229,7 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
   return {
-    url: `http://127.0.0.1:${port}`, port, mainSid, mainToken, accounts, numbers, calls, recordings, log,
+    url: `http://127.0.0.1:${port}`, port, mainSid, mainToken, accounts, numbers, calls, recordings, domains, credentialLists, log,
     /** a live call on accountSid (status: in-progress unless told); its sid */
     addCall(accountSid = mainSid, status = 'in-progress') {
       const sid = 'CA' + hex(16);
@@ -173,6 +242,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
       recordings.set(sid, { sid, account_sid: accountSid, status: 'completed', api_version: '2010-04-01' });
       return sid;
     },
+    /** every SIP credential: {sid, username, password, list} */
+    credentials() { return [...credentialLists.values()].flatMap((l) => [...l.credentials.values()].map((c) => ({ ...c, list: l.sid }))); },
     /** fail the next `times` requests of `kind` ('buy', 'update', ...) with {status, code, message, retryAfter} */
     fail(kind, opts) { faults.push({ kind, times: 1, ...opts }); },
     /** answer the next `times` requests of `kind` after delayMs; process: carry them out first */

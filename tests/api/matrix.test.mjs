@@ -80,7 +80,7 @@ export class Model {
     const e = { kind, id: x.id };
     if (kind === 'account') Object.assign(e, { name: x.name, ancestorIds: x.ancestorIds || [], sid: x.twilioAccountSid });
     if (kind === 'customer') Object.assign(e, { name: x.name, accountId: x.accountId, parentCustomerId: x.parentCustomerId });
-    if (kind === 'endpoint') Object.assign(e, { accountId: x.accountId, customerId: x.customerId, phoneNumber: x.phoneNumber, displayName: x.displayName });
+    if (kind === 'endpoint') Object.assign(e, { accountId: x.accountId, customerId: x.customerId, phoneNumber: x.phoneNumber, displayName: x.displayName, type: x.type, userMode: x.userMode });
     if (kind === 'user') Object.assign(e, { name: x.name, email: x.emailAddress, roles: x.roles || [], accountIds: x.accountIds || [], customerIds: x.customerIds || [] });
     if (kind === 'settings') Object.assign(e, { accountId: x.accountId });
     if (kind === 'flow') Object.assign(e, { name: x.name, accountId: x.accountId, customerId: x.customerId });
@@ -152,6 +152,9 @@ export function preHandler(plan, login) {
   return null;
 }
 
+// Operations on one kind of endpoint: any other reachable endpoint is a 400 naming the id.
+const FOR_TYPE = { RegenerateSipPassword: (e) => e.type === 'User' && e.userMode === 'Sip' };
+
 /** target: null (no id), {missing: true, id} or a model entity. */
 export function expected(model, plan, login, target) {
   if (!plan.requiresAuth) return plan.takesCredentials && !login.info ? st(401) : OK;
@@ -167,6 +170,8 @@ export function expected(model, plan, login, target) {
   // create, asked for the customer it is for (400 naming the field, as BuyPhoneNumber does)
   if (customerOnly && target.kind === 'account' && plan.level !== 'read') return plan.create ? st([400, 403], '400|403') : st(403);
   if (plan.level === 'delete' && target.id === login.info.id) return st(409, '409 (own login)');
+  const fits = FOR_TYPE[plan.name];
+  if (fits && target.kind === 'endpoint' && !fits(target)) return st(400, '400 (not its endpoint type)');
   return OK;
 }
 
@@ -386,6 +391,13 @@ function unreadableItems(plan, login, json) {
     .map((it) => { const e = model.get(it.id); return `${it.id}${e ? ` (${e.name || e.email || e.kind})` : ' (unknown to the matrix)'}`; });
 }
 
+/** A User endpoint brings a login of its own (role User), which lists of users show: learn it. */
+async function learnPhoneLogin(ep) {
+  if (ep.type !== 'User' || !ep.userEmailAddress) return;
+  const found = await srv.ok('GET', '/users', { as: srv.admin, query: { emailFilter: ep.userEmailAddress, all: true } });
+  for (const x of found.items) if (x.emailAddress === ep.userEmailAddress) model.learn('user', x);
+}
+
 /** Send a cell's request (and, for a list, in every other format); check status and leaks. */
 async function runCell(cell) {
   const { plan, login, label, rq, want } = cell;
@@ -402,6 +414,7 @@ async function runCell(cell) {
     const found = scan(r.text, { forbidden: forbiddenFor(login), secrets: SECRETS(), request });
     if (format === 'json' && r.status < 300 && r.json) {
       if (plan.respKind) model.learn(plan.respKind, r.json);
+      if (plan.respKind === 'endpoint') await learnPhoneLogin(r.json);
       const items = unreadableItems(plan, login, r.json);
       if (items.length) found.push(`lists ${items.length} ${plan.itemKind}(s) a read would refuse: ${items.join(', ')}`);
     }
