@@ -590,6 +590,18 @@ static int probe(const http_req_t *r, http_resp_t *out)
     return 1;
 }
 
+/* A script's request (X-Requested-With) gets no WWW-Authenticate: the challenge would make
+ * the browser ask for a password in its own dialog instead of letting the page answer. */
+static void drop_challenge(http_resp_t *out)
+{
+    for (int i = 0; i < out->nheaders; i++)
+        if (!strncasecmp(out->headers[i], "WWW-Authenticate:", 17)) {
+            memmove(out->headers[i], out->headers[i + 1], sizeof out->headers[0] * (size_t)(out->nheaders - i - 1));
+            out->nheaders--;
+            i--;
+        }
+}
+
 void dispatch(const http_req_t *r, http_resp_t *out)
 {
     if (probe(r, out) || console_dispatch(r, out) || voice_webhook(r, out) || meta_dispatch(r, out))
@@ -627,4 +639,6 @@ void dispatch(const http_req_t *r, http_resp_t *out)
     json_decref(params);
     if (is_jsonp)
         jsonp_wrap(out, jsonp);
+    if (r->requested_with && *r->requested_with)
+        drop_challenge(out);
 }
