@@ -24,11 +24,15 @@ function h(tag, attrs, ...kids) {
   }
   return el;
 }
+/** Replace el's children with kids (nested lists flattened, null and false left out). */
+function fill(el, ...kids) {
+  el.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
+}
 let uid = 0;
-/** A labelled control: <label><span>text</span>control</label>. */
+/** A labelled control: <div><label for=…>text</label>control</div>. */
 function field(text, control, cls = 'field') {
   if (!control.id) control.id = 'f' + ++uid;
-  return h('label', { class: cls, for: control.id }, h('span', {}, text), control);
+  return h('div', { class: cls }, h('label', { for: control.id }, text), control);
 }
 const input = (name, attrs = {}) => h('input', { name, ...attrs });
 function select(name, options, value, attrs = {}) {
@@ -92,7 +96,7 @@ const pages = [['customers', 'Customers'], ['numbers', 'Numbers'], ['flows', 'Fl
 
 function renderHeader(current) {
   const top = $('#top');
-  top.replaceChildren();
+  fill(top);
   top.append(h('strong', {}, 'Evo Voice'));
   if (!state.me) return;
   top.append(h('nav', { 'aria-label': 'Pages' }, pages.map(([id, t]) => h('a', { href: '#/' + id, 'aria-current': id === current ? 'page' : false }, t))));
@@ -109,7 +113,7 @@ function renderHeader(current) {
 
 function page(title, ...kids) {
   const main = $('#main');
-  main.replaceChildren(h('h1', {}, title), ...kids);
+  fill(main, h('h1', {}, title), kids);
   document.title = `${title} · Evo Voice`;
 }
 
@@ -153,6 +157,24 @@ async function signOut() {
 }
 
 // ---- customers ----
+// Data fields travel as {name: {stringValue|numberValue|boolValue: v}}; the editor shows
+// and takes them as plain {name: v}.
+function plainData(d) {
+  const out = {};
+  for (const [k, v] of Object.entries(d || {})) {
+    const keys = v && typeof v === 'object' ? Object.keys(v) : [];
+    out[k] = keys.length === 1 && /^(string|number|bool)Value$/.test(keys[0]) ? v[keys[0]] : v;
+  }
+  return out;
+}
+function valueData(d) {
+  const out = {};
+  for (const [k, v] of Object.entries(d || {})) {
+    out[k] = typeof v === 'string' ? { stringValue: v } : typeof v === 'number' ? { numberValue: v } : typeof v === 'boolean' ? { boolValue: v } : v;
+  }
+  return out;
+}
+
 async function tags() {
   if (!state.settings) state.settings = await api('GET', '/system/settings', undefined, isCustomer() ? {} : { accountId: state.accountId }).catch(() => ({ tags: [] }));
   return state.settings.tags || [];
@@ -176,10 +198,10 @@ async function customersPage(id) {
     const needle = q.value.trim().toLowerCase();
     if (needle) {
       const hits = all.filter((c) => (c.name || '').toLowerCase().includes(needle) || (c.referenceId || '').toLowerCase().includes(needle));
-      out.replaceChildren(hits.length ? h('ul', { class: 'tree root' }, hits.map((c) => h('li', {}, custLink(c), ' ', h('span', { class: 'muted' }, (c.breadcrumb || []).map((b) => b.name).join(' › '))))) : h('p', {}, 'No customer matches.'));
+      fill(out, hits.length ? h('ul', { class: 'tree root' }, hits.map((c) => h('li', {}, custLink(c), ' ', h('span', { class: 'muted' }, (c.breadcrumb || []).map((b) => b.name).join(' › '))))) : h('p', {}, 'No customer matches.'));
     } else {
       const tree = (pid) => h('ul', { class: pid ? 'tree' : 'tree root' }, (byParent.get(pid) || []).map((c) => h('li', {}, custLink(c), byParent.has(c.id) ? tree(c.id) : null)));
-      out.replaceChildren(all.length ? tree('') : h('p', {}, 'No customers yet.'));
+      fill(out, all.length ? tree('') : h('p', {}, 'No customers yet.'));
     }
   };
   q.addEventListener('input', draw);
@@ -233,7 +255,7 @@ async function customerPage(id) {
   const name = input('name', { value: c.name, required: true });
   const ref = input('referenceId', { value: c.referenceId || '' });
   const tagBoxes = allTags.map((t) => field(t.name, input('tag', { type: 'checkbox', value: t.id, checked: have.has(t.id) }), 'field check'));
-  const data = h('textarea', { name: 'data' }, JSON.stringify(c.data || {}, null, 2));
+  const data = h('textarea', { name: 'data' }, JSON.stringify(plainData(c.data), null, 2));
   const sched = h('textarea', { name: 'schedule' }, JSON.stringify(c.schedule || {}, null, 2));
   const edit = h('form', { class: 'card', 'aria-label': 'Edit customer' }, h('h2', {}, 'Edit'),
     h('div', { class: 'row' }, field('Name', name), field('Reference', ref)),
@@ -243,7 +265,7 @@ async function customerPage(id) {
     ev.preventDefault();
     let body;
     try {
-      body = { name: name.value, referenceId: ref.value, data: JSON.parse(data.value || '{}'), schedule: JSON.parse(sched.value || '{}'),
+      body = { name: name.value, referenceId: ref.value, data: valueData(JSON.parse(data.value || '{}')), schedule: JSON.parse(sched.value || '{}'),
         tagIds: [...edit.querySelectorAll('input[name=tag]:checked')].map((x) => x.value) };
     } catch (e) { return say('The data or schedule is not valid JSON: ' + e.message, true); }
     const r = await attempt('Customer saved', () => api('PATCH', '/customers/' + id, body));
@@ -316,7 +338,7 @@ async function numbersPage() {
       } else cells.push(h('td', {}, e.flowName || ''), h('td', {}));
       return h('tr', {}, cells);
     });
-    out.replaceChildren(h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Number', 'Type', 'Customer', 'Flow', 'Fax'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
+    fill(out, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Number', 'Type', 'Customer', 'Flow', 'Fax'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
       rows.length ? null : h('p', {}, 'Nothing matches.'));
   };
   const filters = h('form', { class: 'card', 'aria-label': 'Filters' }, h('div', { class: 'row' }, field('Name', name), field('Phone number', phone), field('Type', type), h('button', { type: 'submit' }, 'Filter')));
@@ -367,7 +389,7 @@ async function flowsPage(id) {
   }
   const list = await attempt(null, () => api('GET', '/flows', undefined, { ...acctQuery(), all: true }));
   if (!list) return page('Flows');
-  page('Flows', h('ul', {}, (list.items || []).map((f) => h('li', {}, h('a', { href: '#/flows/' + f.id }, f.name), ` · ${(f.nodes || []).length} nodes`))),
+  page('Flows', h('ul', {}, (list.items || []).map((f) => h('li', {}, h('a', { href: '#/flows/' + f.id }, f.name), ` · ${f.nodeCount ?? (f.nodes || []).length} nodes`))),
     (list.items || []).length ? null : h('p', {}, 'No flows yet.'));
 }
 
@@ -395,7 +417,7 @@ async function settingsPage() {
   const kids = [h('h2', {}, 'Tags'), h('p', {}, (s.tags || []).length ? (s.tags || []).map((t) => h('span', { class: 'tag' }, t.name)) : 'No tags yet.')];
   if (canWrite()) {
     const name = input('tagName', { required: true });
-    const form = h('form', { class: 'card', 'aria-label': 'New tag' }, h('div', { class: 'row' }, field('New tag', name), h('button', { type: 'submit' }, 'Add tag')));
+    const form = h('form', { class: 'card', 'aria-label': 'New tag' }, h('div', { class: 'row' }, field('Tag name', name), h('button', { type: 'submit' }, 'Add tag')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const r = await attempt('Tag added', () => api('PATCH', '/system/settings', { accountId: state.accountId, tags: [...(s.tags || []), { name: name.value }] }));
@@ -419,7 +441,7 @@ async function explorerPage() {
   const opSel = select('operation', ops.map((o) => [o.request.name, o.request.name]), sessionStorage.getItem('op') || 'GetAuthStatus');
   const fmt = select('format', [['json', 'JSON'], ['jsv', 'JSV'], ['xml', 'XML'], ['csv', 'CSV']], 'json');
   const area = h('div');
-  const draw = () => { sessionStorage.setItem('op', opSel.value); area.replaceChildren(opForm(ops.find((o) => o.request.name === opSel.value), types, fmt)); };
+  const draw = () => { sessionStorage.setItem('op', opSel.value); fill(area, opForm(ops.find((o) => o.request.name === opSel.value), types, fmt)); };
   opSel.addEventListener('change', draw);
   draw();
   page('API explorer', h('p', { class: 'muted' }, `${ops.length} operations, from /types/metadata.`), h('div', { class: 'row' }, field('Operation', opSel), field('Format', fmt)), area);
