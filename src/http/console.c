@@ -1,16 +1,18 @@
 /* console.c — the web console, served from the binary: its files (console/, embedded at
  * build time by scripts/embed-console as build/gen/console_assets.h) at /console and
- * /console/<name>, with a strict Content-Security-Policy and strong ETags; and "/" sends
- * a browser (Accept: text/html) there.  The console talks to the API like any client. */
+ * /console/<name>, gzipped when the client takes it, with a strict Content-Security-Policy
+ * and strong ETags; and "/" sends a browser (Accept: text/html) there.  The console talks to the API like any client. */
 #define _GNU_SOURCE
 #include "http.h"
 #include <string.h>
 #include <strings.h>
 
 typedef struct console_asset {
-    const char *path, *type, *etag;
+    const char *path, *type, *etag, *gzip_etag;
     const unsigned char *bytes;
     size_t len;
+    const unsigned char *gzip;
+    size_t gzip_len;
 } console_asset_t;
 #include "console_assets.h"
 
@@ -59,19 +61,26 @@ int console_dispatch(const http_req_t *r, http_resp_t *out)
         dispatch_error(out, 404, "NotFound", "No console file at this path");
         return 1;
     }
+    /* gzip unless the client refuses it ("gzip;q=0") or does not name it */
+    const char *ae = r->accept_encoding ? strcasestr(r->accept_encoding, "gzip") : NULL;
+    int gz = ae && strncmp(ae + 4, ";q=0", 4) != 0;
+    const char *etag = gz ? a->gzip_etag : a->etag;
     http_resp_header(out, "Content-Security-Policy: " CSP);
     http_resp_header(out, "X-Content-Type-Options: nosniff");
-    http_resp_header(out, "ETag: %s", a->etag);
+    http_resp_header(out, "ETag: %s", etag);
+    http_resp_header(out, "Vary: Accept-Encoding");
     /* the page itself is checked every time (it names the current script); the rest too,
      * cheaply: a 304 when the ETag still matches */
     http_resp_header(out, "Cache-Control: no-cache");
     http_resp_header(out, "Referrer-Policy: same-origin");
-    if (etag_matches(r->if_none_match, a->etag)) {
+    if (etag_matches(r->if_none_match, etag)) {
         out->status = 304;
         return 1;
     }
     out->status = 200;
     out->content_type = a->type;
-    buf_put(&out->body, (const char *)a->bytes, a->len);
+    if (gz)
+        http_resp_header(out, "Content-Encoding: gzip");
+    buf_put(&out->body, (const char *)(gz ? a->gzip : a->bytes), gz ? a->gzip_len : a->len);
     return 1;
 }

@@ -55,7 +55,7 @@ void close_thread_stores(void)
 
 void http_resp_header(http_resp_t *out, const char *fmt, ...)
 {
-    if (out->nheaders >= 6)
+    if (out->nheaders >= (int)(sizeof out->headers / sizeof out->headers[0]))
         return;
     va_list ap;
     va_start(ap, fmt);

@@ -22,6 +22,7 @@ typedef struct http_req {
     const char *fetch_site;    /* Sec-Fetch-Site header (same-origin, same-site, cross-site, none) */
     const char *if_none_match; /* If-None-Match header */
     const char *requested_with; /* X-Requested-With header (the console sends it) */
+    const char *accept_encoding; /* Accept-Encoding header */
     const char *idempotency_key; /* Idempotency-Key header */
     const char *twilio_signature; /* X-Twilio-Signature header (the carrier's webhooks) */
     const char *client;        /* the client's address (the proxy's X-Forwarded-For with trust_proxy) */
@@ -32,7 +33,7 @@ typedef struct http_resp {
     int status;
     const char *content_type;
     buf_t body;
-    char headers[6][512];      /* extra "Name: value" header lines */
+    char headers[8][512];      /* extra "Name: value" header lines */
     int nheaders;
 } http_resp_t;
 

@@ -137,6 +137,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.fetch_site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
     r.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
     r.requested_with = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Requested-With");
+    r.accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
     dispatch(&r, &out);
     json_decref(r.query);
     return send_resp(conn, &out);
