@@ -20,7 +20,7 @@ let srv, w, sa;
 before(async () => { srv = await startServer(); w = await makeWorld(srv, 'co'); sa = srv.admin; });
 after(async () => { if (srv) await srv.cleanup(); });
 
-test('the console and its files come from the binary with the CSP, nosniff and a strong ETag', async () => {
+test('the console and its files come from the binary with the CSP, nosniff, gzip and strong ETags', async () => {
   const page = await srv.req('GET', '/console', { headers: { accept: 'text/html' } });
   expectStatus(page, 200);
   assert.match(page.headers.get('content-type'), /^text\/html/);
@@ -29,16 +29,31 @@ test('the console and its files come from the binary with the CSP, nosniff and a
   assert.match(page.text, /<script type="module" src="\/console\/app.js"><\/script>/);
   assert.doesNotMatch(page.text, /<script>|<style>| on[a-z]+=/, 'no inline script or style in the page');
   for (const [file, type] of [['app.js', /^text\/javascript/], ['app.css', /^text\/css/]]) {
-    const r = await srv.req('GET', '/console/' + file);
-    expectStatus(r, 200);
-    assert.match(r.headers.get('content-type'), type);
-    assert.equal(r.headers.get('content-security-policy'), CSP);
-    const etag = r.headers.get('etag');
+    // as it is, for a client that takes no gzip
+    const plain = await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'identity' } });
+    expectStatus(plain, 200);
+    assert.match(plain.headers.get('content-type'), type);
+    assert.equal(plain.headers.get('content-security-policy'), CSP);
+    assert.equal(plain.headers.get('content-encoding'), null);
+    assert.equal(Number(plain.headers.get('content-length')), plain.buf.length);
+    const etag = plain.headers.get('etag');
     assert.match(etag, /^"[0-9a-f]{32}"$/);
-    const again = await srv.req('GET', '/console/' + file, { headers: { 'if-none-match': etag } });
+    // gzipped for one that does (fetch unpacks it: the same bytes), under an ETag of its own
+    const gz = await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'gzip, deflate' } });
+    expectStatus(gz, 200);
+    assert.equal(gz.headers.get('content-encoding'), 'gzip');
+    assert.match(gz.headers.get('vary'), /Accept-Encoding/);
+    assert.equal(gz.text, plain.text);
+    const gzEtag = gz.headers.get('etag');
+    assert.equal(gzEtag, etag.replace(/"$/, '.gz"'));
+    // revalidation: 304 for the representation's own ETag, the whole file for any other
+    const again = await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'identity', 'if-none-match': etag } });
     expectStatus(again, 304);
     assert.equal(again.text, '');
-    expectStatus(await srv.req('GET', '/console/' + file, { headers: { 'if-none-match': '"0000"' } }), 200);
+    assert.equal(again.headers.get('etag'), etag);
+    expectStatus(await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'gzip', 'if-none-match': `W/"x", ${gzEtag}` } }), 304);
+    expectStatus(await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'gzip', 'if-none-match': etag } }), 200);
+    expectStatus(await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'identity', 'if-none-match': '"0000"' } }), 200);
   }
   assert.equal((await srv.req('GET', '/console/')).status, 200);
   expectError(await srv.req('GET', '/console/nothing.js'), 404, 'NotFound');
@@ -284,7 +299,7 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await page.getByRole('button', { name: 'Send' }).click();
       await page.waitForFunction(() => document.querySelector('pre[aria-label=Response]').textContent.startsWith('<'));
       assert.match(await page.getByLabel('Response', { exact: true }).textContent(), /co Account A/);
-      await shot(page, 'admin-explorer');
+      await shot(page, 'admin-explorer-call');
       await walk(page, 'admin');
       // every operation of /types/metadata is in the explorer
       const meta = await srv.ok('GET', '/types/metadata');
@@ -299,6 +314,7 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
     {
       const { ctx, page } = await open('manager');
       // by keyboard alone: the e-mail field has the focus, Tab to the password, Enter
+      await page.waitForFunction(() => document.activeElement && document.activeElement.name === 'userName');
       await page.keyboard.type(w.mgrA.email);
       await page.keyboard.press('Tab');
       await page.keyboard.type(w.mgrA.password);
