@@ -55,6 +55,10 @@ test('the console and its files come from the binary with the CSP, nosniff, gzip
     expectStatus(await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'gzip', 'if-none-match': etag } }), 200);
     expectStatus(await srv.req('GET', '/console/' + file, { headers: { 'accept-encoding': 'identity', 'if-none-match': '"0000"' } }), 200);
   }
+  // the first page stays small: what a browser is sent for it, gzipped (the README says how much)
+  let sent = 0;
+  for (const f of ['/console', '/console/app.js', '/console/app.css']) sent += Number((await srv.req('GET', f, { headers: { 'accept-encoding': 'gzip' } })).headers.get('content-length'));
+  assert.ok(sent > 1000 && sent < 16384, `the first page is ${sent} bytes gzipped`);
   assert.equal((await srv.req('GET', '/console/')).status, 200);
   expectError(await srv.req('GET', '/console/nothing.js'), 404, 'NotFound');
   expectError(await srv.req('POST', '/console', { body: {} }), 405, 'MethodNotAllowed');
