@@ -28,7 +28,15 @@ deps:
 $(BUILD)/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) -I$(BUILD)/gen -c $< -o $@
+
+# the web console (console/: plain files, no build step) embedded as byte arrays
+CONSOLE := $(sort $(wildcard console/*.html console/*.js console/*.css))
+$(BUILD)/gen/console_assets.h: $(CONSOLE) scripts/embed-console
+	@mkdir -p $(dir $@)
+	@echo "  EMBED  $(CONSOLE)"
+	@scripts/embed-console $@ $(CONSOLE)
+$(BUILD)/src/http/console.o: $(BUILD)/gen/console_assets.h
 
 $(BUILD)/evovoiced: $(BUILD)/src/main.o $(OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -95,7 +103,8 @@ fuzz-check:
 $(FUZZ_BUILD)/%.o: %.c $(wildcard src/*/*.h) | fuzz-check
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ-CC  $<"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/gen -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_BUILD)/src/http/console.o: $(BUILD)/gen/console_assets.h
 
 $(FUZZ_BUILD)/librest.a: $(FUZZ_REST)
 	@rm -f $@

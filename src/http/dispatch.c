@@ -55,7 +55,7 @@ void close_thread_stores(void)
 
 void http_resp_header(http_resp_t *out, const char *fmt, ...)
 {
-    if (out->nheaders >= 6)
+    if (out->nheaders >= (int)(sizeof out->headers / sizeof out->headers[0]))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -429,6 +429,31 @@ json_t *http_parse_form(const char *s, size_t n)
     return o;
 }
 
+/* A write that a browser made on its own authority, from another site: authenticated by
+ * the session cookie alone (no Authorization, no X-ss-id), with an Origin that is not
+ * this server's, or marked cross-site by Sec-Fetch-Site.  SameSite=Lax already keeps the
+ * cookie off another site's POST; this also covers sibling subdomains (same site, other
+ * origin) and old browsers.  The console sends X-Requested-With, which another site
+ * cannot add without a CORS preflight this server never grants. */
+static int forged_write(const http_req_t *r)
+{
+    if (!r->session_cookie || (r->authorization && *r->authorization) || !strcasecmp(r->method, "GET") ||
+        !strcasecmp(r->method, "HEAD") || !strcasecmp(r->method, "OPTIONS"))
+        return 0;
+    if (r->fetch_site && (!strcasecmp(r->fetch_site, "cross-site") || !strcasecmp(r->fetch_site, "same-site")))
+        return 1;
+    if (!r->origin)
+        return 0;
+    const char *o = r->origin;
+    if (!strncasecmp(o, "http://", 7))
+        o += 7;
+    else if (!strncasecmp(o, "https://", 8))
+        o += 8;
+    else
+        return 1; /* "null" (a sandboxed frame, a data: page) or another scheme */
+    return !r->host || strcasecmp(o, r->host) != 0;
+}
+
 /* params: the path parameters (the caller keeps and frees them) */
 static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *params, fmt_t fmt)
 {
@@ -439,6 +464,10 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     }
     if (query_credentials(op, r->query, out, fmt))
         return;
+    if (forged_write(r)) {
+        encode_error(out, fmt, 403, "Forbidden", "A cookie-authenticated write must come from this server's own pages", NULL);
+        return;
+    }
     principal_t who = {0};
     long wait_ms = 0;
     int a = auth_resolve(st, r->authorization, r->session_id, r->client, &who, &wait_ms);
@@ -653,9 +682,21 @@ static int probe(const http_req_t *r, http_resp_t *out)
     return 1;
 }
 
+/* A script's request (X-Requested-With) gets no WWW-Authenticate: the challenge would make
+ * the browser ask for a password in its own dialog instead of letting the page answer. */
+static void drop_challenge(http_resp_t *out)
+{
+    for (int i = 0; i < out->nheaders; i++)
+        if (!strncasecmp(out->headers[i], "WWW-Authenticate:", 17)) {
+            memmove(out->headers[i], out->headers[i + 1], sizeof out->headers[0] * (size_t)(out->nheaders - i - 1));
+            out->nheaders--;
+            i--;
+        }
+}
+
 void dispatch(const http_req_t *r, http_resp_t *out)
 {
-    if (probe(r, out) || voice_webhook(r, out) || meta_dispatch(r, out))
+    if (probe(r, out) || console_dispatch(r, out) || voice_webhook(r, out) || meta_dispatch(r, out))
         return;
     int fmt = -1;
     /* 1. ?callback= (JSONP) */
@@ -695,4 +736,6 @@ void dispatch(const http_req_t *r, http_resp_t *out)
     json_decref(params);
     if (is_jsonp)
         jsonp_wrap(out, jsonp);
+    if (r->requested_with && *r->requested_with)
+        drop_challenge(out);
 }

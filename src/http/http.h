@@ -16,6 +16,13 @@ typedef struct http_req {
     const char *accept;
     const char *authorization;
     const char *session_id;    /* ss-id cookie or X-ss-id header */
+    int session_cookie;        /* session_id came from the cookie (a browser sends it by itself) */
+    const char *host;          /* Host header */
+    const char *origin;        /* Origin header (browsers send it on writes) */
+    const char *fetch_site;    /* Sec-Fetch-Site header (same-origin, same-site, cross-site, none) */
+    const char *if_none_match; /* If-None-Match header */
+    const char *requested_with; /* X-Requested-With header (the console sends it) */
+    const char *accept_encoding; /* Accept-Encoding header */
     const char *idempotency_key; /* Idempotency-Key header */
     const char *twilio_signature; /* X-Twilio-Signature header (the carrier's webhooks) */
     const char *client;        /* the client's address (the proxy's X-Forwarded-For with trust_proxy) */
@@ -26,7 +33,7 @@ typedef struct http_resp {
     int status;
     const char *content_type;
     buf_t body;
-    char headers[6][512];      /* extra "Name: value" header lines */
+    char headers[8][512];      /* extra "Name: value" header lines */
     int nheaders;
 } http_resp_t;
 
@@ -39,6 +46,9 @@ typedef struct server_config {
 extern server_config_t server_config;
 
 void dispatch(const http_req_t *r, http_resp_t *out);
+/* The web console's files at /console (console.c), and "/" redirecting a browser there.
+ * 1 when it answered. */
+int console_dispatch(const http_req_t *r, http_resp_t *out);
 
 /* Route a request's method and URL-decoded path (no query) to an operation.  The
  * pre-defined routes /api/{Op} and /{format}/reply/{Op} name it (any method); any other

@@ -128,8 +128,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r.tls = proto && !strncasecmp(proto, "https", 5) && (proto[5] == 0 || proto[5] == ',' || proto[5] == ' ');
     }
     r.session_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ss-id");
-    if (!r.session_id)
+    if (!r.session_id) {
         r.session_id = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "ss-id");
+        r.session_cookie = r.session_id != NULL;
+    }
+    r.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    r.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    r.fetch_site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    r.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    r.requested_with = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Requested-With");
+    r.accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
     dispatch(&r, &out);
     json_decref(r.query);
     return send_resp(conn, &out);
