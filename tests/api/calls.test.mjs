@@ -8,7 +8,7 @@
 // session routes a client reads afterwards (FLOWS.md 4.2).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, startServer, u, expectStatus, waitFor, PG } from './harness.mjs';
+import { Server, startServer, u, expectStatus, waitFor, PG, PASSWORD } from './harness.mjs';
 import { startFakeTwilio } from './fake-twilio.mjs';
 import { CallSim, twilioSignature } from './call-sim.mjs';
 
@@ -313,7 +313,30 @@ test('a dial that is answered (to a phone-number endpoint, recorded): Answered, 
   assertEnded(await sessionOf(busy, e), { outcome: 'Voicemail' });
 });
 
-test('a dial to a Team endpoint rings its members in turn', { skip: 'no operation stores an endpoint of type Team yet (only BuyPhoneNumber makes endpoints)' }, () => {});
+test('a dial to a Team endpoint rings its members in turn: each a Client (a SoftPhone user), then NoAnswer', async () => {
+  const member = (first) => srv.ok('POST', '/endpoints/users', { as: srv.admin, body: { customerId: cust.id, emailAddress: `${u('team')}@tests.evovoiced`, firstName: first, lastName: 'Agent', password: PASSWORD } });
+  const ann = await member('Ann'), bob = await member('Bob');
+  const team = await srv.ok('POST', '/endpoints/team', { as: srv.admin, body: { accountId: acct.id, customerId: cust.id, name: u('Sales team '), teamMemberIds: [ann.id, bob.id] } });
+  const f = await newFlow('team', [dial('d1', team.id, 'v1', { type: 'Team', start: true }), voicemail('v1', 'Nobody is free', '')]);
+  const e = await virtualNumber({ flowId: f.id });
+
+  // nobody answers: Ann, then Bob, then the voicemail
+  const call = await sim.call({ to: e.phoneNumber, ...creds, script: { dial: [{ status: 'no-answer' }, { status: 'busy' }], record: [{ duration: 4 }] } });
+  assertClean(call);
+  assert.deepEqual(call.steps.map((s) => verbs(s).join('+')).slice(0, 3), ['Dial', 'Dial', 'Say+Record']);
+  assert.deepEqual(call.steps[0].verbs[0].children.map((c) => [c.verb, c.text]), [['Client', ann.id]]);
+  assert.deepEqual(call.steps[1].verbs[0].children.map((c) => [c.verb, c.text]), [['Client', bob.id]]);
+  const s = await sessionOf(call, e);
+  assertEnded(s, { outcome: 'Voicemail' });
+  assertLog(s, /^dialling Ann/, /^dial no-answer$/, /^dialling Bob/, /^dial busy$/, /^transition NoAnswer to v1$/);
+
+  // Bob answers: the call is his
+  const answered = await sim.call({ to: e.phoneNumber, ...creds, script: { dial: [{ status: 'no-answer' }, { status: 'completed', duration: 30 }] } });
+  assertClean(answered);
+  const s2 = await sessionOf(answered, e);
+  assertEnded(s2, { outcome: 'Answered', wasMissed: false });
+  assert.match(s2.answeredByName, /Bob/);
+});
 
 test('a sub-flow: its menu waits, its exit comes back into the caller\'s transition of that name; an unconnected exit ends the call', async () => {
   const sub = await newFlow('sub', [menu('sm', 'Press 1 to go back, 2 to leave', { 1: 'back', 2: 'away' }, { start: true }), say('sx', 'unused', 'back')],
