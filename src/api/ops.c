@@ -14,7 +14,7 @@ int op_list_users(call_t *), op_new_user(call_t *), op_patch_user(call_t *), op_
 int op_get_system_settings(call_t *), op_patch_system_settings(call_t *);
 int op_list_endpoints(call_t *), op_get_endpoint(call_t *), op_patch_endpoint(call_t *), op_delete_endpoint(call_t *),
     op_buy_phone_number(call_t *), op_set_phone_number_is_fax(call_t *), op_search_phone_numbers(call_t *);
-int op_check_account(call_t *), op_get_endpoint_duplicates(call_t *);
+int op_check_account(call_t *), op_get_endpoint_duplicates(call_t *), op_sync_phone_numbers(call_t *);
 int op_new_user_endpoint(call_t *), op_new_team_endpoint(call_t *), op_new_email_endpoint(call_t *),
     op_new_assistant_endpoint(call_t *), op_regenerate_sip_password(call_t *);
 int op_list_flows(call_t *), op_get_flow(call_t *), op_new_flow(call_t *), op_patch_flow(call_t *), op_delete_flow(call_t *),
@@ -94,6 +94,9 @@ const op_t api_ops[] = {
      &T_EndpointInfo, op_buy_phone_number, "Purchase a phone number"},
     {"SetPhoneNumberIsFax", "PATCH", {"/phone-numbers/{endpointId}/fax"}, SA | M | C, W, OP_OWN_TXN,
      &T_SetPhoneNumberIsFax, &T_EndpointInfo, op_set_phone_number_is_fax, "Switch a phone number between voice and fax"},
+    {"SyncPhoneNumbers", "POST", {"/phone-numbers/sync"}, SA | M, W, OP_OWN_TXN, &T_SyncPhoneNumbers,
+     &T_SyncPhoneNumbersResponse, op_sync_phone_numbers,
+     "The numbers the carrier holds that no endpoint has, and the endpoints it does not hold; imports the first"},
     {"NewUserEndpoint", "POST", {"/endpoints/users"}, SA | M | C, W, OP_OWN_TXN, &T_NewUserEndpoint, &T_EndpointInfo,
      op_new_user_endpoint, "Create a User endpoint: a phone user, with its own login (role User)"},
     {"NewTeamEndpoint", "POST", {"/endpoints/team"}, SA | M | C, W, OP_WRITE, &T_NewTeamEndpoint, &T_EndpointInfo,

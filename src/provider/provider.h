@@ -1,5 +1,5 @@
 /* provider.h — the telephony carrier, as the domain sees it: sub-accounts, number
- * search, buying, routing (webhooks, fax mode), release, SIP users, hanging up a call
+ * search, buying, listing, routing (webhooks, fax mode), release, SIP users, hanging up a call
  * and deleting a recording.  Back ends: "none"
  * (virtual numbers only) and Twilio over libcurl (twilio.c). */
 #ifndef PROVIDER_H
@@ -63,6 +63,9 @@ presult_t provider_search(const pcreds_t *who, const char *country, int toll_fre
 presult_t provider_buy(const pcreds_t *who, const char *e164, const char *friendly_name, const char *address_sid,
                        int fax, int staging, pnumber_t *out, perr_t *e);
 presult_t provider_find(const pcreds_t *who, const char *e164, pnumber_t *out, perr_t *e);
+/* Every number the account holds (Twilio's IncomingPhoneNumbers, all pages): a new array
+ * of the carrier's resources (sid, phone_number, friendly_name, voice_url, ...). */
+presult_t provider_list_numbers(const pcreds_t *who, json_t **numbers, perr_t *e);
 /* voice_url / sms_url NULL: unchanged; fax: -1 unchanged, 0 voice, 1 fax. */
 presult_t provider_update(const pcreds_t *who, const char *pn_sid, const char *voice_url, const char *sms_url, int fax,
                           perr_t *e);

@@ -325,6 +325,44 @@ presult_t provider_find(const pcreds_t *who, const char *e164, pnumber_t *out, p
     return pr;
 }
 
+enum { LIST_PAGE_SIZE = 1000, MAX_LIST_PAGES = 1000 }; /* 1000 is Twilio's largest page */
+
+presult_t provider_list_numbers(const pcreds_t *who, json_t **numbers, perr_t *e)
+{
+    if (!provider_configured() && !(who && who->auth_token))
+        return P_NONE;
+    char first[256], path[1024];
+    snprintf(first, sizeof first, "/2010-04-01/Accounts/%s/IncomingPhoneNumbers.json", sid_of(who));
+    snprintf(path, sizeof path, "%s?PageSize=%d", first, LIST_PAGE_SIZE);
+    json_t *all = json_array();
+    presult_t pr = P_OK;
+    for (int page = 0; pr == P_OK; page++) {
+        json_t *j = NULL;
+        pr = call("GET", path, who, NULL, 1, &j, e, NULL);
+        if (pr != P_OK)
+            break;
+        json_array_extend(all, json_object_get(j, "incoming_phone_numbers"));
+        const char *next = json_string_value(json_object_get(j, "next_page_uri"));
+        int more = next && *next;
+        /* the next page is the same list of the same account: never another URL */
+        if (more && (strncmp(next, first, strlen(first)) || next[strlen(first)] != '?' || strlen(next) >= sizeof path ||
+                     page + 1 >= MAX_LIST_PAGES)) {
+            snprintf(e->message, sizeof e->message, "The carrier's list of numbers has an unexpected next page");
+            pr = P_ERROR;
+        } else if (more) {
+            snprintf(path, sizeof path, "%s", next);
+        }
+        json_decref(j);
+        if (!more)
+            break;
+    }
+    if (pr == P_OK)
+        *numbers = all;
+    else
+        json_decref(all);
+    return pr;
+}
+
 /* The number's call status callback, beside its VoiceUrl: {base}/voice/status, where a
  * final status ends the call's session. */
 static void status_callback(buf_t *f, CURL *c, const char *voice_url)

@@ -879,6 +879,48 @@ static field_t SetPhoneNumberIsFax_f[] = {
 };
 OBJ(SetPhoneNumberIsFax, "SetPhoneNumberIsFax", NS_ENDPOINTS, NULL, NULL);
 
+static field_t SyncPhoneNumbers_f[] = {
+    FLD("AccountId", T_string, 0, "The account whose numbers at the carrier to compare with its endpoints"),
+    FLD("ImportUnknown", T_bool, 0,
+        "Import the numbers the carrier holds that no endpoint has, as PhoneNumber endpoints pointed at our webhooks"),
+    FLD("CustomerId", T_string, 0, "The customer to import them under (required to import)"),
+};
+OBJ(SyncPhoneNumbers, "SyncPhoneNumbers", NS_ENDPOINTS, NULL,
+    "Compare the numbers the account holds at the carrier with its phone number endpoints; optionally import the "
+    "unknown ones");
+
+static field_t CarrierPhoneNumber_f[] = {
+    FLD("PhoneNumberSid", T_string, 0, "The carrier's id of the number (PN...)"),
+    FLD("PhoneNumber", T_string, 0, "The number, E.164"),
+    FLD("FriendlyName", T_string, 0, "Its name at the carrier"),
+    FLD("VoiceUrl", T_string, 0, "Where the carrier sends its calls (before an import)"),
+    FLD("State", T_string, 0,
+        "NotImported, Imported, HeldByAnotherAccount (an endpoint of another account has the number), "
+        "BeingBought (a purchase of it is in progress), or OverCap (importing it would pass maxPhoneNumbers)"),
+    FLD("EndpointId", T_string, 0, "The endpoint made, when imported"),
+};
+OBJ(CarrierPhoneNumber, "CarrierPhoneNumber", NS_ENDPOINTS, NULL, NULL);
+
+static field_t MissingPhoneNumber_f[] = {
+    FLD("EndpointId", T_string, 0, "The endpoint"),
+    FLD("PhoneNumber", T_string, 0, "Its number"),
+    FLD("PhoneNumberSid", T_string, 0, "The carrier's id it was stored with"),
+    FLD("DisplayName", T_string, 0, "Its display name"),
+    FLD("CustomerId", T_string, 0, "Its customer"),
+};
+OBJ(MissingPhoneNumber, "MissingPhoneNumber", NS_ENDPOINTS, NULL, NULL);
+
+static field_t SyncPhoneNumbersResponse_f[] = {
+    FLD("AccountId", T_string, 0, "The account compared"),
+    FLD("CarrierNumberCount", T_int, 0, "The numbers the carrier holds on the account's carrier account"),
+    FLD("KnownCount", T_int, 0, "Those an endpoint of the account has"),
+    FLD("ImportedCount", T_int, 0, "Those imported by this request"),
+    FLD("UnknownNumbers", T_CarrierPhoneNumber, F_LIST, "The carrier's numbers no endpoint of the account has, by number"),
+    FLD("MissingAtCarrier", T_MissingPhoneNumber, F_LIST,
+        "The account's bought (not virtual) number endpoints the carrier does not hold, by number"),
+};
+OBJ(SyncPhoneNumbersResponse, "SyncPhoneNumbersResponse", NS_ENDPOINTS, NULL, NULL);
+
 /* The create bodies of the other endpoint types (guessed: FLOWS.md 1.3): their owner
  * first, their own fields, then what every endpoint has. */
 #define NEW_ENDPOINT_OWNER                                                                \
@@ -1489,7 +1531,8 @@ const type_t *const schema_types[] = {
     &T_AssistantSettings, &T_AssistantWord, &T_AssistantLink, &T_AssistantContact,
     &T_AssistantTakeMessageField, &T_AssistantIntegration, &T_EmbedSettings, &T_EndpointInfo,
     &T_PhoneNumberInfo, &T_ListEndpoints, &T_GetEndpoint, &T_PatchEndpoint, &T_DeleteEndpoint,
-    &T_SearchPhoneNumbers, &T_BuyPhoneNumber, &T_SetPhoneNumberIsFax, &T_GetEndpointDuplicates,
+    &T_SearchPhoneNumbers, &T_BuyPhoneNumber, &T_SetPhoneNumberIsFax, &T_SyncPhoneNumbers, &T_CarrierPhoneNumber,
+    &T_MissingPhoneNumber, &T_SyncPhoneNumbersResponse, &T_GetEndpointDuplicates,
     &T_EndpointDuplicate, &T_GetEndpointDuplicatesResponse,
     &T_NewUserEndpoint, &T_NewTeamEndpoint, &T_NewEmailEndpoint, &T_NewAssistantEndpoint, &T_RegenerateSipPassword,
     /* Voice.Api.Authentication */

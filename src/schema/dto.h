@@ -125,6 +125,7 @@ extern const type_t T_DeleteEndpoint;
 extern const type_t T_SearchPhoneNumbers;
 extern const type_t T_BuyPhoneNumber;
 extern const type_t T_SetPhoneNumberIsFax;
+extern const type_t T_SyncPhoneNumbers, T_CarrierPhoneNumber, T_MissingPhoneNumber, T_SyncPhoneNumbersResponse;
 extern const type_t T_GetEndpointDuplicates, T_EndpointDuplicate, T_GetEndpointDuplicatesResponse;
 extern const type_t T_NewUserEndpoint;
 extern const type_t T_NewTeamEndpoint;

@@ -1,10 +1,10 @@
 // fake-twilio.mjs — a scripted stand-in for Twilio's REST API (2010-04-01), in the test
-// process: it keeps state (sub-accounts, bought numbers and their routing, SIP domains,
-// credential lists, their mappings and credentials, calls and recordings the test puts
-// there with addCall/addRecording), checks Basic
-// auth and form bodies like Twilio, and can be told to fail: Twilio-style error bodies,
-// 429 with or without Retry-After, 5xx, or a slow answer to a request it still carries
-// out (so a client that gives up early does not know whether it happened).
+// process: it keeps state (sub-accounts, numbers and their routing, listed page by page
+// as Twilio does, SIP domains, credential lists, their mappings and credentials, calls,
+// recordings and numbers the test puts there with addCall/addRecording/addNumber),
+// checks Basic auth and form bodies like Twilio, and can be told to fail: Twilio-style
+// error bodies, 429 with or without Retry-After, 5xx, or a slow answer to a request it
+// still carries out (so a client that gives up early does not know whether it happened).
 import http from 'node:http';
 import crypto from 'node:crypto';
 
@@ -18,7 +18,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
   const domains = new Map(); // SD sid -> SIP domain {sid, account_sid, domain_name, calls: Set(CL), registrations: Set(CL)}
   const credentialLists = new Map(); // CL sid -> {sid, account_sid, friendly_name, credentials: Map(CR sid -> {sid, username, password})}
   const log = [];            // every request: {kind, method, path, form, query, auth (the Basic user), at}
-  const faults = [];         // {kind, status, code, message, retryAfter, times, delayMs, process}
+  const faults = [];         // {kind, status, code, message, retryAfter, times, skip, delayMs, process}
+  const settings = { maxPageSize: 1000 }; // Twilio's largest page of a list
 
   const kindOf = (method, p) => {
     if (method === 'POST' && p === '/2010-04-01/Accounts.json') return 'createAccount';
@@ -103,9 +104,16 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         numbers.set(sid, n);
         return [201, n];
       }
-      case 'find': {
+      case 'find': { // Twilio's paging: PageSize (at most maxPageSize), Page, next_page_uri
         const phone = query.get('PhoneNumber');
-        return [200, { incoming_phone_numbers: [...numbers.values()].filter((n) => n.account_sid === acct && (!phone || n.phone_number === phone)) }];
+        const all = [...numbers.values()].filter((n) => n.account_sid === acct && (!phone || n.phone_number === phone));
+        const size = Math.min(Math.max(Number(query.get('PageSize') || 50), 1), settings.maxPageSize);
+        const pageNo = Number(query.get('Page') || 0);
+        if (pageNo > 0 && query.get('PageToken') !== `PA${pageNo}`) return [400, twilioError(400, 20001, 'Invalid PageToken')];
+        const items = all.slice(pageNo * size, (pageNo + 1) * size);
+        const uri = (n) => `${p}?${phone ? `PhoneNumber=${encodeURIComponent(phone)}&` : ''}PageSize=${size}&Page=${n}${n ? `&PageToken=PA${n}` : ''}`;
+        return [200, { incoming_phone_numbers: items, page: pageNo, page_size: size, start: pageNo * size, end: pageNo * size + Math.max(items.length - 1, 0),
+          uri: uri(pageNo), first_page_uri: uri(0), next_page_uri: (pageNo + 1) * size < all.length ? uri(pageNo + 1) : null, previous_page_uri: pageNo ? uri(pageNo - 1) : null }];
       }
       case 'update': {
         const sid = /(PN[0-9a-f]{32})\.json$/.exec(p)[1];
@@ -210,7 +218,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
       if (!authorized(req, kind === 'createAccount' ? null : acct)) {
         return send(res, 401, twilioError(401, 20003, 'Authentication Error - invalid username'));
       }
-      const f = faults.find((x) => x.kind === kind && x.times > 0);
+      let f = faults.find((x) => x.kind === kind && x.times > 0);
+      if (f && f.skip > 0) { f.skip--; f = null; } // let this one through: fail a later one
       if (f) {
         f.times--;
         if (f.delayMs) { // slow: carry it out now (if told to), answer late
@@ -244,11 +253,22 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
     },
     /** every SIP credential: {sid, username, password, list} */
     credentials() { return [...credentialLists.values()].flatMap((l) => [...l.credentials.values()].map((c) => ({ ...c, list: l.sid }))); },
-    /** fail the next `times` requests of `kind` ('buy', 'update', ...) with {status, code, message, retryAfter} */
+    /** fail the next `times` requests of `kind` ('buy', 'update', ...) with {status, code, message, retryAfter},
+     * after letting `skip` of them through */
     fail(kind, opts) { faults.push({ kind, times: 1, ...opts }); },
     /** answer the next `times` requests of `kind` after delayMs; process: carry them out first */
     slow(kind, delayMs, opts = {}) { faults.push({ kind, times: 1, delayMs, process: true, ...opts }); },
     clearFaults() { faults.length = 0; },
+    /** the largest page a list answers with (Twilio's is 1000), so a test can make a list span pages */
+    setMaxPageSize(n) { settings.maxPageSize = n; },
+    /** a number on accountSid that the server did not buy (bought elsewhere, or before it); the resource */
+    addNumber(accountSid, phone, extra = {}) {
+      const sid = 'PN' + hex(16);
+      const n = { sid, account_sid: accountSid, phone_number: phone, friendly_name: phone, voice_url: 'https://elsewhere.example/voice', sms_url: null,
+        status_callback: null, status_callback_method: 'POST', voice_receive_mode: 'voice', address_sid: null, status: 'in-use', date_created: new Date().toUTCString(), ...extra };
+      numbers.set(sid, n);
+      return n;
+    },
     count(kind) { return log.filter((l) => l.kind === kind).length; },
     close() { server.closeAllConnections?.(); return new Promise((r) => server.close(r)); },
   };
