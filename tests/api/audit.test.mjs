@@ -57,6 +57,13 @@ const RECIPES = {
   BuyPhoneNumber: async () => ({ type: 'Endpoint', id: (await make.endpoint()).id, fields: ['phoneNumber', 'customerId'] }),
   PatchEndpoint: async () => { const e = await make.endpoint(); await srv.ok('PATCH', `/endpoints/${e.id}`, { as: sa, body: { displayName: fresh('Al desk ') } }); return { type: 'Endpoint', id: e.id, fields: ['displayName'] }; },
   DeleteEndpoint: async () => { const e = await make.endpoint(); await srv.ok('DELETE', `/endpoints/${e.id}`, { as: sa }, 204); return { type: 'Endpoint', id: e.id, fields: ['phoneNumber'] }; },
+  SyncPhoneNumbers: async () => {
+    const n = fake.addNumber(w.A.twilioAccountSid, number());
+    const r = await srv.ok('POST', '/phone-numbers/sync', { as: sa, body: { accountId: w.A.id, importUnknown: true, customerId: w.cA1.id } });
+    const item = r.unknownNumbers.find((x) => x.phoneNumberSid === n.sid);
+    if (item?.state !== 'Imported') throw new Error(`SyncPhoneNumbers did not import ${n.phone_number}: ${JSON.stringify(r)}`);
+    return { type: 'Endpoint', id: item.endpointId, fields: ['phoneNumber', 'phoneNumberSid', 'customerId'] };
+  },
   SetPhoneNumberIsFax: async () => { const e = await make.endpoint(); await srv.ok('PATCH', `/phone-numbers/${e.id}/fax`, { as: sa, body: { isFax: true } }); return { type: 'Endpoint', id: e.id, fields: ['type'] }; },
   NewUser: async () => ({ type: 'User', id: (await make.user()).id, fields: ['emailAddress', 'password'] }),
   PatchUser: async () => { const u = await make.user(); await srv.ok('PATCH', `/users/${u.id}`, { as: sa, body: { firstName: 'Renamed', newPassword: 'An0ther-Secret-Pass!' } }); return { type: 'User', id: u.id, fields: ['firstName', 'password'] }; },
