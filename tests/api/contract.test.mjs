@@ -157,6 +157,19 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
     assert.equal(b.phoneNumber, '+442079460001');
   });
 
+  test('SyncPhoneNumbers: the carrier\'s list of numbers, and an unknown one imported and pointed at our webhooks', async () => {
+    const EXAMPLE_NUMBER = '+18089255327'; // the one number of Prism's example list
+    const r = (await call('POST', '/phone-numbers/sync', { body: { accountId: acct.id, importUnknown: true, customerId: cust.id } })).json;
+    assert.equal(r.carrierNumberCount, 1, describeRes(answers.at(-1)));
+    assert.deepEqual(r.unknownNumbers.map((n) => [n.phoneNumber, n.phoneNumberSid, n.state]), [[EXAMPLE_NUMBER, EXAMPLE_PN, 'Imported']]);
+    assert.deepEqual(r.missingAtCarrier.map((n) => n.phoneNumber).sort(), ['+15105550100', '+15105550101'], 'ours, which the example list lacks');
+    const updated = prismRequests(from).filter((x) => x.method === 'POST' && x.path.endsWith(`/IncomingPhoneNumbers/${EXAMPLE_PN}.json`));
+    assert.ok(updated.length >= 1, 'the imported number was pointed at our webhooks');
+    const lists = prismRequests(from).filter((x) => x.method === 'GET' && /\/IncomingPhoneNumbers\.json(\?|$)/.test(x.path));
+    assert.ok(lists.length >= 1, `the list was asked for: ${prismRequests(from).map((x) => x.path).join(', ')}`);
+    await call('POST', '/phone-numbers/sync', { body: { accountId: byoa.id } });
+  });
+
   test('SIP users: the account\'s domain, list and mappings, a credential, a new password, its deletion', async () => {
     const user = (n) => call('POST', '/endpoints/users', { body: { customerId: cust.id, emailAddress: `sip${n}.contract@tests.evovoiced`, password: 'Contract-Pass-1', userMode: 'Sip' } });
     const u1 = (await user(1)).json;
@@ -231,6 +244,7 @@ describe('the server\'s carrier requests against Twilio\'s OpenAPI description (
       'GET /2010-04-01/Accounts/{AC}/AvailablePhoneNumbers/US/Local.json',
       'GET /2010-04-01/Accounts/{AC}/AvailablePhoneNumbers/GB/Local.json',
       'POST /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json',
+      'GET /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers.json',
       'POST /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json',
       'DELETE /2010-04-01/Accounts/{AC}/IncomingPhoneNumbers/{PN}.json',
       'DELETE /2010-04-01/Accounts/{AC}/Recordings/{RE}.json',
