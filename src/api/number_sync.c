@@ -17,6 +17,7 @@
 #include "../util/json.h"
 #include "../util/secret.h"
 #include "endpoint_types.h"
+#include "routing.h"
 
 json_t *number_endpoint(json_t *r, const char *by, const char *e164, const char *pn_sid, const char *carrier_sid);
 int e164_normalize(const char *in, char out[20]);
@@ -185,11 +186,17 @@ static int store_import(call_t *c, sync_t *s, json_t *item, long max)
     if (!rc && !state) {
         json_t *r = json_copy(s->r);
         json_object_set_new(r, "isFaxNumber", json_boolean(!strcmp((jstr(item, "voiceReceiveMode") ?: ""), "fax")));
-        d = number_endpoint(r, c->who->email, e164, jstr(item, "phoneNumberSid"),
-                            s->who.account_sid);
+        d = number_endpoint(r, c->who->email, e164, jstr(item, "phoneNumberSid"), s->who.account_sid);
         json_decref(r);
         rc = store_put(c->st, C_ENDPOINTS, d);
     }
+    /* the customer's staging flag may have flipped since the carrier was told: route anew */
+    json_t *cu = !rc && d ? store_get(c->st, C_CUSTOMERS, jstr(s->r, "customerId")) : NULL;
+    if (!rc && d && !cu)
+        rc = store_errcode(c->st) ? store_errcode(c->st) : ST_NOTFOUND; /* gone meanwhile: store nothing */
+    if (!rc && cu && json_is_true(json_object_get(cu, "isStaging")) != s->staging)
+        rc = routing_enqueue_endpoint(c->st, d, !s->staging);
+    json_decref(cu);
     if (!rc && d)
         rc = store_commit(c->st);
     else
@@ -233,13 +240,14 @@ static int import_all(call_t *c, sync_t *s, json_t *unknown, long have, long *im
             return fail_carrier(c, pr, &e);
         }
         int rc = store_import(c, s, item, max);
-        if (rc)
-            return fail_store(c, rc, "endpoint");
+        if (rc) /* not found: the customer was deleted meanwhile */
+            return fail_store(c, rc, rc == ST_NOTFOUND ? "Customer" : "endpoint");
         if (!strcmp((jstr(item, "state") ?: ""), "Imported")) {
             (*imported)++;
             have++;
         }
     }
+    routing_wake(); /* an import may have queued a routing update */
     return 0;
 }
 

@@ -19,7 +19,7 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
   const credentialLists = new Map(); // CL sid -> {sid, account_sid, friendly_name, credentials: Map(CR sid -> {sid, username, password})}
   const log = [];            // every request: {kind, method, path, form, query, auth (the Basic user), at}
   const faults = [];         // {kind, status, code, message, retryAfter, times, skip, delayMs, process}
-  const settings = { maxPageSize: 1000 }; // Twilio's largest page of a list
+  const settings = { maxPageSize: 1000, nextPageUri: undefined }; // Twilio's largest page of a list; a next_page_uri to answer instead of the true one
 
   const kindOf = (method, p) => {
     if (method === 'POST' && p === '/2010-04-01/Accounts.json') return 'createAccount';
@@ -113,7 +113,7 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
         const items = all.slice(pageNo * size, (pageNo + 1) * size);
         const uri = (n) => `${p}?${phone ? `PhoneNumber=${encodeURIComponent(phone)}&` : ''}PageSize=${size}&Page=${n}${n ? `&PageToken=PA${n}` : ''}`;
         return [200, { incoming_phone_numbers: items, page: pageNo, page_size: size, start: pageNo * size, end: pageNo * size + Math.max(items.length - 1, 0),
-          uri: uri(pageNo), first_page_uri: uri(0), next_page_uri: (pageNo + 1) * size < all.length ? uri(pageNo + 1) : null, previous_page_uri: pageNo ? uri(pageNo - 1) : null }];
+          uri: uri(pageNo), first_page_uri: uri(0), next_page_uri: settings.nextPageUri ?? ((pageNo + 1) * size < all.length ? uri(pageNo + 1) : null), previous_page_uri: pageNo ? uri(pageNo - 1) : null }];
       }
       case 'update': {
         const sid = /(PN[0-9a-f]{32})\.json$/.exec(p)[1];
@@ -261,6 +261,8 @@ export async function startFakeTwilio({ mainSid = 'AC' + hex(16), mainToken = he
     clearFaults() { faults.length = 0; },
     /** the largest page a list answers with (Twilio's is 1000), so a test can make a list span pages */
     setMaxPageSize(n) { settings.maxPageSize = n; },
+    /** answer every list with this next_page_uri (undefined: the true one) */
+    setNextPageUri(uri) { settings.nextPageUri = uri; },
     /** a number on accountSid that the server did not buy (bought elsewhere, or before it); the resource */
     addNumber(accountSid, phone, extra = {}) {
       const sid = 'PN' + hex(16);

@@ -6,7 +6,7 @@
 // who may ask.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, makeWorld, expectError, expectInvalidRole, HEX24 } from './harness.mjs';
+import { startServer, makeWorld, expectError, expectInvalidRole, expectStatus, waitFor, HEX24 } from './harness.mjs';
 import { startFakeTwilio } from './fake-twilio.mjs';
 
 const PROD = 'https://prod.hooks.test/evo';
@@ -189,6 +189,32 @@ describe('carrier failures', () => {
     assert.equal(again.importedCount, 1);
     assert.equal(again.knownCount, 1);
     assert.deepEqual((await endpointsOf(a.id)).map((e) => e.phoneNumber).sort(), made.map((n) => n.phone_number));
+  });
+
+  test('a next page elsewhere (another account\'s list, another host) is never followed: 502, nothing written', async () => {
+    const { a, c, sid } = await account();
+    fake.addNumber(sid, fresh());
+    for (const next of [`/2010-04-01/Accounts/${w.B.twilioAccountSid}/IncomingPhoneNumbers.json?Page=1&PageToken=PA1`, 'https://evil.example/steal', `/2010-04-01/Accounts/${sid}/IncomingPhoneNumbers.jsonx`]) {
+      const from = fake.log.length;
+      fake.setNextPageUri(next);
+      let r;
+      try { r = await sync({ accountId: a.id, importUnknown: true, customerId: c.id }); } finally { fake.setNextPageUri(undefined); }
+      expectError(r, 502, 'ProviderError', { message: /unexpected next page/ });
+      assert.deepEqual(fake.log.slice(from).map((l) => l.path), [`/2010-04-01/Accounts/${sid}/IncomingPhoneNumbers.json`], 'only the first page was asked for');
+    }
+    assert.deepEqual(await endpointsOf(a.id), []);
+  });
+
+  test('the customer turns staging while its numbers are imported: the routing worker points them at staging', async () => {
+    const { a, c, sid } = await account();
+    const n = fake.addNumber(sid, fresh());
+    fake.slow('update', 600); // the routing update is carried out, and answered late
+    const r = sync({ accountId: a.id, importUnknown: true, customerId: c.id });
+    await new Promise((res) => setTimeout(res, 200));
+    await srv.ok('POST', `/customers/${c.id}/staging`, { as: sa, body: { isStaging: true } });
+    expectStatus(await r, 200);
+    await waitFor('the number to point at staging', () => n.voice_url === `${STAGE}/voice`);
+    assert.equal((await endpointsOf(a.id)).length, 1);
   });
 
   test('the carrier refuses the account\'s credentials: 502, nothing written', async () => {
