@@ -5,7 +5,8 @@
  * The carrier is listed (every page) outside any transaction, then compared in one read
  * transaction.  Each import is done as a purchase is, carrier first: the number is
  * pointed at our webhooks, then its endpoint is stored in a write transaction that checks
- * again that no endpoint or purchase has the number and that the cap allows one more.  A
+ * again that no endpoint or purchase has the number and that the cap allows one more
+ * (and queues a routing update when the customer turned staging meanwhile).  A
  * carrier failure stops the imports with a 502: the numbers before it are imported whole,
  * the failed one and those after it are not stored, and asking again carries on
  * (pointing a number at the same webhooks twice is harmless). */
