@@ -65,6 +65,7 @@ int store_begin(store_t *st, int write)
     int rc = note(st, st->ops->begin(st, write));
     st->in_txn = rc == ST_OK;
     st->failed = ST_OK;
+    st->nseen = 0;
     return rc;
 }
 
@@ -85,6 +86,39 @@ void store_rollback(store_t *st)
     st->ops->rollback(st);
     st->in_txn = 0;
     st->failed = ST_OK;
+}
+
+void store_seen(store_t *st, coll_t c, const char *id, const char *ver)
+{
+    size_t n = id ? strlen(id) : sizeof st->seen[0].id;
+    if (!st || n >= sizeof st->seen[0].id)
+        return;
+    int cap = (int)(sizeof st->seen / sizeof st->seen[0]);
+    if (st->nseen == cap) { /* forget the oldest */
+        memmove(&st->seen[0], &st->seen[1], sizeof st->seen[0] * (size_t)(cap - 1));
+        st->nseen--;
+    }
+    st->seen[st->nseen].c = c;
+    memcpy(st->seen[st->nseen].id, id, n + 1);
+    snprintf(st->seen[st->nseen].ver, sizeof st->seen[0].ver, "%s", ver);
+    st->nseen++;
+}
+
+int store_version(store_t *st, coll_t c, const char *id, char ver[STORE_VER_LEN + 1])
+{
+    for (int i = st->nseen - 1; id && i >= 0; i--)
+        if (st->seen[i].c == c && !strcmp(st->seen[i].id, id)) {
+            memcpy(ver, st->seen[i].ver, STORE_VER_LEN + 1);
+            return 1;
+        }
+    return 0;
+}
+
+void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1])
+{
+    unsigned char h[STORE_VER_LEN / 2];
+    crypto_generichash(h, sizeof h, (const unsigned char *)txt, len, NULL, 0);
+    sodium_bin2hex(ver, STORE_VER_LEN + 1, h, sizeof h);
 }
 
 unsigned long store_users_version(store_t *st) { return st->ops->users_version(st); }
@@ -417,16 +451,16 @@ int store_where(buf_t *b, const query_t *q, const char *always,
 }
 
 /* ---- parsed documents, shared between requests ----
- * Keyed by collection and id together with a keyed hash (SipHash, random key) and the
- * length of the text a document came from: a row whose text changed in any way is
- * parsed anew, so nothing stale is ever served, and the hash cannot be steered by a
- * client.  Documents are shared, hence read-only for every caller (store.h).  The table
+ * Keyed by collection and id together with the version (a 128-bit BLAKE2b hash: no
+ * client can make two texts collide) and the length of the text a document came from:
+ * a row whose text changed in any way is parsed anew, so nothing stale is ever served.
+ * The slot is chosen by a keyed hash (SipHash, random key) of the id.  Documents are shared, hence read-only for every caller (store.h).  The table
  * is fixed in size. */
 enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
 typedef struct {
     coll_t coll;
     char id[DOC_ID_MAX];
-    uint64_t hash;
+    char ver[STORE_VER_LEN + 1];
     size_t len;
     json_t *doc;
 } dslot_t;
@@ -442,23 +476,25 @@ static void doc_init(void)
         pthread_mutex_init(&dlocks[i], NULL);
 }
 
-json_t *store_doc_shared(coll_t c, const char *id, const char *txt, size_t len)
+json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt, size_t len)
 {
     if (!txt || !id)
         return NULL;
     pthread_once(&dkey_once, doc_init);
+    char ver[STORE_VER_LEN + 1];
+    store_text_version(txt, len, ver);
+    store_seen(st, c, id, ver);
     size_t idlen = strlen(id);
     if (idlen >= DOC_ID_MAX)
         return json_loadb(txt, len, 0, NULL);
-    uint64_t h, slot_h;
-    crypto_shorthash((unsigned char *)&h, (const unsigned char *)txt, len, dkey);
+    uint64_t slot_h;
     crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
     size_t slot = (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
     dslot_t *e = &dslots[slot];
     pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
     json_t *doc = NULL;
     pthread_mutex_lock(mu);
-    if (e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id))
+    if (e->doc && e->coll == c && e->len == len && !memcmp(e->ver, ver, sizeof ver) && !strcmp(e->id, id))
         doc = json_incref(e->doc);
     pthread_mutex_unlock(mu);
     if (doc)
@@ -470,7 +506,7 @@ json_t *store_doc_shared(coll_t c, const char *id, const char *txt, size_t len)
     json_t *old = e->doc;
     e->coll = c;
     memcpy(e->id, id, idlen + 1);
-    e->hash = h;
+    memcpy(e->ver, ver, sizeof ver);
     e->len = len;
     e->doc = json_incref(doc);
     pthread_mutex_unlock(mu);
