@@ -49,6 +49,8 @@ typedef struct entity_kind {
 /* The entity the request req to op names: the first ...Id parameter of op's routes that
  * req gives (its id in *id), or NULL. */
 const entity_kind_t *api_op_entity(const op_t *op, json_t *req, const char **id);
+/* The entity a route template names by a path parameter ("/flows/{flowId}/copy"), or NULL. */
+const entity_kind_t *api_route_entity(const char *route);
 /* The entity whose DTO is t, or NULL. */
 const entity_kind_t *api_entity_of_type(const type_t *t);
 

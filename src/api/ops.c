@@ -176,14 +176,28 @@ static const entity_kind_t entities[] = {
 };
 enum { NENTITIES = (int)(sizeof entities / sizeof *entities) };
 
+/* Does route name entity kind k's id parameter? */
+static int names(const char *route, const entity_kind_t *k)
+{
+    char p[64];
+    snprintf(p, sizeof p, "{%s}", k->param);
+    return strstr(route, p) != NULL;
+}
+
+const entity_kind_t *api_route_entity(const char *route)
+{
+    for (int i = 0; i < NENTITIES; i++)
+        if (names(route, &entities[i]))
+            return &entities[i];
+    return NULL;
+}
+
 const entity_kind_t *api_op_entity(const op_t *op, json_t *req, const char **id)
 {
     for (int r = 0; r < 3 && op->routes[r]; r++)
         for (int i = 0; i < NENTITIES; i++) {
-            char p[64];
             const char *v = json_string_value(json_object_get(req, entities[i].param));
-            snprintf(p, sizeof p, "{%s}", entities[i].param);
-            if (v && *v && strstr(op->routes[r], p)) {
+            if (v && *v && names(op->routes[r], &entities[i])) {
                 *id = v;
                 return &entities[i];
             }

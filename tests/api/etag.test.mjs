@@ -223,3 +223,37 @@ describe('two servers on one PostgreSQL', { skip: !PG && 'EVOVOICED_TEST_PG is n
     assert.deepEqual(racers.map((r) => r.status).sort(), [200, 412], 'one server wins the race');
   });
 });
+
+test('/openapi.json: the ETag header, If-None-Match and 304 on a Get of one entity, If-Match and 412 on a write naming one', async () => {
+  const doc = await srv.ok('GET', '/openapi.json');
+  const c = doc.components;
+  assert.equal(c.headers.ETag.schema.type, 'string');
+  assert.equal(c.parameters.IfNoneMatch.name, 'If-None-Match');
+  assert.equal(c.parameters.IfNoneMatch.in, 'header');
+  assert.equal(c.parameters.IfMatch.name, 'If-Match');
+  assert.ok(c.responses.PreconditionFailed.content['application/json'].schema.$ref.endsWith('/ErrorResponse'));
+  const refs = (o) => (o.parameters || []).map((p) => p.$ref).filter(Boolean);
+  const get = doc.paths['/customers/{customerId}'].get;
+  assert.ok(refs(get).includes('#/components/parameters/IfNoneMatch'));
+  assert.equal(get.responses['200'].headers.ETag.$ref, '#/components/headers/ETag');
+  assert.equal(get.responses['304'].headers.ETag.$ref, '#/components/headers/ETag');
+  for (const [p, verb] of [['/customers/{customerId}', 'patch'], ['/customers/{customerId}', 'delete'], ['/flows/{flowId}/copy', 'post'], ['/endpoints/{endpointId}', 'delete']]) {
+    const op = doc.paths[p][verb];
+    assert.ok(refs(op).includes('#/components/parameters/IfMatch'), `${verb} ${p} takes If-Match`);
+    assert.equal(op.responses['412'].$ref, '#/components/responses/PreconditionFailed', `${verb} ${p} may answer 412`);
+  }
+  assert.equal(doc.paths['/customers/{customerId}'].patch.responses['200'].headers.ETag.$ref, '#/components/headers/ETag');
+  assert.equal(doc.paths['/customers'].post.responses['200'].headers.ETag.$ref, '#/components/headers/ETag', 'a New answers its entity, tagged');
+  const list = doc.paths['/customers'].get;
+  assert.ok(!refs(list).includes('#/components/parameters/IfNoneMatch') && !list.responses['304'], 'a list has no ETag');
+});
+
+test('a new entity is answered with the tag a Get of it gives', async () => {
+  const r = await srv.req('POST', '/customers', { as: sa, body: { accountId: w.account.id, name: 'etag new customer' } });
+  expectStatus(r, 200);
+  const tag = r.headers.get('etag');
+  assert.match(tag || '', TAG);
+  expectStatus(await srv.req('GET', `/customers/${r.json.id}`, { as: sa, headers: { 'if-none-match': tag } }), 304);
+  const l = await srv.req('GET', '/customers', { as: sa });
+  assert.equal(l.headers.get('etag'), null, 'a list carries no ETag');
+});
