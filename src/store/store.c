@@ -100,7 +100,7 @@ void store_seen(store_t *st, coll_t c, const char *id, const char *ver)
     }
     st->seen[st->nseen].c = c;
     memcpy(st->seen[st->nseen].id, id, n + 1);
-    snprintf(st->seen[st->nseen].ver, sizeof st->seen[0].ver, "%s", ver);
+    memcpy(st->seen[st->nseen].ver, ver, STORE_VER_LEN + 1);
     st->nseen++;
 }
 
@@ -114,10 +114,15 @@ int store_version(store_t *st, coll_t c, const char *id, char ver[STORE_VER_LEN 
     return 0;
 }
 
+/* SipHash-128 with a key every server shares (the version must be the same on each), so
+ * a version costs about what the document cache's keyed hash does: a fraction of a
+ * microsecond for a kilobyte.  It need not resist a client choosing texts: two versions
+ * of one document that collided would only let its own tenant's stale tag pass. */
 void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1])
 {
-    unsigned char h[STORE_VER_LEN / 2];
-    crypto_generichash(h, sizeof h, (const unsigned char *)txt, len, NULL, 0);
+    static const unsigned char key[crypto_shorthash_siphashx24_KEYBYTES] = "evovoiced-etag-1";
+    unsigned char h[crypto_shorthash_siphashx24_BYTES];
+    crypto_shorthash_siphashx24(h, (const unsigned char *)txt, len, key);
     sodium_bin2hex(ver, STORE_VER_LEN + 1, h, sizeof h);
 }
 
@@ -451,16 +456,16 @@ int store_where(buf_t *b, const query_t *q, const char *always,
 }
 
 /* ---- parsed documents, shared between requests ----
- * Keyed by collection and id together with the version (a 128-bit BLAKE2b hash: no
- * client can make two texts collide) and the length of the text a document came from:
- * a row whose text changed in any way is parsed anew, so nothing stale is ever served.
- * The slot is chosen by a keyed hash (SipHash, random key) of the id.  Documents are shared, hence read-only for every caller (store.h).  The table
+ * Keyed by collection and id together with a keyed hash (SipHash, random key) and the
+ * length of the text a document came from: a row whose text changed in any way is
+ * parsed anew, so nothing stale is ever served, and the hash cannot be steered by a
+ * client.  Documents are shared, hence read-only for every caller (store.h).  The table
  * is fixed in size. */
 enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
 typedef struct {
     coll_t coll;
     char id[DOC_ID_MAX];
-    char ver[STORE_VER_LEN + 1];
+    uint64_t hash;
     size_t len;
     json_t *doc;
 } dslot_t;
@@ -480,21 +485,24 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
 {
     if (!txt || !id)
         return NULL;
+    if (st) { /* one document read by id: its version, for store_version */
+        char ver[STORE_VER_LEN + 1];
+        store_text_version(txt, len, ver);
+        store_seen(st, c, id, ver);
+    }
     pthread_once(&dkey_once, doc_init);
-    char ver[STORE_VER_LEN + 1];
-    store_text_version(txt, len, ver);
-    store_seen(st, c, id, ver);
     size_t idlen = strlen(id);
     if (idlen >= DOC_ID_MAX)
         return json_loadb(txt, len, 0, NULL);
-    uint64_t slot_h;
+    uint64_t h, slot_h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)txt, len, dkey);
     crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
     size_t slot = (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
     dslot_t *e = &dslots[slot];
     pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
     json_t *doc = NULL;
     pthread_mutex_lock(mu);
-    if (e->doc && e->coll == c && e->len == len && !memcmp(e->ver, ver, sizeof ver) && !strcmp(e->id, id))
+    if (e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id))
         doc = json_incref(e->doc);
     pthread_mutex_unlock(mu);
     if (doc)
@@ -506,7 +514,7 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
     json_t *old = e->doc;
     e->coll = c;
     memcpy(e->id, id, idlen + 1);
-    memcpy(e->ver, ver, sizeof ver);
+    e->hash = h;
     e->len = len;
     e->doc = json_incref(doc);
     pthread_mutex_unlock(mu);

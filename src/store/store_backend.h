@@ -73,12 +73,12 @@ int store_where(buf_t *b, const query_t *q, const char *always,
 
 /* The parsed document for the stored text txt of id in collection c, shared between
  * requests (read-only): parsing is a read's largest cost, so a parsed document is kept by
- * collection and id with the hash of its text (its version: store_text_version) and its
- * length, and a row whose text changed in any way is parsed anew.  NULL when the text
- * does not parse.  With st, the version is noted as read by st's transaction
- * (store_seen): a back end's single-document read passes its store, a list NULL. */
+ * collection and id with a keyed hash and the length of its text, and a row whose text
+ * changed in any way is parsed anew.  NULL when the text does not parse.  With st, the
+ * text's version (store_text_version) is noted as read by st's transaction (store_seen):
+ * a back end's read of one document by id passes its store, a list NULL (no cost). */
 json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt, size_t len);
-/* The version of a stored text: hex of a 128-bit BLAKE2b hash, the same in every server. */
+/* The version of a stored text: hex of a 128-bit hash of it, the same in every server. */
 void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1]);
 /* Note that st's transaction read or wrote document id of c at version ver. */
 void store_seen(store_t *st, coll_t c, const char *id, const char *ver);
