@@ -39,6 +39,21 @@ extern const op_t api_ops[];
 extern const int api_nops;
 const op_t *api_op_by_name(const char *name);
 
+/* The entities an operation names by a path parameter ("/flows/{flowId}/copy"), and the
+ * DTO that shows one: the dispatcher's ETag and If-Match know an entity by these. */
+typedef struct entity_kind {
+    const char *param; /* the path parameter (and request field) holding its id */
+    coll_t coll;
+    const type_t *info;
+} entity_kind_t;
+/* The entity the request req to op names: the first ...Id parameter of op's routes that
+ * req gives (its id in *id), or NULL. */
+const entity_kind_t *api_op_entity(const op_t *op, json_t *req, const char **id);
+/* The entity a route template names by a path parameter ("/flows/{flowId}/copy"), or NULL. */
+const entity_kind_t *api_route_entity(const char *route);
+/* The entity whose DTO is t, or NULL. */
+const entity_kind_t *api_entity_of_type(const type_t *t);
+
 struct call {
     const op_t *op;
     principal_t *who;       /* the caller; who->user NULL when anonymous */
@@ -59,6 +74,7 @@ struct call {
     int session_remember;
     int session_end;
     json_t *memo;           /* documents already read in this call, by "coll:id" */
+    const char *if_match;   /* the request's If-Match, or NULL */
 };
 
 /* Errors: each returns -1 so a handler can `return fail(...)`. */
@@ -77,6 +93,24 @@ int refuse_if_any(call_t *c, coll_t coll, const char *field, const char *id, con
 /* The end of a handler that stored doc (rc: the store's result): the store error, or
  * present(c, doc) as the response.  Takes the reference to doc. */
 int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, json_t *), const char *what);
+
+/* An entity's tag (ETag without the quotes) for version ver (store_version) written in a
+ * format (fmt: "json", "xml", ...), full: with the secrets a SystemAdministrator sees. */
+void entity_tag(char *out, size_t n, const char *ver, const char *fmt, int full);
+/* Does the If-Match or If-None-Match list (a header's value) name version ver, or "*"?
+ * any_format: compare the version only (If-Match: has the entity changed?); else the
+ * whole tag (If-None-Match: is this the representation the client holds?). */
+int tag_listed(const char *list, const char *tag, int any_format);
+/* If-Match for the entity the call names, inside its transaction: 0 when it holds (or
+ * the request has no If-Match, or names no entity), 1 when the entity changed (or is
+ * gone), -1 when the store failed.  A handler that opens its own transactions calls it
+ * in each; the dispatcher does it for every other operation. */
+int precondition_failed(call_t *c);
+/* 412 Precondition Failed for the entity the call names. */
+int fail_precondition(call_t *c);
+/* For a handler with its own transactions, in each (after its reach check): 0 when
+ * If-Match holds, else fail()s 412 (or the store's failure) and -1. */
+int hold_precondition(call_t *c);
 
 /* Request field access (canonical camelCase keys). */
 const char *req_str(call_t *c, const char *key);       /* NULL when absent */

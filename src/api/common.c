@@ -96,6 +96,57 @@ int respond_stored(call_t *c, int rc, json_t *doc, json_t *(*present)(call_t *, 
     return 0;
 }
 
+void entity_tag(char *out, size_t n, const char *ver, const char *fmt, int full)
+{
+    snprintf(out, n, "%s.%s%s", ver, fmt, full ? ".full" : "");
+}
+
+int tag_listed(const char *list, const char *tag, int any_format)
+{
+    size_t want = any_format ? strcspn(tag, ".") : strlen(tag);
+    for (const char *p = list; p && *p;) {
+        p += strspn(p, " \t,");
+        if (*p == '*')
+            return 1;
+        int weak = !strncmp(p, "W/", 2);
+        if (weak)
+            p += 2;
+        const char *q = *p == '"' ? p + 1 : p;
+        size_t len = strcspn(q, "\","), ver_len = strcspn(q, ".\",");
+        /* If-Match compares strongly (a weak tag never matches); If-None-Match weakly */
+        if (!(weak && any_format) && (any_format ? ver_len : len) == want && want && !strncmp(q, tag, want))
+            return 1;
+        p = q + len + (q[len] == '"');
+    }
+    return 0;
+}
+
+int precondition_failed(call_t *c)
+{
+    const char *id = NULL;
+    const entity_kind_t *k = c->if_match ? api_op_entity(c->op, c->req, &id) : NULL;
+    if (!k)
+        return 0;
+    /* read afresh in this transaction, whatever an earlier one of the call kept */
+    json_t *doc = store_get(c->st, k->coll, id);
+    char ver[STORE_VER_LEN + 1];
+    if (!doc)
+        return store_errcode(c->st) ? -1 : 1; /* gone: no version is current */
+    json_decref(doc);
+    return !store_version(c->st, k->coll, id, ver) || !tag_listed(c->if_match, ver, 1);
+}
+
+int fail_precondition(call_t *c)
+{
+    return fail(c, 412, "PreconditionFailed", "The entity has changed since the If-Match tag was read");
+}
+
+int hold_precondition(call_t *c)
+{
+    int stale = precondition_failed(c);
+    return stale < 0 ? fail_store(c, store_errcode(c->st), "precondition") : stale ? fail_precondition(c) : 0;
+}
+
 json_t *req_get(call_t *c, const char *key) { return json_object_get(c->req, key); }
 const char *req_str(call_t *c, const char *key) { return json_string_value(json_object_get(c->req, key)); }
 

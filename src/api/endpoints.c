@@ -314,7 +314,7 @@ int load_endpoint(call_t *c, const char *id, json_t **ep, pcreds_t *who)
     int rc = store_begin(c->st, 0);
     if (rc)
         return fail_store(c, rc, "endpoint");
-    if (reach_endpoint(c, id, ep)) {
+    if (reach_endpoint(c, id, ep) || hold_precondition(c)) { /* before the carrier is asked */
         store_rollback(c->st);
         return -1;
     }
@@ -352,6 +352,10 @@ int op_delete_endpoint(call_t *c)
     json_decref(ep);
     if ((rc = store_begin(c->st, 1)))
         return fail_store(c, rc, "endpoint");
+    if (hold_precondition(c)) { /* changed while the carrier was asked */
+        store_rollback(c->st);
+        return -1;
+    }
     json_t *cur = store_get(c->st, C_ENDPOINTS, id); /* as it is now: what deleting it undoes */
     rc = cur ? endpoint_type_forget(c->st, cur) : store_errcode(c->st);
     json_decref(cur);

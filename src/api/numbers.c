@@ -339,6 +339,10 @@ int op_set_phone_number_is_fax(call_t *c)
     json_decref(ep);
     if ((rc = store_begin(c->st, 1)))
         return fail_store(c, rc, "endpoint");
+    if (hold_precondition(c)) { /* changed while the carrier was asked */
+        store_rollback(c->st);
+        return -1;
+    }
     json_t *stored = store_get(c->st, C_ENDPOINTS, id);
     json_t *cur = stored ? json_copy(stored) : NULL; /* documents from the store are read-only */
     json_decref(stored);

@@ -2,6 +2,8 @@
  * routes, roles, Manager access level, request and response types, and handler.
  * Routing, role checks, pre-defined routes (/api/{Name}) and metadata all read it. */
 #include "api.h"
+#include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 int op_authenticate(call_t *), op_get_auth_status(call_t *);
@@ -168,6 +170,51 @@ const op_t api_ops[] = {
      "accountIds customerIds entityType entityId userId startDate endDate"},
 };
 const int api_nops = (int)(sizeof api_ops / sizeof *api_ops);
+
+static const entity_kind_t entities[] = {
+    {"accountId", C_ACCOUNTS, &T_AccountInfo},   {"customerId", C_CUSTOMERS, &T_CustomerInfo},
+    {"endpointId", C_ENDPOINTS, &T_EndpointInfo}, {"userId", C_USERS, &T_UserInfo},
+    {"flowId", C_FLOWS, &T_FlowInfo},             {"sessionId", C_SESSIONS, &T_SessionInfo},
+    {"fileId", C_FILES, &T_FileInfo},
+};
+enum { NENTITIES = (int)(sizeof entities / sizeof *entities) };
+
+/* Does route name entity kind k's id parameter? */
+static int names(const char *route, const entity_kind_t *k)
+{
+    char p[64];
+    snprintf(p, sizeof p, "{%s}", k->param);
+    return strstr(route, p) != NULL;
+}
+
+const entity_kind_t *api_route_entity(const char *route)
+{
+    for (int i = 0; i < NENTITIES; i++)
+        if (names(route, &entities[i]))
+            return &entities[i];
+    return NULL;
+}
+
+const entity_kind_t *api_op_entity(const op_t *op, json_t *req, const char **id)
+{
+    for (int r = 0; r < 3 && op->routes[r]; r++)
+        for (int i = 0; i < NENTITIES; i++) {
+            const char *v = json_string_value(json_object_get(req, entities[i].param));
+            if (v && *v && names(op->routes[r], &entities[i])) {
+                *id = v;
+                return &entities[i];
+            }
+        }
+    return NULL;
+}
+
+const entity_kind_t *api_entity_of_type(const type_t *t)
+{
+    for (int i = 0; i < NENTITIES; i++)
+        if (entities[i].info == t)
+            return &entities[i];
+    return NULL;
+}
 
 const op_t *api_op_by_name(const char *name)
 {

@@ -573,8 +573,8 @@ static int load_for_carrier(call_t *c, coll_t coll, const char *id, json_t **doc
     int rc = store_begin(c->st, 0);
     if (rc)
         return fail_store(c, rc, coll == C_FILES ? "file" : "session");
-    if (coll == C_FILES ? reach_file(c, id, doc) : reach_session(c, id, doc)) {
-        store_rollback(c->st);
+    if ((coll == C_FILES ? reach_file(c, id, doc) : reach_session(c, id, doc)) || hold_precondition(c)) {
+        store_rollback(c->st); /* If-Match: before the carrier is asked, and again when writing */
         return -1;
     }
     json_incref(*doc);
@@ -661,6 +661,10 @@ int op_end_session(call_t *c)
     int rc = store_begin(c->st, 1);
     if (rc)
         return fail_store(c, rc, "session");
+    if (hold_precondition(c)) {
+        store_rollback(c->st);
+        return -1;
+    }
     json_t *now = store_get(c->st, C_SESSIONS, id);
     if (!now && !(rc = store_errcode(c->st)))
         rc = ST_NOTFOUND;
@@ -759,7 +763,7 @@ int op_delete_file(call_t *c)
         json_decref(f);
         return fail_store(c, rc, "file");
     }
-    if (file_delete_hook && file_delete_hook(c, f)) {
+    if (hold_precondition(c) || (file_delete_hook && file_delete_hook(c, f))) {
         json_decref(f);
         store_rollback(c->st);
         return -1;

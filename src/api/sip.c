@@ -254,7 +254,7 @@ int op_regenerate_sip_password(call_t *c)
     if (rc)
         return fail_store(c, rc, "endpoint");
     json_t *ep;
-    if (reach_endpoint(c, id, &ep)) {
+    if (reach_endpoint(c, id, &ep) || hold_precondition(c)) {
         store_rollback(c->st);
         return -1;
     }

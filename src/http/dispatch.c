@@ -454,6 +454,22 @@ static int forged_write(const http_req_t *r)
     return !r->host || strcasecmp(o, r->host) != 0;
 }
 
+/* A response showing one entity carries its ETag: the version the call read or wrote
+ * (store_version, so no extra read), in this format, and with or without the secrets a
+ * SystemAdministrator sees.  1 when a GET's If-None-Match names it: the answer is 304. */
+static int entity_etag(const http_req_t *r, http_resp_t *out, call_t *c, fmt_t fmt, int full)
+{
+    const entity_kind_t *k = api_entity_of_type(c->op->resp);
+    const char *id = k ? json_string_value(json_object_get(c->resp, "id")) : NULL;
+    char ver[STORE_VER_LEN + 1], tag[STORE_VER_LEN + 16];
+    if (!id || c->status != 200 || !store_version(c->st, k->coll, id, ver))
+        return 0;
+    entity_tag(tag, sizeof tag, ver, fmt_names[fmt], full);
+    http_resp_header(out, "ETag: \"%s\"", tag);
+    return r->if_none_match && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) &&
+           tag_listed(r->if_none_match, tag, 0);
+}
+
 /* params: the path parameters (the caller keeps and frees them) */
 static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *params, fmt_t fmt)
 {
@@ -554,7 +570,8 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     }
 
     call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
-                .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL};
+                .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL,
+                .if_match = r->if_match && *r->if_match ? r->if_match : NULL};
     int rc;
     store_audit_t audit;
     char audit_name[256];
@@ -566,9 +583,15 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
         }
         rc = store_begin(st, op->flags & OP_WRITE);
         if (rc == ST_OK) {
-            rc = op->handler(&c) ? -1 : store_commit(st);
+            /* If-Match is checked in the transaction that writes, so nothing comes between
+             * the check and the write; the handler still runs, so that a caller who may
+             * not see the entity hears 403 or 404 rather than that it changed */
+            int stale = precondition_failed(&c);
+            rc = op->handler(&c) || stale ? -1 : store_commit(st);
             if (rc == -1)
                 store_rollback(st);
+            if (rc == -1 && stale && !c.err_code)
+                stale < 0 ? fail_store(&c, store_errcode(st), "precondition") : fail_precondition(&c);
         }
         if (rc != ST_BUSY || attempt >= 3)
             break;
@@ -587,7 +610,9 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             fprintf(stderr, "evovoiced: %s: %s\n", op->name, c.err_msg);
     } else {
         out->status = c.status;
-        if (c.resp) {
+        if (c.resp && entity_etag(r, out, &c, fmt, who.roles & ROLE_SA)) {
+            out->status = 304; /* the client holds this version in this format: no body */
+        } else if (c.resp) {
             out->content_type = fmt_types[fmt];
             write_dto(&out->body, fmt, op->resp, c.resp, (who.roles & ROLE_SA) ? W_SECRETS : 0);
         } else if (out->status == 200) {

@@ -21,6 +21,7 @@ typedef struct http_req {
     const char *origin;        /* Origin header (browsers send it on writes) */
     const char *fetch_site;    /* Sec-Fetch-Site header (same-origin, same-site, cross-site, none) */
     const char *if_none_match; /* If-None-Match header */
+    const char *if_match;      /* If-Match header */
     const char *requested_with; /* X-Requested-With header (the console sends it) */
     const char *accept_encoding; /* Accept-Encoding header */
     const char *idempotency_key; /* Idempotency-Key header */

@@ -136,6 +136,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     r.fetch_site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
     r.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    r.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
     r.requested_with = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Requested-With");
     r.accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
     dispatch(&r, &out);

@@ -4,7 +4,8 @@
  * comma-separated), the other verbs a JSON body (the request DTO).  Responses reference
  * components.schemas generated from the schema (wire names, base fields flattened in
  * wire order); errors are ServiceStack's ErrorResponse.  Security: HTTP Basic, a bearer
- * session id, or the ss-id session cookie. */
+ * session id, or the ss-id session cookie.  ETags: a response showing one entity has the
+ * ETag header, a GET of one takes If-None-Match (304), a write naming one If-Match (412). */
 #include "meta_int.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -131,12 +132,32 @@ static json_t *operation(const op_t *op, const char *route, const char *verb, co
     else
         json_decref(params);
 
+    /* ETags: an answer showing one entity carries one; a GET of one takes If-None-Match,
+     * a write naming one If-Match */
+    int tagged = api_entity_of_type(op->resp) != NULL, get = !strcasecmp(verb, "GET");
+    int named = api_route_entity(route) != NULL && !(op->flags & OP_ANON);
+    if ((tagged && get && named) || (named && !get)) {
+        json_t *ps = json_object_get(o, "parameters");
+        if (!ps)
+            json_object_set_new(o, "parameters", ps = json_array());
+        json_array_append_new(ps, json_pack("{s:s}", "$ref", get ? "#/components/parameters/IfNoneMatch"
+                                                                 : "#/components/parameters/IfMatch"));
+    }
     json_t *resp = json_object();
     if (op->resp->nfields == 0 && !op->resp->base)
         json_object_set_new(resp, "204", json_pack("{s:s}", "description", "No Content"));
     else
         json_object_set_new(resp, "200", json_pack("{s:s,s:o}", "description", "Success", "content",
                                                    json_content(ref(op->resp))));
+    if (tagged && !(op->resp->nfields == 0 && !op->resp->base))
+        json_object_set_new(json_object_get(resp, "200"), "headers",
+                            json_pack("{s:{s:s}}", "ETag", "$ref", "#/components/headers/ETag"));
+    if (tagged && get && named)
+        json_object_set_new(resp, "304", json_pack("{s:s,s:{s:{s:s}}}", "description",
+                                                   "Not Modified: If-None-Match names this version in this format",
+                                                   "headers", "ETag", "$ref", "#/components/headers/ETag"));
+    if (named && !get)
+        json_object_set_new(resp, "412", json_pack("{s:s}", "$ref", "#/components/responses/PreconditionFailed"));
     if (!strcmp(op->name, "GetAuthStatus"))
         json_object_set_new(resp, "204", json_pack("{s:s}", "description", "Nobody is signed in"));
     json_object_set_new(resp, "400", json_pack("{s:s}", "$ref", "#/components/responses/BadRequest"));
@@ -194,20 +215,35 @@ void meta_openapi(buf_t *b)
         comp_name(all.t[i], n, sizeof n);
         json_object_set_new(schemas, n, type_schema(all.t[i]));
     }
-    json_t *responses = json_pack("{s:o,s:o,s:o,s:o,s:o}", "BadRequest", error_response("Invalid request"),
+    json_t *responses = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "BadRequest", error_response("Invalid request"),
                                   "Unauthorized", error_response("Not authenticated"), "Forbidden",
                                   error_response("Role missing or resource outside the caller's tenants"),
-                                  "NotFound", error_response("No such resource"), "Error", error_response("Error"));
+                                  "NotFound", error_response("No such resource"), "PreconditionFailed",
+                                  error_response("PreconditionFailed: the entity changed since the If-Match tag was "
+                                                 "read (or is gone); nothing was changed"),
+                                  "Error", error_response("Error"));
+    json_t *tag = json_pack("{s:s}", "type", "string");
+    json_t *headers = json_pack(
+        "{s:{s:s,s:o}}", "ETag",
+        "description", "The entity's version in this format: \"<version>.<format>\" (\".full\" added for a "
+                       "SystemAdministrator, who sees secrets); the same on every server",
+        "schema", json_incref(tag));
+    json_t *parameters = json_pack(
+        "{s:{s:s,s:s,s:b,s:s,s:o},s:{s:s,s:s,s:b,s:s,s:o}}", "IfNoneMatch", "name", "If-None-Match", "in", "header",
+        "required", 0, "description", "ETags the client holds: 304 Not Modified, no body, when one is current",
+        "schema", json_incref(tag), "IfMatch", "name", "If-Match", "in", "header", "required", 0, "description",
+        "Write only if the entity is still at one of these versions (any format's tag; * : it exists); else 412",
+        "schema", tag);
     json_t *security = json_pack("{s:{s:s,s:s},s:{s:s,s:s,s:s},s:{s:s,s:s,s:s}}", "basic", "type", "http", "scheme",
                                  "basic", "bearer", "type", "http", "scheme", "bearer", "description",
                                  "A session id (the bearerToken of AuthenticateResponse)", "session", "type", "apiKey",
                                  "in", "cookie", "name", "ss-id");
     json_t *doc = json_pack(
-        "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:[{s:[]},{s:[]},{s:[]}],s:o,s:{s:o,s:o,s:o}}", "openapi", "3.0.3", "info",
+        "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:[{s:[]},{s:[]},{s:[]}],s:o,s:{s:o,s:o,s:o,s:o,s:o}}", "openapi", "3.0.3", "info",
         "title", "Evo Voice", "version", "1.0", "description",
         "The Evo Voice platform API (ServiceStack wire protocol); every operation is also reachable as /api/{Name}",
         "servers", "url", "/", "security", "basic", "bearer", "session", "paths", paths, "components", "schemas",
-        schemas, "responses", responses, "securitySchemes", security);
+        schemas, "responses", responses, "headers", headers, "parameters", parameters, "securitySchemes", security);
     char *s = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_INDENT(1));
     buf_puts(b, s);
     buf_putc(b, '\n');

@@ -79,6 +79,13 @@ void store_rollback(store_t *st);
 json_t *store_get(store_t *st, coll_t c, const char *id);      /* new ref, or NULL: missing or failed */
 int store_put(store_t *st, coll_t c, json_t *doc);              /* insert or replace */
 int store_delete(store_t *st, coll_t c, const char *id);
+/* The version of document id of c as this transaction (or the last one, once over) last
+ * read it with store_get or wrote it with store_put: a hash of its stored text, so it
+ * changes with every write that changes the document (every entity write stamps
+ * dateLastModified), and every server of a database computes the same one.  Costs no
+ * round trip: 1 with ver filled, 0 when the transaction did not read or write it. */
+enum { STORE_VER_LEN = 32 };
+int store_version(store_t *st, coll_t c, const char *id, char ver[STORE_VER_LEN + 1]);
 /* One field of a document (a column when the collection indexes it), without reading
  * the document: a new reference, or NULL when there is no such document (or it failed). */
 json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field);

@@ -51,6 +51,14 @@ struct store {
     int in_txn; /* between a store_begin that worked and its commit or rollback */
     int failed; /* the first failure inside the open transaction */
     const store_audit_t *audit; /* the API call's context while it runs (store_audit), else NULL */
+    /* the versions of the documents the open (or last) transaction read or wrote one by
+     * one, newest last, for store_version; emptied by store_begin */
+    struct {
+        coll_t c;
+        char id[48];
+        char ver[STORE_VER_LEN + 1];
+    } seen[8];
+    int nseen;
 };
 
 extern const struct store_ops store_sqlite_ops, store_pg_ops;
@@ -66,7 +74,13 @@ int store_where(buf_t *b, const query_t *q, const char *always,
 /* The parsed document for the stored text txt of id in collection c, shared between
  * requests (read-only): parsing is a read's largest cost, so a parsed document is kept by
  * collection and id with a keyed hash and the length of its text, and a row whose text
- * changed in any way is parsed anew.  NULL when the text does not parse. */
-json_t *store_doc_shared(coll_t c, const char *id, const char *txt, size_t len);
+ * changed in any way is parsed anew.  NULL when the text does not parse.  With st, the
+ * text's version (store_text_version) is noted as read by st's transaction (store_seen):
+ * a back end's read of one document by id passes its store, a list NULL (no cost). */
+json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt, size_t len);
+/* The version of a stored text: hex of a 128-bit hash of it, the same in every server. */
+void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1]);
+/* Note that st's transaction read or wrote document id of c at version ver. */
+void store_seen(store_t *st, coll_t c, const char *id, const char *ver);
 
 #endif

@@ -404,11 +404,11 @@ static void pg_rollback(store_t *base)
 
 /* ---- documents ---- */
 
-static json_t *doc_at(PGresult *r, int row, int col, coll_t c, const char *id)
+static json_t *doc_at(store_t *st, PGresult *r, int row, int col, coll_t c, const char *id)
 {
     if (PQgetisnull(r, row, col))
         return NULL;
-    return store_doc_shared(c, id, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+    return store_doc_shared(st, c, id, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
 }
 
 static json_t *pg_get(store_t *base, coll_t c, const char *id, int *rc)
@@ -417,7 +417,7 @@ static json_t *pg_get(store_t *base, coll_t c, const char *id, int *rc)
     snprintf(sql, sizeof sql, "SELECT doc::text FROM %s WHERE id=$1", colls[c].table);
     const char *v[1] = {id};
     PGresult *r = run((pg_t *)base, sql, 1, v, rc);
-    json_t *d = r && PQntuples(r) ? doc_at(r, 0, 0, c, id) : NULL;
+    json_t *d = r && PQntuples(r) ? doc_at(base, r, 0, 0, c, id) : NULL;
     if (r && PQntuples(r) && !d)
         *rc = ST_ERROR; /* a row that does not parse is a failure */
     PQclear(r);
@@ -476,6 +476,11 @@ static int pg_put(store_t *base, coll_t c, json_t *doc)
     int rc = command(st, b.p, n, (const char *const *)vals, &changed);
     if (!rc && changed == 0)
         rc = ST_CONFLICT;
+    if (!rc && vals[1]) { /* the json column keeps the text as given: a read hashes the same */
+        char ver[STORE_VER_LEN + 1];
+        store_text_version(vals[1], strlen(vals[1]), ver);
+        store_seen(base, c, vals[0], ver);
+    }
     for (int i = 0; i < n; i++)
         free(vals[i]);
     buf_free(&b);
@@ -707,7 +712,7 @@ static int pg_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
     if (r) {
         json_t *arr = json_array();
         for (int i = 0; i < PQntuples(r); i++) {
-            json_t *d = doc_at(r, i, 0, c, PQgetvalue(r, i, 1));
+            json_t *d = doc_at(NULL, r, i, 0, c, PQgetvalue(r, i, 1));
             if (d)
                 json_array_append_new(arr, d);
         }

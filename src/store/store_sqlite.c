@@ -212,10 +212,10 @@ static int migrate(sq_t *st, char *err, size_t errsz)
 }
 
 /* The document in column col, parsed once and shared (store_doc_shared). */
-static json_t *sq_doc(sqlite3_stmt *s, int col, coll_t c, const char *id)
+static json_t *sq_doc(store_t *st, sqlite3_stmt *s, int col, coll_t c, const char *id)
 {
     const char *txt = (const char *)sqlite3_column_text(s, col);
-    return txt ? store_doc_shared(c, id, txt, (size_t)sqlite3_column_bytes(s, col)) : NULL;
+    return txt ? store_doc_shared(st, c, id, txt, (size_t)sqlite3_column_bytes(s, col)) : NULL;
 }
 
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
@@ -355,7 +355,7 @@ static json_t *sq_get(store_t *base, coll_t c, const char *id, int *rc)
     sqlite3_stmt *s = st->get[c];
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     int r = sqlite3_step(s);
-    json_t *doc = r == SQLITE_ROW ? sq_doc(s, 0, c, id) : NULL;
+    json_t *doc = r == SQLITE_ROW ? sq_doc(base, s, 0, c, id) : NULL;
     *rc = r == SQLITE_ROW && !doc ? ST_ERROR : one_row(r); /* a row that does not parse is a failure */
     sqlite3_reset(s);
     return doc;
@@ -379,7 +379,10 @@ static int sq_put(store_t *base, coll_t c, json_t *doc)
 {
     sq_t *st = (sq_t *)base;
     sqlite3_stmt *s = st->put[c];
-    char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER), ver[STORE_VER_LEN + 1];
+    if (!txt)
+        return ST_ERROR;
+    store_text_version(txt, strlen(txt), ver);
     bind_json(s, 1, json_object_get(doc, "id"));
     sqlite3_bind_text(s, 2, txt, -1, free);
     for (int i = 0; i < 5 && colls[c].fields[i]; i++) {
@@ -393,6 +396,8 @@ static int sq_put(store_t *base, coll_t c, json_t *doc)
     sqlite3_clear_bindings(s);
     if (c == C_USERS)
         users_written(st);
+    if (rc == ST_OK)
+        store_seen(base, c, json_string_value(json_object_get(doc, "id")), ver);
     return rc;
 }
 
@@ -609,7 +614,7 @@ static int sq_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
         json_t *arr = json_array();
         int r;
         while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-            json_t *d = sq_doc(s, 0, c, (const char *)sqlite3_column_text(s, 1));
+            json_t *d = sq_doc(NULL, s, 0, c, (const char *)sqlite3_column_text(s, 1));
             if (d)
                 json_array_append_new(arr, d);
         }

@@ -532,6 +532,45 @@ static void elem_filter(store_t *st)
     json_decref(hx);
 }
 
+/* store_version: the version a transaction read or wrote, the same from another
+ * connection, new after every write, forgotten by the next transaction */
+static void versions(store_t *st)
+{
+    char err[256] = "", v1[STORE_VER_LEN + 1], v2[STORE_VER_LEN + 1], v3[STORE_VER_LEN + 1], v4[STORE_VER_LEN + 1];
+    store_t *other = store_open(url, err, sizeof err);
+    CHECK(other != NULL);
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(!store_version(st, C_CUSTOMERS, "cv", v1));
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"cv\",\"accountId\":\"a1\",\"name\":\"v one\"}") == ST_OK);
+    CHECK(store_version(st, C_CUSTOMERS, "cv", v1) && strlen(v1) == STORE_VER_LEN);
+    CHECK(!store_version(st, C_ACCOUNTS, "cv", v2)); /* by collection and id */
+    CHECK(store_commit(st) == ST_OK);
+    CHECK(store_version(st, C_CUSTOMERS, "cv", v2) && !strcmp(v1, v2)); /* still known once committed */
+    CHECK(store_begin(other, 0) == ST_OK);
+    json_t *d = store_get(other, C_CUSTOMERS, "cv");
+    CHECK(d && store_version(other, C_CUSTOMERS, "cv", v2) && !strcmp(v1, v2)); /* what a read of it gives, anywhere */
+    json_decref(d);
+    CHECK(store_commit(other) == ST_OK);
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(!store_version(st, C_CUSTOMERS, "cv", v3)); /* a new transaction has read nothing yet */
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"cv\",\"accountId\":\"a1\",\"name\":\"v two\"}") == ST_OK);
+    CHECK(store_version(st, C_CUSTOMERS, "cv", v3) && strcmp(v3, v1));
+    CHECK(store_commit(st) == ST_OK);
+    CHECK(store_begin(other, 0) == ST_OK);
+    d = store_get(other, C_CUSTOMERS, "cv");
+    CHECK(d && store_version(other, C_CUSTOMERS, "cv", v4) && !strcmp(v3, v4));
+    json_decref(d);
+    query_t q = {0};
+    q.limit = -1;
+    json_t *rows = NULL;
+    CHECK(store_list(other, C_ACCOUNTS, &q, &rows, NULL) == ST_OK && json_array_size(rows) > 0);
+    CHECK(!store_version(other, C_ACCOUNTS, "a1", v4)); /* a list notes nothing */
+    json_decref(rows);
+    CHECK(store_commit(other) == ST_OK);
+    CHECK(store_delete(st, C_CUSTOMERS, "cv") == ST_OK);
+    store_close(other);
+}
+
 static void suite(const char *name)
 {
     char err[256] = "";
@@ -543,6 +582,7 @@ static void suite(const char *name)
     }
     fprintf(stderr, "store conformance: %s\n", name);
     primitives(st);
+    versions(st);
     elem_filter(st);
     writers(st);
     audit(st);
