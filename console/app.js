@@ -583,7 +583,7 @@ async function settingsPage() {
 }
 
 // ---- the pages kept out of the first download ----
-const words = (s) => s.replace(/([a-z])([A-Z])/g, '$1 $2');
+const words = (s) => s.replace(/([a-z])([A-Z])|([A-Z])([A-Z][a-z])/g, '$1$3 $2$4');
 const camel = (s) => s.charAt(0).toLowerCase() + s.slice(1);
 async function explorerPage() { return (await import('./explorer.js')).explorerPage(); }
 

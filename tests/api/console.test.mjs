@@ -552,6 +552,13 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await visit(page, 'Customers', 'customers');
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 362), 'no sideways scroll at 360 px');
       await shot(page, 'customer-narrow');
+      // a customer's page, its schedule and billing editors included
+      await page.goto(`${srv.base}/console#/customers/${w.cA1.id}`);
+      await page.locator('main h1', { hasText: 'co cA1' }).waitFor();
+      await page.getByRole('group', { name: 'Schedule' }).getByRole('button', { name: 'Add a rule' }).click();
+      await page.locator('summary', { hasText: 'Billing settings' }).click();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 362), 'no sideways scroll at 360 px on a customer\'s page');
+      await shot(page, 'customer-narrow-customer');
       await done(ctx, page, 'customer');
     }
     assert.deepEqual(problems, [], 'no CSP violation or script error in any page');
