@@ -368,26 +368,19 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       assert.equal(real.customerId, w.cA2.id);
       assert.ok([...fake.numbers.values()].some((n) => n.phone_number === picked), 'bought at the carrier');
       // the other endpoint types: a user, a team with that user, an e-mail address
-      const userForm = page.getByRole('form', { name: 'New user endpoint' });
-      await userForm.getByLabel('First name').fill('Una');
-      await userForm.getByLabel('Last name').fill('Phone');
-      await userForm.getByLabel('E-mail address').fill('una.phone@co.example');
-      await userForm.getByLabel('Password').fill(PASSWORD);
-      await userForm.getByLabel('Customer').selectOption({ label: 'co cA2' });
-      await userForm.getByRole('button', { name: 'Create' }).click();
-      await assertStatus(status(page), 'New user endpoint: created');
-      await page.locator('tr', { hasText: 'Una Phone' }).waitFor();
-      const teamForm = page.getByRole('form', { name: 'New team' });
-      await teamForm.getByLabel('Team name').fill('Front desk');
-      await teamForm.getByLabel('Members').selectOption({ label: 'Una Phone' });
-      await teamForm.getByRole('button', { name: 'Create' }).click();
-      await assertStatus(status(page), 'New team: created');
-      await page.locator('tr', { hasText: 'Front desk' }).waitFor();
-      const mailForm = page.getByRole('form', { name: 'New e-mail endpoint' });
-      await mailForm.getByLabel('E-mail address').fill('inbox@co.example');
-      await mailForm.getByRole('button', { name: 'Create' }).click();
-      await assertStatus(status(page), 'New e-mail endpoint: created');
-      await page.locator('tr', { hasText: 'inbox@co.example' }).waitFor();
+      const createEndpoint = async (title, fields, row) => {
+        const form = page.getByRole('form', { name: title });
+        for (const [label, v] of fields) {
+          const c = form.getByLabel(label, { exact: true });
+          await (typeof v === 'object' ? c.selectOption(v) : c.fill(v));
+        }
+        await form.getByRole('button', { name: 'Create' }).click();
+        await assertStatus(status(page), `${title}: created`);
+        await page.locator('tr', { hasText: row }).waitFor();
+      };
+      await createEndpoint('New user endpoint', [['First name', 'Una'], ['Last name', 'Phone'], ['E-mail address', 'una.phone@co.example'], ['Password', PASSWORD], ['Customer', { label: 'co cA2' }]], 'Una Phone');
+      await createEndpoint('New team', [['Team name', 'Front desk'], ['Members', { label: 'Una Phone' }]], 'Front desk');
+      await createEndpoint('New e-mail endpoint', [['E-mail address', 'inbox@co.example']], 'inbox@co.example');
       const una = (await srv.ok('GET', '/endpoints', { as: sa, query: { accountIds: w.A.id, type: 'User', nameFilter: 'Una' } })).items[0];
       const desk = (await srv.ok('GET', '/endpoints', { as: sa, query: { accountIds: w.A.id, type: 'Team', nameFilter: 'Front desk' } })).items[0];
       assert.deepEqual(desk.teamMemberIds, [una.id]);
