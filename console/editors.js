@@ -32,7 +32,13 @@ export function scheduleEditor(initial) {
       field('Force closed', bind(sch, 'forceClosed', input('forceClosed', { type: 'checkbox', checked: sch.forceClosed }), 'bool'), 'field check'));
     fill(rulesEl, sch.rules.map((r, i) => h('li', {}, ruleEditor(r, i))));
   };
-  const move = (i, by) => { const [r] = sch.rules.splice(i, 1); sch.rules.splice(i + by, 0, r); renumber(); draw(); };
+  // after a move or a removal the focus stays put: on the moved rule, or on "Add a rule"
+  const move = (i, by) => {
+    const [r] = sch.rules.splice(i, 1);
+    sch.rules.splice(i + by, 0, r);
+    renumber(); draw();
+    rulesEl.children[i + by].querySelector('input').focus();
+  };
   const renumber = () => sch.rules.forEach((r, i) => { r.priority = i + 1; });
   function ruleEditor(r, i) {
     const n = `rule ${i + 1}`;
@@ -64,7 +70,7 @@ export function scheduleEditor(initial) {
       h('div', { class: 'row' }, field('Name', bind(r, 'name', input('name', { value: r.name || '' }))), field('State', bind(r, 'state', input('state', { value: r.state || '', required: true }))), field('Applies', type), custState),
       time,
       h('div', { class: 'row' }, btn('↑', `Move ${n} up`, () => move(i, -1), i === 0), btn('↓', `Move ${n} down`, () => move(i, 1), i === sch.rules.length - 1),
-        btn('Remove', `Remove ${n}`, () => { sch.rules.splice(i, 1); renumber(); draw(); })));
+        btn('Remove', `Remove ${n}`, () => { sch.rules.splice(i, 1); renumber(); draw(); add.focus(); })));
   }
   const read = () => { sch = JSON.parse(json.value || '{}'); };
   // opened: the JSON of the controls (unless typed into already); closed: back into the controls

@@ -238,7 +238,9 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await sched.getByRole('button', { name: 'Add a rule' }).click();
       await rule(3).getByLabel('State', { exact: true }).fill('Spare');
       await sched.getByRole('button', { name: 'Remove rule 3' }).click();
+      assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Add a rule', 'the focus is kept after a removal');
       await sched.getByRole('button', { name: 'Move rule 2 up' }).click();
+      assert.equal(await page.evaluate(() => document.activeElement.value), 'Holidays', 'and on the moved rule');
       assert.equal(await rule(1).getByLabel('State', { exact: true }).inputValue(), 'Holiday');
       assert.equal(await rule(3).count(), 0);
       // billing and app settings, each behind its override switch
@@ -288,6 +290,7 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await page.reload();
       await page.locator('main h1', { hasText: 'Console Co Ltd' }).waitFor();
       await page.locator('summary', { hasText: 'Advanced: the schedule as JSON' }).click();
+      await page.waitForFunction(() => document.querySelector('textarea[name=schedule]').value !== '');
       const asJson = JSON.parse(await page.getByLabel('Schedule (JSON)').inputValue());
       assert.deepEqual(asJson.rules.map((r) => r.state), ['Holiday', 'Open'], 'the JSON view shows the stored schedule');
       // a bad schedule is refused with the API's message, and nothing is stored
