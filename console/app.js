@@ -2,8 +2,9 @@
 // Signs in with the session cookie, and every write carries X-Requested-With so that the
 // server can tell it from a form posted by another site.  Pages are chosen by the URL's
 // hash (#/customers/ID); the API explorer is built from /types/metadata at run time, so
-// it shows every operation the server has, whatever was added after this file.
-'use strict';
+// it shows every operation the server has, whatever was added after this file.  The
+// explorer (explorer.js) and the customer form's editors (editors.js) are loaded when first
+// needed; they import their helpers from here.
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const state = { me: null, accounts: [], accountId: '', settings: null };
@@ -70,7 +71,7 @@ async function api(method, path, body, query) {
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
   if (!res.ok) throw new ApiError(res.status, (json && json.responseStatus) || { message: `HTTP ${res.status}` });
-  return json;
+  return json === undefined ? {} : json; // 204: done, nothing to say
 }
 /** Run an action, showing the API's refusal in the status line; returns its result or undefined. */
 async function attempt(what, fn) {
@@ -92,14 +93,14 @@ const canWrite = () => isAdmin() || !(roles().includes('Manager') && state.me.ma
 const acctQuery = () => (state.accountId && !isCustomer() ? { accountIds: state.accountId } : {});
 
 // ---- layout ----
-const pages = [['customers', 'Customers'], ['numbers', 'Numbers'], ['flows', 'Flows'], ['calls', 'Calls'], ['users', 'Users'], ['settings', 'Settings'], ['explorer', 'API explorer']];
+const pages = [['customers', 'Customers'], ['numbers', 'Numbers'], ['flows', 'Flows'], ['calls', 'Calls'], ['users', 'Users'], ['log', 'Audit log'], ['settings', 'Settings'], ['explorer', 'API explorer']];
 
 function renderHeader(current) {
   const top = $('#top');
   fill(top);
   top.append(h('strong', {}, 'Evo Voice'));
   if (!state.me) return;
-  top.append(h('nav', { 'aria-label': 'Pages' }, pages.map(([id, t]) => h('a', { href: '#/' + id, 'aria-current': id === current ? 'page' : false }, t))));
+  top.append(h('nav', { 'aria-label': 'Pages' }, pages.filter(([id]) => id !== 'log' || !isCustomer()).map(([id, t]) => h('a', { href: '#/' + id, 'aria-current': id === current ? 'page' : false }, t))));
   const who = h('div', { class: 'who' });
   if (state.accounts.length > 1) {
     const sel = select('account', state.accounts.map((a) => [a.id, a.name]), state.accountId);
@@ -256,23 +257,26 @@ async function customerPage(id) {
   const ref = input('referenceId', { value: c.referenceId || '' });
   const tagBoxes = allTags.map((t) => field(t.name, input('tag', { type: 'checkbox', value: t.id, checked: have.has(t.id) }), 'field check'));
   const data = h('textarea', { name: 'data' }, JSON.stringify(plainData(c.data), null, 2));
-  const sched = h('textarea', { name: 'schedule' }, JSON.stringify(c.schedule || {}, null, 2));
+  const { scheduleEditor, billingEditor, appEditor } = await import('./editors.js');
+  const sched = scheduleEditor(c.schedule);
+  const billing = billingEditor(c.overrideBillingSettings, c.billingSettings);
+  const app = appEditor(c.overrideAppSettings, c.appSettings);
   const edit = h('form', { class: 'card', 'aria-label': 'Edit customer' }, h('h2', {}, 'Edit'),
     h('div', { class: 'row' }, field('Name', name), field('Reference', ref)),
     tagBoxes.length ? h('fieldset', {}, h('legend', {}, 'Tags'), h('div', { class: 'row' }, tagBoxes)) : h('p', { class: 'muted' }, 'No tags defined in the settings.'),
-    field('Data fields (JSON)', data), field('Schedule (JSON)', sched), h('button', { type: 'submit' }, 'Save'));
+    field('Data fields (JSON)', data), sched.el, billing.el, app.el, h('button', { type: 'submit' }, 'Save'));
   edit.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     let body;
     try {
-      body = { name: name.value, referenceId: ref.value, data: valueData(JSON.parse(data.value || '{}')), schedule: JSON.parse(sched.value || '{}'),
-        tagIds: [...edit.querySelectorAll('input[name=tag]:checked')].map((x) => x.value) };
+      body = { name: name.value, referenceId: ref.value, data: valueData(JSON.parse(data.value || '{}')), schedule: sched.value(),
+        tagIds: [...edit.querySelectorAll('input[name=tag]:checked')].map((x) => x.value), ...billing.value(), ...app.value() };
     } catch (e) { return say('The data or schedule is not valid JSON: ' + e.message, true); }
     const r = await attempt('Customer saved', () => api('PATCH', '/customers/' + id, body));
     if (r) { const s = $('#status').textContent; await customerPage(id); say(s); }
   });
   kids.push(edit);
-  // schedule check
+  // schedule check: the schedule as it is in the editor, saved or not
   const when = input('dateTime', { type: 'datetime-local' });
   const answer = h('output', { 'aria-live': 'polite' });
   const test = h('form', { class: 'card', 'aria-label': 'Test the schedule' }, h('h2', {}, 'What state is it at…'),
@@ -280,7 +284,8 @@ async function customerPage(id) {
   test.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     let schedule;
-    try { schedule = JSON.parse(sched.value || '{}'); } catch (e) { return say('The schedule is not valid JSON: ' + e.message, true); }
+    answer.textContent = '';
+    try { schedule = sched.value(); } catch (e) { return say('The schedule is not valid JSON: ' + e.message, true); }
     const r = await attempt(null, () => api('POST', `/customers/${id}/test-schedule`, { schedule, dateTime: when.value ? when.value + ':00' : undefined }));
     if (r) answer.textContent = `State: ${r.stateName || '(none)'}${r.timeZoneId ? ' · ' + r.timeZoneId : ''}`;
   });
@@ -315,14 +320,14 @@ async function customerPage(id) {
 async function numbersPage() {
   const name = input('nameFilter', { type: 'search' });
   const phone = input('phoneNumberFilter', { type: 'search' });
-  const type = select('type', [['', 'Any'], ['PhoneNumber', 'Phone number'], ['User', 'User'], ['FaxNumber', 'Fax number'], ['Assistant', 'Assistant'], ['Team', 'Team'], ['Email', 'Email']], '');
+  const type = select('type', [['', 'Any'], ['PhoneNumber', 'Phone number'], ['User', 'User'], ['FaxNumber', 'Fax number'], ['Assistant', 'Assistant'], ['Team', 'Team'], ['EmailAddress', 'E-mail']], '');
   const out = h('div', { class: 'scroll' });
   const flows = await api('GET', '/flows', undefined, { ...acctQuery(), all: true }).then((r) => r.items || []).catch(() => []);
   const load = async () => {
     const list = await attempt(null, () => api('GET', '/endpoints', undefined, { ...acctQuery(), all: true, nameFilter: name.value, phoneNumberFilter: phone.value, type: type.value }));
     if (!list) return;
     const rows = (list.items || []).map((e) => {
-      const cells = [h('td', {}, e.displayName || ''), h('td', {}, e.phoneNumber || ''), h('td', {}, e.type, e.isVirtualPhoneNumber ? ' (virtual)' : ''), h('td', {}, e.customerName || '')];
+      const cells = [h('td', {}, e.displayName || ''), h('td', {}, e.phoneNumber || e.emailAddress || e.userEmailAddress || ''), h('td', {}, e.type, e.isVirtualPhoneNumber ? ' (virtual)' : ''), h('td', {}, e.customerName || '')];
       if (canWrite()) {
         const f = select('flowId', [['', '(none)'], ...flows.map((x) => [x.id, x.name])], e.flowId || '', { 'aria-label': `Flow of ${e.displayName || e.phoneNumber}` });
         f.addEventListener('change', () => attempt('Flow assigned', () => api('PATCH', '/endpoints/' + e.id, { flowId: f.value })));
@@ -338,32 +343,81 @@ async function numbersPage() {
       } else cells.push(h('td', {}, e.flowName || ''), h('td', {}));
       return h('tr', {}, cells);
     });
-    fill(out, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Number', 'Type', 'Customer', 'Flow', 'Fax'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
+    fill(out, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Number or address', 'Type', 'Customer', 'Flow', 'Fax'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows)),
       rows.length ? null : h('p', {}, 'Nothing matches.'));
   };
   const filters = h('form', { class: 'card', 'aria-label': 'Filters' }, h('div', { class: 'row' }, field('Name', name), field('Phone number', phone), field('Type', type), h('button', { type: 'submit' }, 'Filter')));
   filters.addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
   const kids = [filters, out];
-  if (canWrite()) kids.push(await buyForm(load));
+  if (canWrite()) kids.push(...await addForms(load));
   page('Numbers and endpoints', ...kids);
   await load();
 }
 
-async function buyForm(reload) {
-  const customers = await api('GET', '/customers', undefined, { ...acctQuery(), all: true }).then((r) => r.items || []).catch(() => []);
+const custSelect = (customers) => select('customerId', [['', '(none)'], ...customers.map((c) => [c.id, c.name])], '');
+/** The body of a create: the chosen account (the API takes a Customer's own) and customer. */
+function owned(cust, body) {
+  const out = { customerId: cust.value || undefined, ...body };
+  if (!isCustomer()) out.accountId = state.accountId;
+  return out;
+}
+
+/** The forms that add endpoints: numbers (searched at the carrier, or virtual) and the other types. */
+async function addForms(reload) {
+  const [customers, users] = await Promise.all([
+    api('GET', '/customers', undefined, { ...acctQuery(), all: true }).then((r) => r.items || []).catch(() => []),
+    api('GET', '/endpoints', undefined, { ...acctQuery(), all: true, type: 'User' }).then((r) => r.items || []).catch(() => [])]);
+  const buy = async (cust, number, isVirtualPhoneNumber) => {
+    const r = await attempt('Number bought', () => api('POST', '/endpoints/phone-numbers', owned(cust, { number, isVirtualPhoneNumber })));
+    if (r) reload();
+    return r;
+  };
+  // search at the carrier, then buy one of its numbers
+  const area = input('areaCode', { inputmode: 'numeric' });
+  const contains = input('contains');
+  const country = input('countryCode', { value: 'US', size: 4 });
+  const scust = custSelect(customers);
+  const found = h('div', { 'aria-live': 'polite' });
+  const search = h('form', { class: 'card', 'aria-label': 'Search numbers' }, h('h2', {}, 'Search numbers at the carrier'),
+    h('div', { class: 'row' }, field('Country', country), field('Area code', area), field('Contains', contains), field('For customer', scust), h('button', { type: 'submit' }, 'Search')), found);
+  search.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await attempt(null, () => api('GET', '/endpoints/phone-numbers/search', undefined, { accountId: isCustomer() ? undefined : state.accountId, countryCode: country.value, areaCode: area.value, contains: contains.value }));
+    if (!r) return fill(found);
+    const items = r.items || [];
+    fill(found, items.length ? h('ul', {}, items.map((n) => h('li', {}, `${n.phoneNumber} · ${[n.locality, n.region].filter(Boolean).join(', ')} `,
+      h('button', { type: 'button', 'aria-label': `Buy ${n.phoneNumber}`, onclick: (e) => buy(scust, n.phoneNumber, false).then((ok) => { if (ok) e.target.closest('li').remove(); }) }, 'Buy')))) : h('p', {}, 'The carrier has no number like that.'));
+  });
+  // a virtual number: no carrier
   const number = input('number', { placeholder: '+15551234567', required: true });
-  const cust = select('customerId', [['', '(none)'], ...customers.map((c) => [c.id, c.name])], '');
+  const cust = custSelect(customers);
   const virt = input('isVirtualPhoneNumber', { type: 'checkbox', checked: true });
   const form = h('form', { class: 'card', 'aria-label': 'Buy a number' }, h('h2', {}, 'Buy a number'),
     h('div', { class: 'row' }, field('Number', number), field('Customer', cust), field('Virtual (no carrier)', virt, 'field check'), h('button', { type: 'submit' }, 'Buy')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = { number: number.value, customerId: cust.value || undefined, isVirtualPhoneNumber: virt.checked };
-    if (!isCustomer()) body.accountId = state.accountId;
-    const r = await attempt('Number bought', () => api('POST', '/endpoints/phone-numbers', body));
-    if (r) { number.value = ''; reload(); }
+    if (await buy(cust, number.value, virt.checked)) number.value = '';
   });
-  return form;
+  // the other endpoint types
+  const make = (title, path, controls, body) => {
+    const c = custSelect(customers);
+    const f = h('form', { class: 'card', 'aria-label': title }, h('h2', {}, title), h('div', { class: 'row' }, controls.map(([t, el]) => field(t, el)), field('Customer', c), h('button', { type: 'submit' }, 'Create')));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (await attempt(`${title}: created`, () => api('POST', path, owned(c, body())))) { const m = $('#status').textContent; await numbersPage(); say(m); }
+    });
+    return f;
+  };
+  const first = input('firstName', { required: true }), last = input('lastName'), email = input('emailAddress', { type: 'email', required: true });
+  const pass = input('password', { type: 'password', autocomplete: 'new-password', required: true });
+  const team = input('name', { required: true });
+  const members = select('teamMemberIds', users.map((e) => [e.id, e.displayName || e.id]), '', { multiple: true, size: Math.min(4, Math.max(users.length, 2)) });
+  const mail = input('emailAddress', { type: 'email', required: true });
+  return [search, form,
+    make('New user endpoint', '/endpoints/users', [['First name', first], ['Last name', last], ['E-mail address', email], ['Password', pass]],
+      () => ({ firstName: first.value, lastName: last.value || undefined, emailAddress: email.value, password: pass.value })),
+    make('New team', '/endpoints/team', [['Team name', team], ['Members', members]], () => ({ name: team.value, teamMemberIds: [...members.selectedOptions].map((o) => o.value) })),
+    make('New e-mail endpoint', '/endpoints/email', [['E-mail address', mail]], () => ({ emailAddress: mail.value }))];
 }
 
 // ---- flows and calls ----
@@ -397,16 +451,115 @@ async function callsPage() {
   const list = await attempt(null, () => api('GET', '/sessions', undefined, { ...acctQuery(), countPerPage: 50 }));
   if (!list) return page('Calls');
   const items = list.items || [];
-  page('Calls', items.length ? items.map((s) => h('details', {}, h('summary', {}, `${s.dateCreated || ''} · ${s.fromAddress || '?'} → ${s.toAddress || '?'} · ${s.outcome || (s.ended ? 'ended' : 'in progress')}`),
-    h('ul', {}, (s.log || []).map((l) => h('li', {}, h('time', {}, l.date), ' ', l.message))))) : h('p', {}, 'No calls yet.'));
+  page('Calls', items.length ? items.map(callView) : h('p', {}, 'No calls yet.'));
+}
+/** One call: its log lines, its files (fetched when opened), a line to add, and "end call" while live. */
+function callView(s) {
+  const files = h('div', { 'aria-live': 'polite' });
+  const d = h('details', {}, h('summary', {}, `${s.dateCreated || ''} · ${s.fromAddress || '?'} → ${s.toAddress || '?'} · ${s.outcome || (s.ended ? 'ended' : 'in progress')}`),
+    h('ul', { 'aria-label': 'Log' }, (s.log || []).map((l) => h('li', {}, h('time', {}, l.date), ' ', l.message))), files);
+  d.addEventListener('toggle', async () => {
+    if (!d.open || files.dataset.loaded) return;
+    const r = await attempt(null, () => api('GET', '/files', undefined, { sessionId: s.id, all: true }));
+    if (!r) return;
+    files.dataset.loaded = '1';
+    const items = r.items || [];
+    fill(files, h('h2', {}, 'Files'), items.length ? h('ul', { 'aria-label': 'Files' }, items.map((f) => h('li', {}, f.uri ? h('a', { href: f.uri }, f.fileName || f.id) : f.fileName || f.id,
+      ` · ${f.type || ''}${f.recordingDuration ? ` · ${f.recordingDuration} s` : ''}`, f.transcription ? h('p', { class: 'muted' }, f.transcription) : null))) : h('p', {}, 'No files.'));
+  });
+  const redraw = async () => { const m = $('#status').textContent; await callsPage(); say(m); };
+  if (canWrite()) {
+    const line = input('message', { required: true, maxlength: 1000 });
+    const add = h('form', { class: 'row', 'aria-label': 'Add to the log' }, field('Log line', line), h('button', { type: 'submit', class: 'plain' }, 'Add'));
+    add.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      if (await attempt('Line added', () => api('POST', `/sessions/${s.id}/log`, { message: line.value }))) redraw();
+    });
+    d.append(add);
+    if (!s.ended) d.append(h('button', { type: 'button', class: 'danger', onclick: async () => { if (await attempt('Call ended', () => api('DELETE', '/sessions/' + s.id))) redraw(); } }, 'End call'));
+  }
+  return d;
 }
 
 // ---- users and settings ----
-async function usersPage() {
+const ACCESS = ['ReadOnly', 'ReadWrite', 'ReadWriteDelete'];
+/** The controls a login has: its role, a Manager's access, a Customer login's customers. */
+async function loginControls(u = {}) {
+  const customers = await api('GET', '/customers', undefined, { ...acctQuery(), all: true }).then((r) => r.items || []).catch(() => []);
+  const role = select('roles', [...(isAdmin() ? [['SystemAdministrator', 'System administrator']] : []), ['Manager', 'Manager'], ['Customer', 'Customer']], (u.roles || [])[0] || 'Customer');
+  const access = select('managerAccess', ACCESS.map((a) => [a, a]), u.managerAccess || state.me.managerAccess || 'ReadWriteDelete');
+  const have = new Set(u.customerIds || []);
+  const custs = h('select', { name: 'customerIds', multiple: true, size: Math.min(5, Math.max(customers.length, 2)) }, customers.map((c) => h('option', { value: c.id, selected: have.has(c.id) }, c.name)));
+  const first = input('firstName', { value: u.firstName || '' }), last = input('lastName', { value: u.lastName || '' });
+  return {
+    els: [field('First name', first), field('Last name', last), field('Role', role), field('Manager access', access), field('Customers (for a Customer login)', custs)],
+    value: () => ({ firstName: first.value, lastName: last.value, roles: [role.value], managerAccess: role.value === 'Manager' ? access.value : undefined,
+      customerIds: role.value === 'Customer' ? [...custs.selectedOptions].map((o) => o.value) : [] }),
+  };
+}
+
+async function usersPage(id) {
+  if (id) return userPage(id);
   const list = await attempt(null, () => api('GET', '/users', undefined, acctQuery()));
   if (!list) return page('Users');
-  page('Users', h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'E-mail', 'Roles', 'Access'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, (list.items || []).map((u) => h('tr', {}, h('td', {}, u.name || ''), h('td', {}, u.emailAddress), h('td', {}, (u.roles || []).join(', ')), h('td', {}, u.managerAccess || '')))))));
+  const kids = [h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'E-mail', 'Roles', 'Access'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, (list.items || []).map((u) => h('tr', {}, h('td', {}, canWrite() ? h('a', { href: '#/users/' + u.id }, u.name || u.emailAddress) : u.name || ''),
+      h('td', {}, u.emailAddress), h('td', {}, (u.roles || []).join(', ')), h('td', {}, u.managerAccess || ''))))))];
+  if (canWrite()) {
+    const email = input('emailAddress', { type: 'email', required: true, autocomplete: 'off' });
+    const pass = input('password', { type: 'password', required: true, autocomplete: 'new-password' });
+    const ctl = await loginControls();
+    const form = h('form', { class: 'card', 'aria-label': 'New login' }, h('h2', {}, 'New login'),
+      h('div', { class: 'row' }, field('E-mail address', email), field('Password', pass), ctl.els, h('button', { type: 'submit' }, 'Create login')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const u = await attempt('Login created', () => api('POST', '/users', { accountId: state.accountId, emailAddress: email.value, password: pass.value, ...ctl.value() }));
+      if (u) { const m = $('#status').textContent; await usersPage(); say(m); }
+    });
+    kids.push(form);
+  }
+  page('Users', ...kids);
+}
+
+async function userPage(id) {
+  const list = await attempt(null, () => api('GET', '/users', undefined, { specificIds: id }));
+  const u = list && (list.items || [])[0];
+  if (!u) return page('User', h('p', {}, h('a', { href: '#/users' }, 'All users')));
+  const ctl = await loginControls(u);
+  const pass = input('newPassword', { type: 'password', autocomplete: 'new-password' });
+  const form = h('form', { class: 'card', 'aria-label': 'Edit login' }, h('div', { class: 'row' }, ctl.els, field('New password (empty: unchanged)', pass), h('button', { type: 'submit' }, 'Save')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await attempt('Login saved', () => api('PATCH', '/users/' + id, { ...ctl.value(), newPassword: pass.value || undefined }));
+    if (r) { const m = $('#status').textContent; await userPage(id); say(m); }
+  });
+  page(u.name || u.emailAddress, h('p', {}, h('a', { href: '#/users' }, 'All users'), ' · ', u.emailAddress), form);
+}
+
+// ---- the audit log: who changed what, with its filters and paging ----
+const KINDS = ['Account', 'Customer', 'Endpoint', 'User', 'SystemSettings', 'Flow', 'Session', 'File'];
+async function logPage() {
+  const kind = select('entityType', [['', 'Any'], ...KINDS.map((k) => [k, words(k)])], '');
+  const entity = input('entityId', { type: 'search' });
+  const from = input('startDate', { type: 'date' }), to = input('endDate', { type: 'date' });
+  const out = h('div', { class: 'scroll' });
+  const pager = h('div', { class: 'row' });
+  let at = 0;
+  const load = async () => {
+    const r = await attempt(null, () => api('GET', '/log-entries', undefined, { ...acctQuery(), entityType: kind.value, entityId: entity.value.trim(), startDate: from.value, endDate: to.value, page: at, countPerPage: 20 }));
+    if (!r) return;
+    const items = r.items || [];
+    const change = (c) => h('li', {}, `${c.field}: `, c.oldValue ?? '—', ' → ', c.newValue ?? '—');
+    fill(out, items.length ? h('table', {}, h('thead', {}, h('tr', {}, ['When', 'Who', 'Operation', 'What', 'Changes'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, items.map((e) => h('tr', {}, h('td', {}, h('time', {}, e.date)), h('td', {}, e.userName || e.userId || ''), h('td', {}, e.operation || ''),
+        h('td', {}, `${e.entityType || ''} ${e.entityId || ''}`), h('td', {}, h('ul', {}, (e.changes || []).map(change))))))) : h('p', {}, 'No entries.'));
+    const btn = (t, to2, off) => h('button', { type: 'button', class: 'plain', disabled: off, onclick: () => { at = to2; load(); } }, t);
+    fill(pager, btn('Previous page', at - 1, at === 0), h('span', {}, `Page ${at + 1} of ${Math.max(r.totalPages || 1, 1)} · ${r.totalCount || 0} entries`), btn('Next page', at + 1, !r.hasMorePages));
+  };
+  const filters = h('form', { class: 'card', 'aria-label': 'Filters' }, h('div', { class: 'row' }, field('Kind', kind), field('ID', entity), field('From', from), field('To', to), h('button', { type: 'submit' }, 'Filter')));
+  filters.addEventListener('submit', (ev) => { ev.preventDefault(); at = 0; load(); });
+  page('Audit log', filters, out, pager);
+  await load();
 }
 
 async function settingsPage() {
@@ -429,97 +582,13 @@ async function settingsPage() {
   page('Settings', ...kids);
 }
 
-// ---- API explorer ----
-let meta;
-async function explorerPage() {
-  if (!meta) meta = await attempt(null, () => api('GET', '/types/metadata'));
-  if (!meta) return page('API explorer');
-  const types = new Map();
-  for (const t of meta.types || []) types.set(t.name, t);
-  for (const o of meta.operations) types.set(o.request.name, o.request);
-  const ops = [...meta.operations].sort((a, b) => a.request.name.localeCompare(b.request.name));
-  const opSel = select('operation', ops.map((o) => [o.request.name, o.request.name]), sessionStorage.getItem('op') || 'GetAuthStatus');
-  const fmt = select('format', [['json', 'JSON'], ['jsv', 'JSV'], ['xml', 'XML'], ['csv', 'CSV']], 'json');
-  const area = h('div');
-  const draw = () => { sessionStorage.setItem('op', opSel.value); fill(area, opForm(ops.find((o) => o.request.name === opSel.value), types, fmt)); };
-  opSel.addEventListener('change', draw);
-  draw();
-  page('API explorer', h('p', { class: 'muted' }, `${ops.length} operations, from /types/metadata.`), h('div', { class: 'row' }, field('Operation', opSel), field('Format', fmt)), area);
-}
-
-/** Every property of a request type, its bases' included. */
-function props(t, types) {
-  const out = [];
-  for (let seen = 0; t && seen < 8; seen++) {
-    out.unshift(...(t.properties || []));
-    t = t.inherits && types.get(t.inherits.name);
-  }
-  return out;
-}
+// ---- the pages kept out of the first download ----
+const words = (s) => s.replace(/([a-z])([A-Z])|([A-Z])([A-Z][a-z])/g, '$1$3 $2$4');
 const camel = (s) => s.charAt(0).toLowerCase() + s.slice(1);
-
-function control(p, types) {
-  const inner = p.type === 'Nullable`1' && p.genericArgs ? p.genericArgs[0] : p.type;
-  const t = types.get(inner);
-  if (inner === 'Boolean') return ['bool', select(p.name, [['', ''], ['true', 'true'], ['false', 'false']], '')];
-  if (t && t.isEnum) return ['text', select(p.name, [['', ''], ...(t.enumNames || []).map((n) => [n, n])], '')];
-  if (/^(Int32|Int64|Double|Decimal)$/.test(inner)) return ['number', input(p.name, { type: 'number', step: 'any' })];
-  if (inner === 'String' || inner === 'DateTime') return ['text', input(p.name)];
-  if (p.type === 'List`1' && p.genericArgs && p.genericArgs[0] === 'String') return ['list', input(p.name, { placeholder: 'a, b, c' })];
-  return ['json', h('textarea', { name: p.name, rows: 3, placeholder: 'JSON' })];
-}
-
-function opForm(op, types, fmtSel) {
-  const fields = props(op.request, types).map((p) => [p, ...control(p, types)]);
-  const verb = (op.actions && op.actions[0] !== 'ANY' && op.actions[0]) || (op.routes && op.routes[0] && op.routes[0].verbs) || 'POST';
-  const method = verb.split(',')[0].toUpperCase();
-  const route = (op.routes && op.routes[0] && op.routes[0].path) || '/api/' + op.request.name;
-  const raw = h('pre', { 'aria-label': 'Response', tabindex: '0' });
-  const curl = h('pre', { 'aria-label': 'curl command', tabindex: '0' });
-  const statusLine = h('p', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', 'aria-label': op.request.name },
-    h('p', {}, h('code', {}, `${method} ${route}`), op.request.description ? ` — ${op.request.description}` : ''),
-    h('div', { class: 'row' }, fields.map(([p, , el]) => field(p.name, el))),
-    h('button', { type: 'submit' }, 'Send'));
-  const build = () => {
-    const values = {};
-    for (const [p, kind, el] of fields) {
-      const v = el.value.trim();
-      if (!v) continue;
-      values[camel(p.name)] = kind === 'bool' ? v === 'true' : kind === 'number' ? Number(v) : kind === 'list' ? v.split(',').map((x) => x.trim()) : kind === 'json' ? JSON.parse(v) : v;
-    }
-    let path = route.replace(/\{(\w+)\}/g, (m, n) => {
-      const k = camel(n);
-      const v = values[k];
-      delete values[k];
-      return encodeURIComponent(v === undefined ? '' : v);
-    });
-    const qs = new URLSearchParams();
-    let body;
-    if (method === 'GET' || method === 'DELETE') for (const [k, v] of Object.entries(values)) qs.append(k, Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : v);
-    else body = JSON.stringify(values);
-    if (qs.toString()) path += '?' + qs;
-    return { path, body };
-  };
-  const accept = { json: 'application/json', jsv: 'application/jsv', xml: 'application/xml', csv: 'text/csv' };
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    let req;
-    try { req = build(); } catch (e) { return say('A JSON field is not valid JSON: ' + e.message, true); }
-    const a = accept[fmtSel.value];
-    const q = (s) => "'" + s.replace(/'/g, "'\\''") + "'";
-    curl.textContent = `curl -X ${method} ${q(location.origin + req.path)} -u "$EMAIL:$PASSWORD" -H ${q('Accept: ' + a)}` + (req.body ? ` -H 'Content-Type: application/json' -d ${q(req.body)}` : '');
-    const headers = { Accept: a, 'X-Requested-With': 'evovoiced-console' };
-    if (req.body) headers['Content-Type'] = 'application/json';
-    const res = await fetch(req.path, { method, headers, body: req.body, credentials: 'same-origin' });
-    statusLine.textContent = `HTTP ${res.status} ${res.statusText}`;
-    raw.textContent = await res.text();
-  });
-  return h('div', {}, form, statusLine, h('h2', {}, 'Response'), raw, h('h2', {}, 'The same call with curl'), curl);
-}
+async function explorerPage() { return (await import('./explorer.js')).explorerPage(); }
 
 // ---- routing ----
-const handlers = { customers: customersPage, numbers: numbersPage, flows: flowsPage, calls: callsPage, users: usersPage, settings: settingsPage, explorer: explorerPage };
+const handlers = { customers: customersPage, numbers: numbersPage, flows: flowsPage, calls: callsPage, users: usersPage, log: logPage, settings: settingsPage, explorer: explorerPage };
 async function route() {
   const [, name = '', id] = location.hash.split('/');
   if (!state.me) return signInPage();
@@ -535,3 +604,5 @@ async function route() {
 }
 addEventListener('hashchange', () => { say(''); route(); });
 loadMe().then(route, (e) => say(e.message, true));
+
+export { h, fill, field, input, select, say, api, attempt, page, camel, words };

@@ -10,15 +10,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, makeWorld, addSession, expectError, expectStatus, REPO, PG, u } from './harness.mjs';
+import { startServer, makeWorld, addSession, expectError, expectStatus, REPO, PG, PASSWORD, u } from './harness.mjs';
+import { startFakeTwilio } from './fake-twilio.mjs';
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(REPO, 'build/console-screenshots');
 
-let srv, w, sa;
-before(async () => { srv = await startServer(); w = await makeWorld(srv, 'co'); sa = srv.admin; });
-after(async () => { if (srv) await srv.cleanup(); });
+let srv, w, sa, fake;
+// the fake carrier: numbers are searched and bought there, and a live call is hung up there
+before(async () => {
+  fake = await startFakeTwilio();
+  srv = await startServer({ args: ['--twilio-account-sid', fake.mainSid, '--twilio-auth-token', fake.mainToken, '--twilio-base-url', fake.url, '--webhook-url', 'https://hooks.test/evo'] });
+  w = await makeWorld(srv, 'co'); sa = srv.admin;
+});
+after(async () => { if (srv) await srv.cleanup(); if (fake) await fake.close(); });
 
 test('the console and its files come from the binary with the CSP, nosniff, gzip and strong ETags', async () => {
   const page = await srv.req('GET', '/console', { headers: { accept: 'text/html' } });
@@ -115,7 +121,9 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
     parameters: { Text: { id: `${id}-text`, type: 'String', source: 'Value', value: { stringValue: 'hello' } }, Done: { id: `${id}-done`, type: 'Transition', value: { stringValue: next } } }, ...extra });
   const flow = await srv.ok('POST', '/flows', { as: sa, body: { accountId: w.A.id, name: 'Main line', roles: ['PhoneNumberRouting'], nodes: [say('n1', 'n2', { isStartNode: true }), say('n2', '')] } });
   const ep = await srv.ok('POST', '/endpoints/phone-numbers', { as: sa, body: { customerId: w.cA1.id, number: '+13125550100', isVirtualPhoneNumber: true } });
-  addSession(srv, ep.id, { from: '+14155550100', to: ep.phoneNumber, callSid: 'CA1', logs: ['Call started', 'Say: hello'], end: 'Completed' });
+  addSession(srv, ep.id, { from: '+14155550100', to: ep.phoneNumber, callSid: 'CA1', logs: ['Call started', 'Say: hello'], end: 'Completed', voicemail: true });
+  const liveCall = fake.addCall(w.A.twilioAccountSid);
+  const live = addSession(srv, ep.id, { from: '+14155550111', to: ep.phoneNumber, callSid: liveCall, logs: ['Ringing'] }).session;
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   try {
@@ -153,7 +161,9 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await page.locator('main h1').waitFor();
     }
     async function walk(page, who) {
-      for (const [label, name] of [['Customers', 'customers'], ['Numbers', 'numbers'], ['Flows', 'flows'], ['Calls', 'calls'], ['Users', 'users'], ['Settings', 'settings'], ['API explorer', 'explorer']]) {
+      const log = who === 'customer' ? [] : [['Audit log', 'log']];
+      assert.equal(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Audit log' }).count(), log.length, `${who}: the audit log link`);
+      for (const [label, name] of [['Customers', 'customers'], ['Numbers', 'numbers'], ['Flows', 'flows'], ['Calls', 'calls'], ['Users', 'users'], ...log, ['Settings', 'settings'], ['API explorer', 'explorer']]) {
         await visit(page, label, name);
         assert.doesNotMatch(await page.locator('body').textContent(), /\bnull\b|undefined|\[object /, `${who} on ${name}: no stray values shown`);
         await shot(page, `${who}-${name}`);
@@ -195,7 +205,7 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await shot(page, 'admin-customer');
       // edit: name, tag, data
       const edit = page.getByRole('form', { name: 'Edit customer' });
-      await edit.getByLabel('Name').fill('Console Co Ltd');
+      await edit.getByLabel('Name', { exact: true }).fill('Console Co Ltd');
       await edit.getByLabel('Gold').check();
       await edit.getByLabel('Data fields (JSON)').fill('{"plan":"pro"}');
       await edit.getByRole('button', { name: 'Save' }).click();
@@ -208,6 +218,81 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       assert.equal(stored.parentCustomerId, w.cA1.id);
       assert.deepEqual(stored.tags.map((t) => t.name), ['Gold']);
       assert.deepEqual(stored.data.plan, { stringValue: 'pro' });
+      // the schedule's rule editor: two rules, the second moved first, a third added and removed
+      const sched = edit.getByRole('group', { name: 'Schedule' });
+      await sched.getByLabel('Time zone').fill('America/New_York');
+      await sched.getByLabel('Default state').fill('Closed');
+      await sched.getByLabel("Inherit the parent's schedule").uncheck();
+      await sched.getByRole('button', { name: 'Add a rule' }).click();
+      const rule = (n) => sched.getByRole('group', { name: `Rule ${n}`, exact: true });
+      await rule(1).getByLabel('State', { exact: true }).fill('Open');
+      await rule(1).getByLabel('Applies').selectOption('Time');
+      await rule(1).getByLabel('From').fill('09:00');
+      await rule(1).getByLabel('To', { exact: true }).fill('17:00');
+      await rule(1).getByLabel('Repeats').selectOption('Weekly');
+      for (const d of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']) await rule(1).getByLabel(d, { exact: true }).check();
+      await sched.getByRole('button', { name: 'Add a rule' }).click();
+      await rule(2).getByLabel('Name').fill('Holidays');
+      await rule(2).getByLabel('State', { exact: true }).fill('Holiday');
+      assert.equal(await rule(2).getByLabel('From').isVisible(), false, 'an Always rule has no times');
+      await sched.getByRole('button', { name: 'Add a rule' }).click();
+      await rule(3).getByLabel('State', { exact: true }).fill('Spare');
+      await sched.getByRole('button', { name: 'Remove rule 3' }).click();
+      assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Add a rule', 'the focus is kept after a removal');
+      await sched.getByRole('button', { name: 'Move rule 2 up' }).click();
+      assert.equal(await page.evaluate(() => document.activeElement.value), 'Holidays', 'and on the moved rule');
+      assert.equal(await rule(1).getByLabel('State', { exact: true }).inputValue(), 'Holiday');
+      assert.equal(await rule(3).count(), 0);
+      // billing and app settings, each behind its override switch
+      await edit.locator('summary', { hasText: 'Billing settings' }).click();
+      await edit.getByLabel("Override the parent's billing settings").check();
+      await edit.getByLabel('Local Numbers: Unit cost').fill('1.5');
+      await edit.getByLabel('Base: Base cost').fill('10');
+      await edit.locator('summary', { hasText: 'App settings' }).click();
+      await edit.getByLabel("Override the parent's app settings").check();
+      await edit.getByLabel('Enable Dialer').check();
+      await edit.getByLabel('Page Title').fill('Acme portal');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await assertStatus(status(page), 'Customer saved');
+      const full = await srv.ok('GET', `/customers/${id}`, { as: sa });
+      assert.equal(full.schedule.timeZoneId, 'America/New_York');
+      assert.deepEqual([full.schedule.defaultState, full.schedule.inherit, full.schedule.forceClosed], ['Closed', false, false]);
+      assert.deepEqual(full.schedule.rules.map((r) => [r.priority, r.state, r.simpleRuleType]), [[1, 'Holiday', 'Always'], [2, 'Open', 'Time']]);
+      assert.equal(full.schedule.rules[0].name, 'Holidays');
+      const office = full.schedule.rules[1];
+      assert.deepEqual([office.startTime, office.endTime, office.frequency], ['09:00', '17:00', 'Weekly']);
+      assert.deepEqual(office.byDay.map((d) => d.dayOfWeek), ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']);
+      assert.equal(full.overrideBillingSettings, true);
+      assert.deepEqual([full.billingSettings.localNumbers.unitCost, full.billingSettings.localNumbers.baseCost], [1.5, 0]);
+      assert.equal(full.billingSettings.base.baseCost, 10);
+      assert.equal(full.overrideAppSettings, true);
+      assert.equal(full.appSettings.enableDialer, true);
+      assert.equal(full.appSettings.enableAssistants, false);
+      assert.equal(full.appSettings.pageTitle, 'Acme portal');
+      assert.equal(full.tags.length, 1, 'the rest of the customer is kept');
+      // the page shows what was stored; "what state is it at" asks TestSchedule about the
+      // editor's schedule, saved or not (the Holiday rule removed: office hours decide)
+      const sched2 = page.getByRole('form', { name: 'Edit customer' }).getByRole('group', { name: 'Schedule' });
+      assert.equal(await sched2.getByRole('group', { name: 'Rule 1', exact: true }).getByLabel('State', { exact: true }).inputValue(), 'Holiday');
+      assert.equal(await page.getByLabel("Override the parent's billing settings").isChecked(), true);
+      const check = async (when, want) => {
+        await page.getByLabel('Date and time').fill(when);
+        await page.getByRole('button', { name: 'Check' }).click();
+        await page.locator('output', { hasText: 'State:' }).waitFor();
+        assert.match(await page.locator('output').textContent(), new RegExp(`^State: ${want}( ·|$)`), when);
+      };
+      await check('2026-01-05T10:00', 'Holiday');
+      await sched2.getByRole('button', { name: 'Remove rule 1' }).click();
+      await check('2026-01-05T10:00', 'Open');
+      await check('2026-01-04T10:00', 'Closed');
+      await shot(page, 'admin-schedule');
+      assert.equal((await srv.ok('GET', `/customers/${id}`, { as: sa })).schedule.rules.length, 2, 'checking saves nothing');
+      await page.reload();
+      await page.locator('main h1', { hasText: 'Console Co Ltd' }).waitFor();
+      await page.locator('summary', { hasText: 'Advanced: the schedule as JSON' }).click();
+      await page.waitForFunction(() => document.querySelector('textarea[name=schedule]').value !== '');
+      const asJson = JSON.parse(await page.getByLabel('Schedule (JSON)').inputValue());
+      assert.deepEqual(asJson.rules.map((r) => r.state), ['Holiday', 'Open'], 'the JSON view shows the stored schedule');
       // a bad schedule is refused with the API's message, and nothing is stored
       await page.getByRole('form', { name: 'Edit customer' }).getByLabel('Schedule (JSON)').fill('{"timeZoneId":"Mars/Olympus"}');
       await page.getByRole('form', { name: 'Edit customer' }).getByRole('button', { name: 'Save' }).click();
@@ -218,10 +303,10 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await page.getByLabel('Staging mode').check();
       await assertStatus(status(page), 'Staging mode on');
       assert.equal((await srv.ok('GET', `/customers/${id}`, { as: sa })).isStaging, true);
-      // what state is the schedule at
-      await page.getByRole('form', { name: 'Edit customer' }).getByLabel('Schedule (JSON)').fill('{}');
+      // the JSON view, while open, is the schedule that is checked
+      await page.getByRole('form', { name: 'Edit customer' }).getByLabel('Schedule (JSON)').fill('{"inherit":false,"defaultState":"FromJson","rules":[]}');
       await page.getByRole('button', { name: 'Check' }).click();
-      await page.locator('output', { hasText: 'State:' }).waitFor();
+      await page.locator('output', { hasText: 'State: FromJson' }).waitFor();
       // move it to the top level
       await page.getByRole('form', { name: 'Move customer' }).getByLabel('New parent').selectOption({ label: '(top level)' });
       await page.getByRole('form', { name: 'Move customer' }).getByRole('button', { name: 'Move' }).click();
@@ -271,6 +356,38 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       assert.equal(after.flowId, flow.id);
       const faxed = await srv.ok('GET', '/endpoints', { as: sa, query: { phoneNumberFilter: '3125550199' } });
       assert.ok(faxed.items[0].type === 'FaxNumber' || faxed.items[0].isFaxNumber === true, JSON.stringify(faxed.items[0]));
+      // search at the carrier and buy one of its numbers for a customer
+      const search = page.getByRole('form', { name: 'Search numbers' });
+      await search.getByLabel('Area code').fill('312');
+      await search.getByLabel('For customer').selectOption({ label: 'co cA2' });
+      await search.getByRole('button', { name: 'Search' }).click();
+      const offer = search.getByRole('button', { name: /^Buy \+1312/ }).first();
+      const picked = (await offer.getAttribute('aria-label')).slice(4);
+      await offer.click();
+      await assertStatus(status(page), 'Number bought');
+      await page.locator('tr', { hasText: picked }).waitFor();
+      const real = (await srv.ok('GET', '/endpoints', { as: sa, query: { phoneNumberFilter: picked.slice(2) } })).items[0];
+      assert.equal(real.isVirtualPhoneNumber, false);
+      assert.equal(real.customerId, w.cA2.id);
+      assert.ok([...fake.numbers.values()].some((n) => n.phone_number === picked), 'bought at the carrier');
+      // the other endpoint types: a user, a team with that user, an e-mail address
+      const createEndpoint = async (title, fields, row) => {
+        const form = page.getByRole('form', { name: title });
+        for (const [label, v] of fields) {
+          const c = form.getByLabel(label, { exact: true });
+          await (typeof v === 'object' ? c.selectOption(v) : c.fill(v));
+        }
+        await form.getByRole('button', { name: 'Create' }).click();
+        await assertStatus(status(page), `${title}: created`);
+        await page.locator('tr', { hasText: row }).waitFor();
+      };
+      await createEndpoint('New user endpoint', [['First name', 'Una'], ['Last name', 'Phone'], ['E-mail address', 'una.phone@co.example'], ['Password', PASSWORD], ['Customer', { label: 'co cA2' }]], 'Una Phone');
+      await createEndpoint('New team', [['Team name', 'Front desk'], ['Members', { label: 'Una Phone' }]], 'Front desk');
+      await createEndpoint('New e-mail endpoint', [['E-mail address', 'inbox@co.example']], 'inbox@co.example');
+      const una = (await srv.ok('GET', '/endpoints', { as: sa, query: { accountIds: w.A.id, type: 'User', nameFilter: 'Una' } })).items[0];
+      const desk = (await srv.ok('GET', '/endpoints', { as: sa, query: { accountIds: w.A.id, type: 'Team', nameFilter: 'Front desk' } })).items[0];
+      assert.deepEqual(desk.teamMemberIds, [una.id]);
+      assert.equal(una.userEmailAddress || una.emailAddress, 'una.phone@co.example');
       await shot(page, 'admin-numbers');
       // the flow's nodes and transitions
       await visit(page, 'Flows', 'flows');
@@ -282,6 +399,69 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await visit(page, 'Calls', 'calls');
       await page.locator('summary', { hasText: '+14155550100' }).click();
       await page.getByText('Say: hello').waitFor();
+      // its files, fetched when the call is opened; an ended call has no "end call"
+      await page.getByRole('list', { name: 'Files' }).getByText('VoiceMessage').waitFor();
+      assert.equal(await page.locator('details', { hasText: '+14155550100' }).getByRole('button', { name: 'End call' }).count(), 0);
+      // the live one: a line added to its log, then ended (hung up at the carrier)
+      const liveRow = () => page.locator('details', { hasText: '+14155550111' });
+      await liveRow().locator('summary').click();
+      await liveRow().getByLabel('Log line').fill('Called back by the console');
+      await liveRow().getByRole('button', { name: 'Add' }).click();
+      await assertStatus(status(page), 'Line added');
+      await liveRow().locator('summary').click();
+      await liveRow().getByText('Called back by the console').waitFor();
+      await liveRow().getByRole('button', { name: 'End call' }).click();
+      await assertStatus(status(page), 'Call ended');
+      await page.waitForFunction(() => [...document.querySelectorAll('summary')].some((x) => x.textContent.includes('+14155550111') && !x.textContent.includes('in progress')));
+      assert.equal(await liveRow().getByRole('button', { name: 'End call' }).count(), 0);
+      assert.equal(fake.calls.get(liveCall).status, 'completed');
+      const ended = (await srv.ok('GET', '/sessions', { as: sa, query: { accountIds: w.A.id } })).items.find((x) => x.id === live.id);
+      assert.equal(ended.ended, true);
+      assert.deepEqual(ended.log.map((l) => l.message).slice(0, 2), ['Ringing', 'Called back by the console']);
+      await shot(page, 'admin-calls');
+      // users: a new login, then edited into a Customer login of cA2
+      await visit(page, 'Users', 'users');
+      const newLogin = page.getByRole('form', { name: 'New login' });
+      await newLogin.getByLabel('E-mail address').fill('nia.new@co.example');
+      await newLogin.getByLabel('Password').fill(PASSWORD);
+      await newLogin.getByLabel('First name').fill('Nia');
+      await newLogin.getByLabel('Last name').fill('New');
+      await newLogin.getByLabel('Role').selectOption('Manager');
+      await newLogin.getByLabel('Manager access').selectOption('ReadWrite');
+      await newLogin.getByRole('button', { name: 'Create login' }).click();
+      await assertStatus(status(page), 'Login created');
+      const nia = (await srv.ok('GET', '/users', { as: sa, query: { emailFilter: 'nia.new@co.example' } })).items[0];
+      assert.deepEqual([nia.roles, nia.managerAccess, nia.accountIds], [['Manager'], 'ReadWrite', [w.A.id]]);
+      await page.getByRole('link', { name: 'Nia New' }).click();
+      const editLogin = page.getByRole('form', { name: 'Edit login' });
+      await editLogin.getByLabel('Last name').fill('Newer');
+      await editLogin.getByLabel('Role').selectOption('Customer');
+      await editLogin.getByLabel(/^Customers/).selectOption({ label: 'co cA2' });
+      await editLogin.getByRole('button', { name: 'Save' }).click();
+      await assertStatus(status(page), 'Login saved');
+      const nia2 = (await srv.ok('GET', '/users', { as: sa, query: { emailFilter: 'nia.new@co.example' } })).items[0];
+      assert.deepEqual([nia2.lastName, nia2.roles, nia2.customerIds], ['Newer', ['Customer'], [w.cA2.id]]);
+      await shot(page, 'admin-user');
+      // the audit log: this session's changes, filtered and paged as the API pages them
+      await visit(page, 'Audit log', 'log');
+      const want = await srv.ok('GET', '/log-entries', { as: sa, query: { accountIds: w.A.id, countPerPage: 20 } });
+      assert.ok(want.totalPages > 1, `more than a page of entries (${want.totalCount})`);
+      await page.getByText(`Page 1 of ${want.totalPages} · ${want.totalCount} entries`).waitFor();
+      assert.equal(await page.locator('main tbody > tr').count(), 20);
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByText(`Page 2 of ${want.totalPages}`).waitFor();
+      const logFilters = page.getByRole('form', { name: 'Filters' });
+      await logFilters.getByLabel('Kind').selectOption('User');
+      await logFilters.getByLabel('ID').fill(nia.id);
+      await logFilters.getByRole('button', { name: 'Filter' }).click();
+      const hers = await srv.ok('GET', '/log-entries', { as: sa, query: { accountIds: w.A.id, entityType: 'User', entityId: nia.id, countPerPage: 20 } });
+      assert.equal(hers.items[0].operation, 'PatchUser');
+      assert.equal(hers.items.at(-1).operation, 'NewUser');
+      await page.getByText(`Page 1 of 1 · ${hers.totalCount} entries`).waitFor();
+      assert.deepEqual(await page.locator('main tbody > tr > td:nth-child(3)').allTextContents(), hers.items.map((e) => e.operation));
+      assert.match(await page.locator('main tbody > tr').first().textContent(), /lastName: New → Newer/);
+      assert.doesNotMatch(await page.locator('main').textContent(), /Us3r-Secret/, 'no password shown');
+      await shot(page, 'admin-log');
       // settings: add a tag
       await visit(page, 'Settings', 'settings');
       await page.getByLabel('Tag name').fill('Vip');
@@ -328,6 +508,8 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await page.getByRole('link', { exact: true, name: 'co cA1ai' }).waitFor();
       assert.equal(await page.getByRole('link', { exact: true, name: 'co cB1' }).count(), 0, 'another account\'s customer is not shown');
       assert.equal(await page.getByRole('form', { name: 'New customer' }).count(), 1);
+      await visit(page, 'Users', 'users');
+      assert.deepEqual(await page.getByRole('form', { name: 'New login' }).getByLabel('Role').locator('option').allTextContents(), ['Manager', 'Customer'], 'a Manager makes no administrator');
       await walk(page, 'manager');
       await done(ctx, page, 'manager');
     }
@@ -366,6 +548,13 @@ test('in a browser: every role signs in and walks every page; writes, refusals a
       await visit(page, 'Customers', 'customers');
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 362), 'no sideways scroll at 360 px');
       await shot(page, 'customer-narrow');
+      // a customer's page, its schedule and billing editors included
+      await page.goto(`${srv.base}/console#/customers/${w.cA1.id}`);
+      await page.locator('main h1', { hasText: 'co cA1' }).waitFor();
+      await page.getByRole('group', { name: 'Schedule' }).getByRole('button', { name: 'Add a rule' }).click();
+      await page.locator('summary', { hasText: 'Billing settings' }).click();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 362), 'no sideways scroll at 360 px on a customer\'s page');
+      await shot(page, 'customer-narrow-customer');
       await done(ctx, page, 'customer');
     }
     assert.deepEqual(problems, [], 'no CSP violation or script error in any page');
