@@ -214,7 +214,9 @@ const AREA = {}; // tenant root id -> area code of its numbers
 
 before(async () => {
   fake = await startFakeTwilio();
-  srv = await startServer({ args: ['--twilio-account-sid', fake.mainSid, '--twilio-auth-token', fake.mainToken, '--twilio-base-url', fake.url] });
+  // the fake carrier answers from this process, which is busy checking thousands of
+  // answers: a generous carrier time-out keeps a slow answer from failing the setup
+  srv = await startServer({ args: ['--twilio-account-sid', fake.mainSid, '--twilio-auth-token', fake.mainToken, '--twilio-base-url', fake.url, '--carrier-timeout-ms', '60000'] });
   model = new Model();
   const sa = srv.admin;
   w = await makeWorld(srv, 'mx');
