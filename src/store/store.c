@@ -41,8 +41,11 @@ store_t *store_open(const char *path, char *err, size_t errsz)
 
 void store_close(store_t *st)
 {
-    if (st)
-        st->ops->close(st);
+    if (!st)
+        return;
+    json_decref(st->audit_last);
+    st->audit_last = NULL;
+    st->ops->close(st);
 }
 
 const char *store_errmsg(store_t *st) { return st->ops->errmsg(st); }
@@ -66,6 +69,8 @@ int store_begin(store_t *st, int write)
     st->in_txn = rc == ST_OK;
     st->failed = ST_OK;
     st->nseen = 0;
+    json_decref(st->audit_last);
+    st->audit_last = NULL;
     return rc;
 }
 
@@ -78,6 +83,8 @@ int store_commit(store_t *st)
         rc = st->ops->commit(st);
     st->in_txn = 0;
     st->failed = ST_OK;
+    json_decref(st->audit_last);
+    st->audit_last = NULL;
     return note(st, rc);
 }
 
@@ -86,6 +93,8 @@ void store_rollback(store_t *st)
     st->ops->rollback(st);
     st->in_txn = 0;
     st->failed = ST_OK;
+    json_decref(st->audit_last);
+    st->audit_last = NULL;
 }
 
 void store_seen(store_t *st, coll_t c, const char *id, const char *ver)
@@ -247,6 +256,24 @@ static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_
             json_object_set_new(ch, "newValue", o);
         }
     }
+    json_t *prev = st->audit_last;
+    if (prev && !strcmp(str_of(prev, "entityType") ?: "", entity_types[c]) && !strcmp(str_of(prev, "entityId") ?: "", id)) {
+        /* the same entity again in this transaction: one entry, each field from its first old
+         * value to its last new one */
+        json_t *into = json_object_get(prev, "changes"), *ch;
+        size_t i, k;
+        json_array_foreach(changes, i, ch) {
+            json_t *same = NULL, *p;
+            json_array_foreach(into, k, p) if (!strcmp(str_of(p, "field") ?: "", str_of(ch, "field") ?: "")) same = p;
+            if (same)
+                json_object_set(same, "newValue", json_object_get(ch, "newValue"));
+            else
+                json_array_append(into, ch);
+        }
+        json_decref(changes);
+        int rc = st->ops->put(st, C_LOG, prev);
+        return rc == ST_CONFLICT ? ST_ERROR : rc;
+    }
     json_t *doc = new ? new : old, *accounts = json_array();
     add_accounts(accounts, c, old);
     add_accounts(accounts, c, new);
@@ -259,7 +286,8 @@ static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_
                           json_array_size(accounts) ? json_array_get(accounts, 0) : json_null(), "customerId",
                           customer && *customer ? customer : NULL, "accountIds", accounts, "changes", changes);
     int rc = e ? st->ops->put(st, C_LOG, e) : ST_ERROR;
-    json_decref(e);
+    json_decref(st->audit_last);
+    st->audit_last = e;
     return rc == ST_CONFLICT ? ST_ERROR : rc;
 }
 

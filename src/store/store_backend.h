@@ -51,6 +51,8 @@ struct store {
     int in_txn; /* between a store_begin that worked and its commit or rollback */
     int failed; /* the first failure inside the open transaction */
     const store_audit_t *audit; /* the API call's context while it runs (store_audit), else NULL */
+    json_t *audit_last; /* the open transaction's last audit entry: a further change to the same
+                         * entity joins it (a new login and its password are one entry) */
     /* the versions of the documents the open (or last) transaction read or wrote one by
      * one, newest last, for store_version; emptied by store_begin */
     struct {
