@@ -42,6 +42,8 @@ static const option_t options[] = {
      &listen_addr, "127.0.0.1:8080", 0, 0, "address to listen on (port 0 picks a free one, printed at start-up)"},
     {NULL, "db", "PATH", O_STR, &server_config.db_path, "data/evovoiced.db", 0, 0, "SQLite database file"},
     {NULL, "threads", "N", O_INT, &lc.threads, "4", 2, 256, "HTTP worker threads"},
+    {NULL, "batch-max", "N", O_INT, &store_batch_max, "64", 1, 100000,
+     "SQLite: most concurrent writes committed together in one transaction (1: each alone)"},
     {NULL, "max-body", "BYTES", O_SIZE, &server_config.max_body, "1048576", 1, 1L << 30, "largest request body accepted (413 above)"},
     {NULL, "max-depth", "N", O_INT, &codec_limits.max_depth, "64", 2, 10000, "deepest nesting of a request body"},
     {NULL, "auth-cache-seconds", "N", O_INT, &auth_config.cache_seconds, "60", 0, 86400, "how long a verified Basic credential is trusted"},

@@ -62,6 +62,10 @@ int store_errcode(store_t *st);
 int store_failed(store_t *st);
 
 int store_begin(store_t *st, int write); /* write: BEGIN IMMEDIATE */
+/* Group commit (SQLite): concurrent write transactions of one process commit together,
+ * each in its own savepoint, at most this many in one COMMIT (1: each commits alone).
+ * Set before the first store opens; the --batch-max flag. */
+extern int store_batch_max;
 /* Grows after every committed change to users (documents, passwords); caches of users
  * compare it.  Where it lives is the back end's: SQLite keeps it in the process (one
  * process owns the file), PostgreSQL in the database (every server sees a change at

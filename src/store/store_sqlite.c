@@ -4,7 +4,19 @@
  * process; only a power loss can take the last ones), busy_timeout so that writers
  * queue, and BEGIN IMMEDIATE for writes so a read-then-write never fails half-way
  * with SQLITE_BUSY.  Migrations are numbered; PRAGMA user_version holds the last one
- * applied. */
+ * applied.
+ *
+ * Group commit.  One process owns a database file, so its write transactions need not
+ * each take SQLite's write lock and commit alone: every connection to a file shares one
+ * writer connection (a group), and a write transaction runs there inside its own
+ * savepoint of the group's open transaction, one at a time.  When a transaction ends and
+ * other writers are already waiting, the group's transaction stays open for the next one;
+ * when none waits (or store_batch_max have joined) it commits, and every request of the
+ * batch hears the result of that one COMMIT: store_commit returns only once it is durable,
+ * and a failed COMMIT fails them all.  A request that fails rolls back to its savepoint
+ * only.  A lone writer is never delayed: nothing waits on a timer, a batch is only what
+ * queued while earlier requests ran.  Reads inside a write transaction see the batch's
+ * earlier writes (one connection); read transactions keep their own connection. */
 #include "store_backend.h"
 #include <jansson.h>
 #if JANSSON_VERSION_HEX < 0x020d00
@@ -25,15 +37,14 @@
 enum { STMT_CACHE = 64 };
 
 static atomic_ulong users_version;
-/* Writers of this process queue here rather than in SQLite's busy handler, which
- * sleeps and polls and lets an unlucky writer starve for seconds under load. */
-static pthread_mutex_t write_mu = PTHREAD_MUTEX_INITIALIZER;
 
+struct group;
 typedef struct sq_store {
     struct store base;
     sqlite3 *db;
     int users_touched;   /* this transaction wrote users: bump users_version on commit */
-    int writing;         /* holds write_mu */
+    struct group *group; /* the writers of this file; NULL for a private (in-memory) database */
+    struct sq_store *via; /* during a write transaction: the group's writer connection */
     sqlite3_stmt *get[C__COUNT], *put[C__COUNT];
     struct {
         char *sql;
@@ -68,6 +79,13 @@ static void done(sqlite3_stmt *s)
 }
 
 /* A collection: its table, and which document fields live in columns. */
+/* The connection a call runs on: the group's writer inside a write transaction. */
+static sq_t *conn(store_t *base)
+{
+    sq_t *st = (sq_t *)base;
+    return st->via ? st->via : st;
+}
+
 typedef struct {
     const char *table;
     const char *fields[5]; /* camelCase document field */
@@ -157,7 +175,7 @@ static const char *const migrations[] = {
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
 
-static const char *sq_errmsg(store_t *base) { return sqlite3_errmsg(((sq_t *)base)->db); }
+static const char *sq_errmsg(store_t *base) { return sqlite3_errmsg((conn(base))->db); }
 
 static int code(int rc)
 {
@@ -227,9 +245,11 @@ static void configure(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-static void sq_close(store_t *base);
+static void close_conn(sq_t *st);
+static void sq_rollback(store_t *base);
 
-static store_t *sq_open(const char *path, char *err, size_t errsz)
+/* One connection, migrated, with its statements prepared; in no group. */
+static sq_t *open_conn(const char *path, char *err, size_t errsz)
 {
     pthread_once(&config_once, configure);
     sq_t *st = calloc(1, sizeof *st);
@@ -246,7 +266,7 @@ static store_t *sq_open(const char *path, char *err, size_t errsz)
     exec(st, "PRAGMA synchronous=NORMAL");
     exec(st, "PRAGMA foreign_keys=ON");
     if (migrate(st, err, errsz)) {
-        sq_close(&st->base);
+        close_conn(st);
         return NULL;
     }
     for (int c = 0; c < C__COUNT; c++) {
@@ -267,12 +287,11 @@ static store_t *sq_open(const char *path, char *err, size_t errsz)
         buf_free(&b);
         buf_free(&v);
     }
-    return &st->base;
+    return st;
 }
 
-static void sq_close(store_t *base)
+static void close_conn(sq_t *st)
 {
-    sq_t *st = (sq_t *)base;
     for (int c = 0; c < C__COUNT; c++) {
         sqlite3_finalize(st->get[c]);
         sqlite3_finalize(st->put[c]);
@@ -283,6 +302,184 @@ static void sq_close(store_t *base)
     }
     sqlite3_close(st->db);
     free(st);
+}
+
+/* ---- group commit (see the top of this file) ---- */
+int store_batch_max = 64;
+
+typedef struct batch {
+    int members; /* requests whose savepoint was released into it */
+    int refs;    /* members still to read the result */
+    int done, rc;
+} batch_t;
+
+typedef struct group {
+    struct group *next;
+    char *path;
+    int refs;            /* connections of this file */
+    sq_t *w;             /* the writer connection, opened by the first write */
+    pthread_mutex_t mu;
+    pthread_cond_t free_cv, done_cv;
+    int busy;            /* a request (or the COMMIT) is using w: only that thread touches w and cur */
+    int waiting;         /* writers waiting for w */
+    batch_t *cur;        /* the open transaction on w, or NULL */
+} group_t;
+
+static group_t *groups;
+static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* An in-memory database is its connection's own: nothing to share. */
+static int private_db(const char *path) { return !*path || !strcmp(path, ":memory:") || strstr(path, "mode=memory"); }
+
+static group_t *group_join(const char *path)
+{
+    pthread_mutex_lock(&groups_mu);
+    group_t *g = groups;
+    while (g && strcmp(g->path, path))
+        g = g->next;
+    if (!g && (g = calloc(1, sizeof *g))) {
+        g->path = strdup(path);
+        pthread_mutex_init(&g->mu, NULL);
+        pthread_cond_init(&g->free_cv, NULL);
+        pthread_cond_init(&g->done_cv, NULL);
+        g->next = groups;
+        groups = g;
+    }
+    if (g)
+        g->refs++;
+    pthread_mutex_unlock(&groups_mu);
+    return g;
+}
+
+static void group_leave(group_t *g)
+{
+    pthread_mutex_lock(&groups_mu);
+    if (--g->refs == 0) {
+        group_t **p = &groups;
+        while (*p != g)
+            p = &(*p)->next;
+        *p = g->next;
+        if (g->w)
+            close_conn(g->w);
+        pthread_mutex_destroy(&g->mu);
+        pthread_cond_destroy(&g->free_cv);
+        pthread_cond_destroy(&g->done_cv);
+        free(g->path);
+        free(g);
+    }
+    pthread_mutex_unlock(&groups_mu);
+}
+
+/* The end of the batch b (the caller is busy, g->mu held): COMMIT, or nothing when an error
+ * already ended the transaction (dead), then wake its members and the next writer. */
+static void batch_end(group_t *g, batch_t *b, int dead)
+{
+    g->cur = NULL;
+    pthread_mutex_unlock(&g->mu);
+    int rc = dead ? ST_ERROR : run_cached(g->w, "COMMIT");
+    if (rc && !dead)
+        run_cached(g->w, "ROLLBACK");
+    /* after the commit, so a reader that saw the old version read the old rows */
+    if (g->w->users_touched)
+        atomic_fetch_add(&users_version, 1);
+    g->w->users_touched = 0;
+    pthread_mutex_lock(&g->mu);
+    b->rc = rc;
+    b->done = 1;
+    pthread_cond_broadcast(&g->done_cv);
+    if (!b->refs)
+        free(b);
+}
+
+/* A request leaves the writer: its savepoint released into the batch (joined) or rolled
+ * back.  The batch stays open for a writer already waiting, unless it is full or dead;
+ * else it commits here.  A member then waits for the batch's COMMIT and returns its
+ * result; a request that did not join returns ST_OK at once. */
+static int batch_leave(group_t *g, int joined)
+{
+    pthread_mutex_lock(&g->mu);
+    batch_t *b = g->cur;
+    int rc = ST_OK;
+    if (b && joined) {
+        b->members++;
+        b->refs++;
+    }
+    int dead = b && sqlite3_get_autocommit(g->w->db); /* an error rolled the whole transaction back */
+    if (b && (dead || !g->waiting || b->members >= store_batch_max))
+        batch_end(g, b, dead);
+    g->busy = 0;
+    pthread_cond_signal(&g->free_cv);
+    if (b && joined) {
+        while (!b->done)
+            pthread_cond_wait(&g->done_cv, &g->mu);
+        rc = b->rc;
+        if (--b->refs == 0)
+            free(b);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return rc;
+}
+
+/* Wait for the writer, open the batch when none is, and start this request's savepoint. */
+static int batch_join(sq_t *st)
+{
+    group_t *g = st->group;
+    pthread_mutex_lock(&g->mu);
+    g->waiting++;
+    while (g->busy)
+        pthread_cond_wait(&g->free_cv, &g->mu);
+    g->waiting--;
+    g->busy = 1;
+    pthread_mutex_unlock(&g->mu);
+    char err[256];
+    int rc = ST_OK;
+    if (!g->w && !(g->w = open_conn(g->path, err, sizeof err)))
+        rc = ST_ERROR;
+    if (!rc && !g->cur) {
+        rc = run_cached(g->w, "BEGIN IMMEDIATE");
+        if (!rc && !(g->cur = calloc(1, sizeof *g->cur))) {
+            run_cached(g->w, "ROLLBACK");
+            rc = ST_ERROR;
+        }
+        if (!rc)
+            g->w->users_touched = 0;
+    }
+    if (!rc)
+        rc = run_cached(g->w, "SAVEPOINT request");
+    if (rc) {
+        batch_leave(g, 0);
+        return rc;
+    }
+    st->via = g->w;
+    return ST_OK;
+}
+
+/* Undo this request's writes and leave its savepoint (the batch goes on). */
+static void savepoint_undo(sq_t *w)
+{
+    run_cached(w, "ROLLBACK TO request");
+    run_cached(w, "RELEASE request");
+}
+
+static store_t *sq_open(const char *path, char *err, size_t errsz)
+{
+    sq_t *st = open_conn(path, err, errsz);
+    if (st && !private_db(path) && !(st->group = group_join(path))) {
+        close_conn(st);
+        snprintf(err, errsz, "cannot open %s: out of memory", path);
+        return NULL;
+    }
+    return st ? &st->base : NULL;
+}
+
+static void sq_close(store_t *base)
+{
+    sq_t *st = (sq_t *)base;
+    if (st->via) /* closed inside a write transaction: it is rolled back */
+        sq_rollback(base);
+    if (st->group)
+        group_leave(st->group);
+    close_conn(st);
 }
 
 static unsigned long sq_users_version(store_t *base) { return atomic_load(&users_version); }
@@ -296,36 +493,31 @@ static void users_written(sq_t *st)
         st->users_touched = 1;
 }
 
-static void end_write(sq_t *st)
-{
-    if (st->writing) {
-        st->writing = 0;
-        pthread_mutex_unlock(&write_mu);
-    }
-}
-
 static int sq_begin(store_t *base, int write)
 {
     sq_t *st = (sq_t *)base;
     st->users_touched = 0;
-    if (write) {
-        pthread_mutex_lock(&write_mu);
-        st->writing = 1;
-    }
-    int rc = run_cached(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (rc)
-        end_write(st);
-    return rc;
+    if (write && st->group)
+        return batch_join(st);
+    return run_cached(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 static int sq_commit(store_t *base)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = (sq_t *)base, *w = st->via;
+    if (w) { /* a write: into the batch, then durable with it (or failed with it) */
+        st->via = NULL;
+        int rc = run_cached(w, "RELEASE request");
+        if (rc) {
+            savepoint_undo(w);
+            batch_leave(st->group, 0);
+            return rc;
+        }
+        return batch_leave(st->group, 1);
+    }
     int rc = run_cached(st, "COMMIT");
     if (rc)
         run_cached(st, "ROLLBACK");
-    end_write(st);
-    /* after the commit, so a reader that saw the old version read the old rows */
     if (st->users_touched)
         atomic_fetch_add(&users_version, 1);
     st->users_touched = 0;
@@ -334,10 +526,15 @@ static int sq_commit(store_t *base)
 
 static void sq_rollback(store_t *base)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = (sq_t *)base, *w = st->via;
+    if (w) {
+        st->via = NULL;
+        savepoint_undo(w);
+        batch_leave(st->group, 0);
+        return;
+    }
     if (!sqlite3_get_autocommit(st->db))
         run_cached(st, "ROLLBACK");
-    end_write(st);
 }
 
 static json_t *doc_of(sqlite3_stmt *s, int col)
@@ -351,7 +548,7 @@ static int one_row(int r) { return r == SQLITE_ROW || r == SQLITE_DONE ? ST_OK :
 
 static json_t *sq_get(store_t *base, coll_t c, const char *id, int *rc)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     sqlite3_stmt *s = st->get[c];
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     int r = sqlite3_step(s);
@@ -377,7 +574,7 @@ static void bind_json(sqlite3_stmt *s, int i, json_t *v)
 
 static int sq_put(store_t *base, coll_t c, json_t *doc)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     sqlite3_stmt *s = st->put[c];
     char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER), ver[STORE_VER_LEN + 1];
     if (!txt)
@@ -418,7 +615,7 @@ static int run1(sq_t *st, const char *sql, const char *a, const char *b, long lo
 
 static int sq_delete(store_t *base, coll_t c, const char *id)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     char sql[128];
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id=?", colls[c].table);
     int rc = run1(st, sql, id, NULL, 0, 0);
@@ -449,7 +646,7 @@ static int field_expr(buf_t *b, coll_t c, const char *field)
 
 static json_t *sq_get_field(store_t *base, coll_t c, const char *id, const char *field, int *rc)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     buf_t b = {0};
     *rc = ST_ERROR;
     buf_puts(&b, "SELECT ");
@@ -480,7 +677,7 @@ static json_t *sq_get_field(store_t *base, coll_t c, const char *id, const char 
 
 static long sq_count(store_t *base, coll_t c, const char *field, const char *value, int *rc)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     buf_t b = {0};
     *rc = ST_ERROR;
     buf_printf(&b, "SELECT count(*) FROM %s WHERE ", colls[c].table);
@@ -575,7 +772,7 @@ static void bind_filters(sqlite3_stmt *s, const query_t *q)
 
 static int sq_list(store_t *base, coll_t c, const query_t *q, json_t **items, long *total)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     buf_t w = {0}, b = {0};
     *items = NULL;
     if (where(&w, c, q)) {
@@ -632,7 +829,7 @@ static int sq_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
 
 static json_t *sq_path(store_t *base, coll_t c, const char *id, int max_depth, int *rc)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     /* one indexed row per level: cheaper than a recursive query for the few levels of
      * a real tree (a recursive CTE builds temporary tables on every call) */
     char sql[128];
@@ -669,7 +866,7 @@ static json_t *sq_path(store_t *base, coll_t c, const char *id, int max_depth, i
 
 static json_t *sq_subtree(store_t *base, coll_t c, json_t *root_ids, int *rc)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     buf_t b = {0};
     buf_printf(&b,
                "WITH RECURSIVE t(id) AS (SELECT value FROM json_each(?) UNION SELECT x.id FROM %s x JOIN t ON "
@@ -695,7 +892,7 @@ static json_t *sq_subtree(store_t *base, coll_t c, json_t *root_ids, int *rc)
 
 static json_t *sq_user_by_email(store_t *base, const char *email, char **hash, int *rc)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     sqlite3_stmt *s;
     json_t *doc = NULL;
     *rc = ST_ERROR;
@@ -736,12 +933,12 @@ static char *text_of(sq_t *st, const char *sql, const char *key, long long n, in
 
 static char *sq_user_hash(store_t *base, const char *user_id, int *rc)
 {
-    return text_of((sq_t *)base, "SELECT password_hash FROM users WHERE id=?", user_id, 0, rc);
+    return text_of(conn(base), "SELECT password_hash FROM users WHERE id=?", user_id, 0, rc);
 }
 
 static int sq_set_password(store_t *base, const char *user_id, const char *hash)
 {
-    sq_t *st = (sq_t *)base;
+    sq_t *st = conn(base);
     int rc = run1(st, "UPDATE users SET password_hash=?2 WHERE id=?1", user_id, hash, 0, 0);
     users_written(st);
     return rc;
@@ -749,23 +946,23 @@ static int sq_set_password(store_t *base, const char *user_id, const char *hash)
 
 static int sq_session_put(store_t *base, const char *sid, const char *user_id, long long expires_ms)
 {
-    return run1((sq_t *)base, "INSERT OR REPLACE INTO sessions(id,user_id,expires) VALUES(?1,?2,?3)", sid, user_id,
+    return run1(conn(base), "INSERT OR REPLACE INTO sessions(id,user_id,expires) VALUES(?1,?2,?3)", sid, user_id,
                 expires_ms, 1);
 }
 
 static char *sq_session_user(store_t *base, const char *sid, int *rc)
 {
-    return text_of((sq_t *)base, "SELECT user_id FROM sessions WHERE id=? AND expires>?", sid, now_ms(), rc);
+    return text_of(conn(base), "SELECT user_id FROM sessions WHERE id=? AND expires>?", sid, now_ms(), rc);
 }
 
 static int sq_session_delete(store_t *base, const char *sid)
 {
-    return run1((sq_t *)base, "DELETE FROM sessions WHERE id=?", sid, NULL, 0, 0);
+    return run1(conn(base), "DELETE FROM sessions WHERE id=?", sid, NULL, 0, 0);
 }
 
 static int sq_session_delete_user(store_t *base, const char *uid)
 {
-    return run1((sq_t *)base, "DELETE FROM sessions WHERE user_id=?", uid, NULL, 0, 0);
+    return run1(conn(base), "DELETE FROM sessions WHERE user_id=?", uid, NULL, 0, 0);
 }
 
 /* One process per database file: only the id this process holds is present. */

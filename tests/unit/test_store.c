@@ -547,6 +547,69 @@ static void elem_filter(store_t *st)
     json_decref(hx);
 }
 
+/* ---- a failed write beside others ----
+ * Writers queued at once (SQLite commits them together, each in a savepoint): the one
+ * that rolls back loses only its own write, the others commit, and each reads what the
+ * writers before it wrote. */
+static pthread_mutex_t side_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t side_cv = PTHREAD_COND_INITIALIZER;
+static int first_in;
+static int side_rc[3], side_saw[3];
+
+static void *side_writer(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    char err[256], json[128], id[8];
+    store_t *st = store_open(url, err, sizeof err);
+    if (!st)
+        return NULL;
+    side_rc[i] = store_begin(st, 1);
+    json_t *seen = store_get(st, C_ACCOUNTS, "side0");
+    side_saw[i] = seen != NULL;
+    json_decref(seen);
+    snprintf(id, sizeof id, "side%d", i);
+    snprintf(json, sizeof json, "{\"id\":\"%s\",\"name\":\"Side\",\"ancestorIds\":[]}", id);
+    if (!side_rc[i])
+        side_rc[i] = put(st, C_ACCOUNTS, json);
+    if (i == 0) { /* let the others queue behind this transaction */
+        pthread_mutex_lock(&side_mu);
+        first_in = 1;
+        pthread_cond_broadcast(&side_cv);
+        pthread_mutex_unlock(&side_mu);
+        usleep(100000);
+    }
+    if (i == 1)
+        store_rollback(st);
+    else if (!side_rc[i])
+        side_rc[i] = store_commit(st);
+    store_close(st);
+    return NULL;
+}
+
+static void side_by_side(store_t *st)
+{
+    pthread_t t[3];
+    first_in = 0;
+    pthread_create(&t[0], NULL, side_writer, (void *)(intptr_t)0);
+    pthread_mutex_lock(&side_mu);
+    while (!first_in)
+        pthread_cond_wait(&side_cv, &side_mu);
+    pthread_mutex_unlock(&side_mu);
+    for (long i = 1; i < 3; i++)
+        pthread_create(&t[i], NULL, side_writer, (void *)(intptr_t)i);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    CHECK(side_rc[0] == ST_OK && side_rc[1] == ST_OK && side_rc[2] == ST_OK);
+    CHECK(side_saw[1] && side_saw[2]); /* the first one's write, from the writers after it */
+    json_t *kept0 = store_get(st, C_ACCOUNTS, "side0"), *kept1 = store_get(st, C_ACCOUNTS, "side1"),
+           *kept2 = store_get(st, C_ACCOUNTS, "side2");
+    CHECK(kept0 != NULL && kept1 == NULL && kept2 != NULL);
+    json_decref(kept0);
+    json_decref(kept1);
+    json_decref(kept2);
+    CHECK(store_delete(st, C_ACCOUNTS, "side0") == ST_OK && store_delete(st, C_ACCOUNTS, "side2") == ST_OK);
+}
+
 /* store_version: the version a transaction read or wrote, the same from another
  * connection, new after every write, forgotten by the next transaction */
 static void versions(store_t *st)
@@ -600,6 +663,7 @@ static void suite(const char *name)
     versions(st);
     elem_filter(st);
     writers(st);
+    side_by_side(st);
     audit(st);
     store_close(st);
     /* opened again: migrations already done, data there */
