@@ -10,8 +10,10 @@
  * - A read transaction (store_begin(st, 0)) sees one snapshot of committed data.
  * - Write transactions are serialized: one runs at a time against a database, and each of
  *   its reads sees every write committed before it.  A read-then-write inside one (a cap,
- *   a uniqueness or cycle check) therefore holds without retries.  SQLite: BEGIN
- *   IMMEDIATE in one process; PostgreSQL: a transaction-scoped advisory lock.
+ *   a uniqueness or cycle check) therefore holds without retries.  SQLite: one writer
+ *   connection per file in the process, each write transaction a savepoint of a shared
+ *   BEGIN IMMEDIATE transaction (group commit, store_batch_max); PostgreSQL: a
+ *   transaction-scoped advisory lock.
  * - store_commit returns only once the transaction is durable; an answered write is never
  *   lost to a crash of the server.
  * - The users' version (store_users_version) is the database's, so a credential cache in
@@ -61,7 +63,7 @@ int store_errcode(store_t *st);
  * ST_OK when none failed or no transaction is open. */
 int store_failed(store_t *st);
 
-int store_begin(store_t *st, int write); /* write: BEGIN IMMEDIATE */
+int store_begin(store_t *st, int write); /* write: serialized with every other write */
 /* Group commit (SQLite): concurrent write transactions of one process commit together,
  * each in its own savepoint, at most this many in one COMMIT (1: each commits alone).
  * Set before the first store opens; the --batch-max flag. */
