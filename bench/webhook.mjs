@@ -20,7 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Server, REPO } from '../tests/api/harness.mjs';
 import { startFakeTwilio } from '../tests/api/fake-twilio.mjs';
-import { CallSim } from '../tests/api/call-sim.mjs';
+import http from 'node:http';
+import { CallSim, twilioSignature } from '../tests/api/call-sim.mjs';
 
 const CALLS = Number(process.env.CALLS || 1000);
 const CONC = Number(process.env.CONC || 64);
@@ -29,6 +30,32 @@ const BASE = 'https://hooks.bench.test/evo';
 
 const pct = (sorted, p) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
 const ms = (x) => x.toFixed(2).padStart(7);
+
+// A lean signed POST (node:http on keep-alive sockets: fetch costs the client more CPU than
+// the server spends on the request): {status, text}.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+function post(server, route, params, token) {
+  const pub = new URL(BASE + route);
+  const body = new URLSearchParams(params).toString();
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body),
+    'x-twilio-signature': twilioSignature(token, pub.href, params) };
+  const u = new URL(server);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ agent, host: u.hostname, port: u.port, method: 'POST', path: pub.pathname + pub.search, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const unescape = (x) => x.replace(/&amp;/g, '&');
+
+// CPU seconds a process has used (user + system), from /proc.
+const cpuOf = (pid) => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+let numberSeq = 0;
 
 async function setUp(fake, servers) {
   const [a] = servers;
@@ -41,7 +68,7 @@ async function setUp(fake, servers) {
     { id: 's', name: 'Say', spec: { name: 'Say', typeName: 'SayNode', url: '/nodes/say' },
       parameters: { Text: p('s', 'Text', { stringValue: 'Thank you, goodbye' }), Done: p('s', 'Done', { stringValue: '' }, 'Transition') } },
   ] } });
-  const ep = await a.ok('POST', '/endpoints/phone-numbers', { as: a.admin, body: { customerId: cust.id, number: `+1773${String(5550000 + (process.pid % 9000)).slice(-7)}`, isVirtualPhoneNumber: true, flowId: flow.id } });
+  const ep = await a.ok('POST', '/endpoints/phone-numbers', { as: a.admin, body: { customerId: cust.id, number: `+1773${String(5550000 + (process.pid % 900) * 10 + numberSeq++).slice(-7)}`, isVirtualPhoneNumber: true, flowId: flow.id } });
   const token = fake.accounts.get(acct.twilioAccountSid).auth_token;
   return { acct, ep, creds: { token, accountSid: acct.twilioAccountSid } };
 }
@@ -54,19 +81,22 @@ async function run(label, servers, fake) {
   let next = 0;
   const timed = async (kind, fn) => { const t0 = process.hrtime.bigint(); const r = await fn(); lat[kind].push(Number(process.hrtime.bigint() - t0) / 1e6); return r; };
   async function oneCall(i) {
-    const sim = (k) => sims[(i + k) % sims.length];
-    const call = sim(0).callParams({ to: ep.phoneNumber, ...creds, callSid: `CA${String(i).padStart(8, '0')}${Date.now().toString(16).padStart(24, '0')}` });
-    const r = await timed('voice', () => sim(0).post('/voice', call, creds));
-    if (r.status !== 200 || r.verbs?.[0]?.verb !== 'Gather') { problems.push(`call ${i}: /voice ${r.status} ${r.text.slice(0, 200)}`); return; }
-    const action = new URL(r.verbs[0].attrs.action);
-    const s = await timed('step', () => sim(1).post(action.pathname.slice(new URL(BASE).pathname.length) + action.search, { ...call, CallStatus: 'in-progress', Digits: '1' }, creds));
-    if (s.status !== 200 || s.verbs?.map((v) => v.verb).join() !== 'Say,Hangup') { problems.push(`call ${i}: step ${s.status} ${s.text.slice(0, 200)}`); return; }
-    const e = await timed('status', () => sim(2).post('/voice/status', { ...call, CallStatus: 'completed', CallDuration: '9' }, creds));
+    const srv = (k) => servers[(i + k) % servers.length].base;
+    const call = sims[0].callParams({ to: ep.phoneNumber, ...creds, callSid: `CA${String(i).padStart(8, '0')}${Date.now().toString(16).padStart(24, '0')}` });
+    const r = await timed('voice', () => post(srv(0), '/voice', call, creds.token));
+    const action = /<Gather [^>]*action="([^"]+)"/.exec(r.text)?.[1];
+    if (r.status !== 200 || !action) { problems.push(`call ${i}: /voice ${r.status} ${r.text.slice(0, 200)}`); return; }
+    const step = unescape(action).slice(BASE.length);
+    const s = await timed('step', () => post(srv(1), step, { ...call, CallStatus: 'in-progress', Digits: '1' }, creds.token));
+    if (s.status !== 200 || !/>Thank you, goodbye<\/Say><Hangup\/><\/Response>/.test(s.text)) { problems.push(`call ${i}: step ${s.status} ${s.text.slice(0, 200)}`); return; }
+    const e = await timed('status', () => post(srv(2), '/voice/status', { ...call, CallStatus: 'completed', CallDuration: '9' }, creds.token));
     if (e.status !== 200) problems.push(`call ${i}: status ${e.status}`);
   }
-  const t0 = Date.now();
+  const t0 = Date.now(), cpu0 = servers.map((s) => cpuOf(s.proc.pid)), me0 = process.cpuUsage();
   await Promise.all(Array.from({ length: CONC }, async () => { for (let i = next++; i < CALLS; i = next++) await oneCall(i); }));
   const secs = (Date.now() - t0) / 1000;
+  const serverCpu = servers.reduce((sum, s, i) => sum + cpuOf(s.proc.pid) - cpu0[i], 0), me = process.cpuUsage(me0);
+  const perReq = (x) => ((x / (3 * CALLS)) * 1000).toFixed(2);
   // every call left a correct session
   const a = servers[0];
   let page = 0, seen = 0;
@@ -82,6 +112,7 @@ async function run(label, servers, fake) {
   if (seen !== CALLS) problems.push(`${seen} sessions for ${CALLS} calls`);
   const row = (k) => { const v = [...lat[k]].sort((x, y) => x - y); return `${k.padEnd(7)} ${String(v.length).padStart(6)} ${ms(pct(v, 50))} ${ms(pct(v, 90))} ${ms(pct(v, 99))} ${ms(v.at(-1) ?? NaN)}`; };
   console.log(`\n${label}: ${CALLS} calls, ${CONC} at once, ${(CALLS / secs).toFixed(0)} calls/s (${(3 * CALLS / secs).toFixed(0)} webhook requests/s)`);
+  console.log(`CPU per webhook request: server ${perReq(serverCpu)} ms, this client ${perReq((me.user + me.system) / 1e6)} ms`);
   console.log('route   requests    p50     p90     p99     max  (ms)');
   for (const k of ['voice', 'step', 'status']) console.log(row(k));
   return problems;
