@@ -41,6 +41,9 @@ static const option_t options[] = {
     {"serve options (each has an environment twin: EVOVOICED_ and the name in capitals):", "listen", "HOST:PORT", O_STR,
      &listen_addr, "127.0.0.1:8080", 0, 0, "address to listen on (port 0 picks a free one, printed at start-up)"},
     {NULL, "db", "PATH", O_STR, &server_config.db_path, "data/evovoiced.db", 0, 0, "SQLite database file"},
+    {NULL, "db-exclusive", NULL, O_FLAG, &store_config.exclusive, "0", 0, 1,
+     "this process alone opens the SQLite file: no file lock per transaction; user add, session add or a second "
+     "server on the file fail while it runs"},
     {NULL, "threads", "N", O_INT, &lc.threads, "4", 2, 256, "HTTP worker threads"},
     {NULL, "max-body", "BYTES", O_SIZE, &server_config.max_body, "1048576", 1, 1L << 30, "largest request body accepted (413 above)"},
     {NULL, "max-depth", "N", O_INT, &codec_limits.max_depth, "64", 2, 10000, "deepest nesting of a request body"},

@@ -12,6 +12,8 @@
 #include <string.h>
 #include "../util/ids.h"
 
+store_config_t store_config;
+
 /* Back ends by how the path begins; the first match wins, "" matches anything.  A
  * scheme known but not built in (ops NULL) is refused, not taken for a file name. */
 static const struct {
