@@ -242,10 +242,13 @@ static store_t *sq_open(const char *path, char *err, size_t errsz)
         free(st);
         return NULL;
     }
+    /* the first read takes the file lock: a process holding it exclusively (it does so
+     * for as long as it runs) is named here, after a short wait, rather than in whatever
+     * statement failed next */
+    sqlite3_busy_timeout(st->db, 2000);
+    int mode = exec(st, "PRAGMA journal_mode=WAL");
     sqlite3_busy_timeout(st->db, 10000);
-    /* the first read takes the file lock: a process holding it exclusively is named here
-     * rather than in whatever statement failed next */
-    if (exec(st, "PRAGMA journal_mode=WAL") == ST_BUSY) {
+    if (mode == ST_BUSY) {
         snprintf(err, errsz, "cannot open %s: the database is locked by another process (a server started with "
                  "--db-exclusive keeps it to itself while it runs)", path);
         sq_close(&st->base);
