@@ -574,6 +574,8 @@ static void versions(store_t *st)
     CHECK(store_begin(other, 0) == ST_OK);
     d = store_get(other, C_CUSTOMERS, "cv");
     CHECK(d && store_version(other, C_CUSTOMERS, "cv", v4) && !strcmp(v3, v4));
+    /* other parsed "v one" before: its own recent documents must not hand that back */
+    CHECK_STR(json_string_value(json_object_get(d, "name")), "v two");
     json_decref(d);
     query_t q = {0};
     q.limit = -1;
