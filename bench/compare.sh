@@ -18,6 +18,7 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNS=${CONNS:-64}
 EVO_THREADS=${EVO_THREADS:-4}
+EVO_SQLITE_ARGS=${EVO_SQLITE_ARGS---db-exclusive}   # options of the SQLite server only (empty: none)
 PEER_WORKERS=${PEER_WORKERS:-$(nproc)}
 SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000}
 NGINX=${NGINX:-1}
@@ -142,16 +143,17 @@ wait_for "$WORK/peer.log" 'listening on' "$PEER_PID" peer
 PEER_URL=http://127.0.0.1:$PEER_PORT
 log "peer: $PEER_URL ($PEER_WORKERS workers, pid $PEER_PID)"
 
-start_evo() { # db, log name, what, pid variable: evovoiced serve on DB, log in $WORK/NAME.log -> S_URL
+start_evo() { # db, log name, what, pid variable[, extra options]: evovoiced serve on DB, log in $WORK/NAME.log -> S_URL
+  # shellcheck disable=SC2086 # the extra options are words
   EVOVOICED_ADMIN_EMAIL=$EMAIL EVOVOICED_ADMIN_PASSWORD=$PASSWORD \
-    "$EVO_BIN" serve --listen 127.0.0.1:0 --db "$1" --threads "$EVO_THREADS" >"$WORK/$2.log" 2>&1 &
+    "$EVO_BIN" serve --listen 127.0.0.1:0 --db "$1" --threads "$EVO_THREADS" ${5:-} >"$WORK/$2.log" 2>&1 &
   printf -v "$4" '%s' "$!"   # known to cleanup before the wait
   wait_for "$WORK/$2.log" 'listening on http://' "$!" "$3"
   S_URL=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/$2.log" | head -1 | sed 's/^listening on //')
   [ -n "$S_URL" ] || die "could not read $3's address from its log"
   log "$3: $S_URL ($EVO_THREADS threads, pid ${!4})"
 }
-start_evo "$WORK/evo.db" evo evovoiced EVO_PID
+start_evo "$WORK/evo.db" evo evovoiced EVO_PID "$EVO_SQLITE_ARGS"
 EVO_URL=$S_URL
 
 if [ "$PG" = 1 ]; then

@@ -41,6 +41,9 @@ static const option_t options[] = {
     {"serve options (each has an environment twin: EVOVOICED_ and the name in capitals):", "listen", "HOST:PORT", O_STR,
      &listen_addr, "127.0.0.1:8080", 0, 0, "address to listen on (port 0 picks a free one, printed at start-up)"},
     {NULL, "db", "PATH", O_STR, &server_config.db_path, "data/evovoiced.db", 0, 0, "SQLite database file"},
+    {NULL, "db-exclusive", NULL, O_FLAG, &store_config.exclusive, "0", 0, 1,
+     "this process alone opens the SQLite file: no file lock per transaction; user add, session add or a second "
+     "server on the file fail while it runs"},
     {NULL, "threads", "N", O_INT, &lc.threads, "4", 2, 256, "HTTP worker threads"},
     {NULL, "batch-max", "N", O_INT, &store_batch_max, "64", 1, 100000,
      "SQLite: most concurrent writes committed together in one transaction (1: each alone)"},

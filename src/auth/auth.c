@@ -155,7 +155,8 @@ static void hash16(unsigned char out[16], const char *s)
 /* A hit needs the same header, unexpired, and no committed change to any user since
  * the entry was made (a password change, a new role, a deletion all bump the version).
  * version is the users' version now (read from the store before the lock: with several
- * servers it lives in the database).  Called with cache_mu held. */
+ * servers it lives in the database).  Called with cache_mu held, or on a thread's own
+ * table. */
 static json_t *cache_hit(centry_t *e, const unsigned char key[16], unsigned long version)
 {
     if (e->user && sodium_memcmp(e->key, key, 16) == 0 && e->expires > time(NULL) && e->version == version)
@@ -202,13 +203,64 @@ static void cache_release(const unsigned char key[16], json_t *user, unsigned lo
     json_decref(old);
 }
 
+/* Each thread keeps the headers it saw verified lately in a small table of its own, in
+ * front of the shared one: a hit (the common case, a client sending the same header on
+ * every request) takes no lock another thread could hold.  The shared table is asked on
+ * a miss, so a burst of first requests still costs one argon2 run.  An entry here obeys
+ * the same rule as there (cache_hit: header, expiry, users' version), so a change to any
+ * user reaches every thread's table at once. */
+#define LOCAL_SLOTS 64
+typedef struct {
+    centry_t e[LOCAL_SLOTS];
+} local_t;
+static __thread local_t *local;
+static pthread_key_t local_key;
+static pthread_once_t local_once = PTHREAD_ONCE_INIT;
+
+static void local_free(void *p)
+{
+    local_t *l = p;
+    for (int i = 0; i < LOCAL_SLOTS; i++)
+        json_decref(l->e[i].user);
+    free(l);
+}
+
+static void local_init(void) { pthread_key_create(&local_key, local_free); }
+
+static centry_t *local_slot(const unsigned char key[16])
+{
+    if (!local) {
+        pthread_once(&local_once, local_init);
+        local = calloc(1, sizeof *local);
+        if (!local)
+            return NULL;
+        pthread_setspecific(local_key, local); /* freed with the thread */
+    }
+    return &local->e[key[2] % LOCAL_SLOTS];
+}
+
+static void local_put(centry_t *e, const unsigned char key[16], json_t *user, unsigned long version)
+{
+    if (!e)
+        return;
+    json_t *old = e->user;
+    memcpy(e->key, key, 16);
+    e->user = json_incref(user);
+    e->version = version;
+    e->expires = time(NULL) + auth_config.cache_seconds;
+    json_decref(old);
+}
+
 static int basic(store_t *st, const char *b64, const char *header, const char *client, principal_t *p, long *wait_ms)
 {
     unsigned char key[16];
     hash16(key, header);
     int verifier = 0;
     unsigned long version = store_users_version(st); /* before reading the user: see cache_hit */
-    json_t *cached = cache_claim(key, version, &verifier);
+    centry_t *mine = local_slot(key);
+    json_t *cached = mine ? cache_hit(mine, key, version) : NULL;
+    if (!cached && (cached = cache_claim(key, version, &verifier)))
+        local_put(mine, key, cached, version);
     if (cached) { /* a header verified lately is not throttled: its owner keeps working */
         principal_set(p, cached);
         return AUTH_OK;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include "../util/ids.h"
 
+store_config_t store_config;
+
 /* Back ends by how the path begins; the first match wins, "" matches anything.  A
  * scheme known but not built in (ops NULL) is refused, not taken for a file name. */
 static const struct {
@@ -39,12 +41,15 @@ store_t *store_open(const char *path, char *err, size_t errsz)
     return NULL;
 }
 
+static void front_free(store_t *st);
+
 void store_close(store_t *st)
 {
     if (!st)
         return;
     json_decref(st->audit_last);
     st->audit_last = NULL;
+    front_free(st);
     st->ops->close(st);
 }
 
@@ -488,7 +493,7 @@ int store_where(buf_t *b, const query_t *q, const char *always,
  * length of the text a document came from: a row whose text changed in any way is
  * parsed anew, so nothing stale is ever served, and the hash cannot be steered by a
  * client.  Documents are shared, hence read-only for every caller (store.h).  The table
- * is fixed in size. */
+ * is fixed in size; each connection has a small one of its own in front of it. */
 enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
 typedef struct {
     coll_t coll;
@@ -509,6 +514,52 @@ static void doc_init(void)
         pthread_mutex_init(&dlocks[i], NULL);
 }
 
+/* Does slot e hold the document of id in c parsed from a text with hash h and length len? */
+static int slot_holds(const dslot_t *e, coll_t c, const char *id, uint64_t h, size_t len)
+{
+    return e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id);
+}
+
+/* Put doc (a reference of its own) into slot e; the document it held, to release. */
+static json_t *slot_set(dslot_t *e, coll_t c, const char *id, size_t idlen, uint64_t h, size_t len, json_t *doc)
+{
+    json_t *old = e->doc;
+    e->coll = c;
+    memcpy(e->id, id, idlen + 1);
+    e->hash = h;
+    e->len = len;
+    e->doc = json_incref(doc);
+    return old;
+}
+
+/* Each connection (one per thread) keeps the documents it served lately in a small table
+ * of its own in front of the shared one: a document read again and again (a hot customer,
+ * its breadcrumb's ancestors) is found there without taking any lock another thread
+ * holds.  Its entries are checked against the text just read exactly as the shared
+ * table's are, so they are never stale either; they hold references to the same parsed
+ * documents, so they cost little memory. */
+enum { FRONT_SLOTS = 256 };
+struct store_front {
+    dslot_t e[FRONT_SLOTS];
+};
+
+static dslot_t *front_slot(store_t *st, size_t slot)
+{
+    if (!st)
+        return NULL;
+    if (!st->front && !(st->front = calloc(1, sizeof *st->front)))
+        return NULL;
+    return &st->front->e[slot % FRONT_SLOTS];
+}
+
+static void front_free(store_t *st)
+{
+    for (int i = 0; st->front && i < FRONT_SLOTS; i++)
+        json_decref(st->front->e[i].doc);
+    free(st->front);
+    st->front = NULL;
+}
+
 json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt, size_t len)
 {
     if (!txt || !id)
@@ -526,26 +577,26 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
     crypto_shorthash((unsigned char *)&h, (const unsigned char *)txt, len, dkey);
     crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
     size_t slot = (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
+    dslot_t *mine = front_slot(st, slot);
+    if (mine && slot_holds(mine, c, id, h, len))
+        return json_incref(mine->doc);
     dslot_t *e = &dslots[slot];
     pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
     json_t *doc = NULL;
     pthread_mutex_lock(mu);
-    if (e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id))
+    if (slot_holds(e, c, id, h, len))
         doc = json_incref(e->doc);
     pthread_mutex_unlock(mu);
-    if (doc)
-        return doc;
-    doc = json_loadb(txt, len, 0, NULL);
-    if (!doc)
-        return NULL;
-    pthread_mutex_lock(mu);
-    json_t *old = e->doc;
-    e->coll = c;
-    memcpy(e->id, id, idlen + 1);
-    e->hash = h;
-    e->len = len;
-    e->doc = json_incref(doc);
-    pthread_mutex_unlock(mu);
-    json_decref(old);
+    if (!doc) {
+        doc = json_loadb(txt, len, 0, NULL);
+        if (!doc)
+            return NULL;
+        pthread_mutex_lock(mu);
+        json_t *old = slot_set(e, c, id, idlen, h, len, doc);
+        pthread_mutex_unlock(mu);
+        json_decref(old);
+    }
+    if (mine)
+        json_decref(slot_set(mine, c, id, idlen, h, len, doc));
     return doc;
 }

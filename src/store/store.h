@@ -52,6 +52,19 @@ typedef struct store store_t;
 
 /* Open (creating and migrating as needed).  The path chooses the back end: a
  * postgresql:// (or postgres://) URL is PostgreSQL, a file name is SQLite.  NULL with a message in err on failure. */
+/* Settings every store opened afterwards takes.  exclusive (SQLite only): this process
+ * alone opens the file.  It takes one file lock when its first connection opens and holds
+ * it until the last closes, and keeps the WAL index in its own memory, so its connections
+ * (one per thread, readers and the writer together) coordinate in memory and a
+ * transaction costs no fcntl lock.  Any other process that opens the file meanwhile (a
+ * second server, `user add`, `session add`) waits out the busy timeout and fails with an
+ * error naming the lock; nothing is written.  A credential change made there could not
+ * reach this server's cache anyway: the users' version of SQLite lives in the process. */
+typedef struct {
+    int exclusive;
+} store_config_t;
+extern store_config_t store_config;
+
 store_t *store_open(const char *path, char *err, size_t errsz);
 void store_close(store_t *st);
 const char *store_errmsg(store_t *st);

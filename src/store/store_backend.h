@@ -61,6 +61,7 @@ struct store {
         char ver[STORE_VER_LEN + 1];
     } seen[8];
     int nseen;
+    struct store_front *front; /* this connection's own recent parsed documents (store.c) */
 };
 
 extern const struct store_ops store_sqlite_ops, store_pg_ops;

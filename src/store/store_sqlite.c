@@ -254,15 +254,26 @@ static sq_t *open_conn(const char *path, char *err, size_t errsz)
     pthread_once(&config_once, configure);
     sq_t *st = calloc(1, sizeof *st);
     st->base.ops = &store_sqlite_ops;
-    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
+    /* unix-excl: see store_config in store.h */
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        store_config.exclusive ? "unix-excl" : NULL) != SQLITE_OK) {
         snprintf(err, errsz, "cannot open %s: %s", path, sqlite3_errmsg(st->db));
         sqlite3_close(st->db);
         free(st);
         return NULL;
     }
+    /* the first read takes the file lock: a process holding it exclusively (it does so
+     * for as long as it runs) is named here, after a short wait, rather than in whatever
+     * statement failed next */
+    sqlite3_busy_timeout(st->db, 2000);
+    int mode = exec(st, "PRAGMA journal_mode=WAL");
     sqlite3_busy_timeout(st->db, 10000);
-    exec(st, "PRAGMA journal_mode=WAL");
+    if (mode == ST_BUSY) {
+        snprintf(err, errsz, "cannot open %s: the database is locked by another process (a server started with "
+                 "--db-exclusive keeps it to itself while it runs)", path);
+        sq_close(&st->base);
+        return NULL;
+    }
     exec(st, "PRAGMA synchronous=NORMAL");
     exec(st, "PRAGMA foreign_keys=ON");
     if (migrate(st, err, errsz)) {

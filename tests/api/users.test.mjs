@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {
   startServer, makeWorld, HEX24, PASSWORD, randomHex24, u, basic, expectStatus, expectError,
   expectForbidden, expectInvalidRole, expectNotFound, expectNoContent, expectUnauth, assertNoNulls,
-  describeRes,
+  describeRes, rawTcp,
 } from './harness.mjs';
 
 let srv, w;
@@ -334,5 +334,39 @@ describe('credentials edge cases', () => {
     assert.deepEqual(s.customerIds, [w.cA1.id]);
     assert.deepEqual(s.accountIds, [w.A.id]);
     assert.deepEqual(s.roles, ['Customer']);
+  });
+});
+
+// Each server thread keeps its own table of verified Basic headers in front of the shared
+// one: a change to a user must reach every thread's table.  Fresh connections (one request
+// each) land on every thread of the pool; all of them warm their tables first.  A server of
+// its own, whose sign-in throttle does not step in after the first refusals.
+describe('the Basic-credential cache of every thread', () => {
+  const WIDE = 24;
+  let s, acct;
+  before(async () => {
+    s = await startServer({ args: ['--login-free-attempts', '100000', '--login-free-attempts-per-address', '100000'] });
+    acct = await s.ok('POST', '/accounts', { as: s.admin, body: { name: 'Thread caches' } });
+  });
+  after(() => s && s.cleanup());
+  const statuses = async (header, path = '/accounts') => {
+    const req = `GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${header}\r\nConnection: close\r\n\r\n`;
+    const raws = await Promise.all(Array.from({ length: WIDE }, () => rawTcp(s.port, req, 10000)));
+    return raws.map((raw) => Number((/^HTTP\/1\.1 (\d{3})/.exec(raw) || [])[1] || 0));
+  };
+  const all = (list, status, what) => assert.deepEqual(list, list.map(() => status), what);
+
+  test('a new password, a lost role and a deletion each take effect on every thread at once', async () => {
+    const x = await s.ok('POST', '/users', { as: s.admin, body: { accountId: acct.id, emailAddress: email('tc'), firstName: 'T', lastName: 'C', password: PASSWORD, roles: ['Manager'] } });
+    const old = basic(x.emailAddress, PASSWORD);
+    all(await statuses(old), 200, 'warm: every connection is let in');
+    await s.ok('PATCH', `/users/${x.id}`, { as: s.admin, body: { newPassword: 'Thread-New-Pass-1!' } });
+    all(await statuses(old), 401, 'the old password, on every thread');
+    const now = basic(x.emailAddress, 'Thread-New-Pass-1!');
+    all(await statuses(now), 200, 'the new password, on every thread');
+    await s.ok('PATCH', `/users/${x.id}`, { as: s.admin, body: { roles: ['Customer'] } });
+    all(await statuses(now, '/users'), 403, 'no longer a Manager, on every thread');
+    expectNoContent(await s.req('DELETE', `/users/${x.id}`, { as: s.admin }));
+    all(await statuses(now), 401, 'deleted, on every thread');
   });
 });

@@ -637,6 +637,8 @@ static void versions(store_t *st)
     CHECK(store_begin(other, 0) == ST_OK);
     d = store_get(other, C_CUSTOMERS, "cv");
     CHECK(d && store_version(other, C_CUSTOMERS, "cv", v4) && !strcmp(v3, v4));
+    /* other parsed "v one" before: its own recent documents must not hand that back */
+    CHECK_STR(json_string_value(json_object_get(d, "name")), "v two");
     json_decref(d);
     query_t q = {0};
     q.limit = -1;
@@ -689,6 +691,26 @@ int main(void)
         store_close(st);
     }
     sqlite_remove(path);
+
+    /* the same contract when this process owns the file (--db-exclusive): its connections
+     * coordinate in memory; another process cannot read it meanwhile */
+    {
+        char xpath[] = "/tmp/evovoiced-store-XXXXXX";
+        sqlite_scratch(xpath);
+        url = xpath;
+        conflicts_seen = 0;
+        store_config.exclusive = 1;
+        suite("sqlite, one process owning the file");
+        char err[256] = "", cmd[512];
+        store_t *st = store_open(xpath, err, sizeof err);
+        CHECK(st != NULL);
+        snprintf(cmd, sizeof cmd, "sqlite3 %s 'SELECT count(*) FROM accounts' >/dev/null 2>&1", xpath);
+        CHECK(system(cmd) != 0);
+        store_close(st);
+        CHECK(system(cmd) == 0); /* the lock went with the last connection */
+        store_config.exclusive = 0;
+        sqlite_remove(xpath);
+    }
 
     char db[64], dburl[512];
     int made = pg_scratch("evs", dburl, sizeof dburl, db, sizeof db);
