@@ -271,7 +271,7 @@ static sq_t *open_conn(const char *path, char *err, size_t errsz)
     if (mode == ST_BUSY) {
         snprintf(err, errsz, "cannot open %s: the database is locked by another process (a server started with "
                  "--db-exclusive keeps it to itself while it runs)", path);
-        sq_close(&st->base);
+        close_conn(st);
         return NULL;
     }
     exec(st, "PRAGMA synchronous=NORMAL");
