@@ -29,6 +29,8 @@ int auth_init(void);
 int password_hash(const char *pw, char out[crypto_pwhash_STRBYTES]);
 int password_verify(const char *hash, const char *pw);
 unsigned long auth_argon_runs(void); /* how many argon2 verifications ran */
+/* what an unknown e-mail's password is verified against: the parameters of a real hash */
+const char *auth_dummy_hash(void);
 
 /* Resolve the caller from an Authorization header ("Basic ...", "Bearer <session>")
  * and/or a session id (ss-id cookie or X-ss-id).  Fills p on AUTH_OK.  client is the

@@ -1,5 +1,6 @@
 /* test_auth.c — a Basic credential verified a moment ago is served from the cache
- * without running argon2 again; a password change or a wrong password is not. */
+ * without running argon2 again; a password change or a wrong password is not; the dummy
+ * hash unknown e-mails are verified against has a real hash's parameters. */
 #include "check.h"
 #include <stdlib.h>
 #include <pthread.h>
@@ -40,6 +41,15 @@ int main(void)
 {
     schema_init();
     CHECK(auth_init() == 0);
+    /* the dummy hash an unknown e-mail is verified against costs what a real one costs
+     * (same parameters: no rehash wanted) and matches no password */
+    char real[crypto_pwhash_STRBYTES];
+    CHECK(password_hash("some password", real) == 0);
+    CHECK(strncmp(auth_dummy_hash(), real, strchr(real + 20, '$') - real) == 0);
+    CHECK(crypto_pwhash_str_needs_rehash(auth_dummy_hash(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                         crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0);
+    CHECK(password_verify(auth_dummy_hash(), "some password") == 0);
+    CHECK(password_verify(auth_dummy_hash(), "") == 0);
     char dir[] = "/tmp/evotest.XXXXXX", path[64], err[128];
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/t.db", dir);
