@@ -171,6 +171,11 @@ static const char *const migrations[] = {
     "CREATE INDEX log_entries_account ON log_entries(account_id, id);"
     "CREATE INDEX log_entries_customer ON log_entries(customer_id, id);"
     "CREATE INDEX log_entries_entity ON log_entries(entity_id, id);",
+    /* 8: a list across all accounts (a system administrator's, no account filter) reads its
+     * page by name from an index instead of sorting the whole table (100,000 customers: seconds) */
+    "CREATE INDEX customers_name ON customers(name COLLATE NOCASE, id);"
+    "CREATE INDEX endpoints_display_name ON endpoints(display_name COLLATE NOCASE, id);"
+    "CREATE INDEX flows_name ON flows(name COLLATE NOCASE, id);",
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
