@@ -812,14 +812,24 @@ static int sq_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
         }
         b.len = 0;
     }
-    buf_printf(&b, "SELECT doc, id FROM %s%s ORDER BY ", colls[c].table, w.p);
-    if (field_expr(&b, c, q->sort ? q->sort : colls[c].sort)) {
+    /* The page's rows are chosen by rowid first and their documents read after: the rows
+     * skipped on the way to a deep page, and the rows a sort holds, carry no document (a
+     * whole table's documents in the sorter cost a 20 MiB peak at 100,000 customers, and a
+     * page from a name index is read from the index alone).  The 25 or so chosen rows are
+     * put in order again outside. */
+    buf_t order = {0};
+    const char *dir = q->desc ? "DESC" : "ASC";
+    buf_puts(&order, " ORDER BY ");
+    if (field_expr(&order, c, q->sort ? q->sort : colls[c].sort)) {
         buf_free(&w);
         buf_free(&b);
+        buf_free(&order);
         return ST_ERROR;
     }
-    buf_printf(&b, " COLLATE NOCASE %s, id %s LIMIT %ld OFFSET %ld", q->desc ? "DESC" : "ASC", q->desc ? "DESC" : "ASC",
-               q->limit, q->offset);
+    buf_printf(&order, " COLLATE NOCASE %s, id %s", dir, dir);
+    buf_printf(&b, "SELECT doc, id FROM %s WHERE rowid IN (SELECT rowid FROM %s%s%s LIMIT %ld OFFSET %ld)%s",
+               colls[c].table, colls[c].table, w.p, order.p, q->limit, q->offset, order.p);
+    buf_free(&order);
     sqlite3_stmt *s;
     int rc = ST_ERROR;
     if ((s = prep(st, b.p))) {
