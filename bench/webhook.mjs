@@ -139,7 +139,7 @@ try {
 } catch (e) {
   problems.push(String(e.stack || e));
 } finally {
-  for (const s of started) await s.stop().catch(() => {});
+  for (const s of started) await s.cleanup().catch(() => {}); // stopped, and its directory removed
   if (pgdir) try { execFileSync(path.join(REPO, 'scripts/pg-cluster'), ['stop', pgdir], { stdio: 'ignore' }); } catch { }
   await fake.close();
 }
