@@ -264,9 +264,26 @@ static int settable_fields(json_t *fields)
     return 1;
 }
 
-int session_step(store_t *st, const char *session_id, json_t *lines, json_t *fields, json_t *runtime)
+/* The session as ended: ended, dateCompleted now, callState (NULL: Disconnected), dialState
+ * None, outcome (NULL: left as it is). */
+static void mark_ended(json_t *doc, const char *call_state, const char *outcome)
 {
-    if (fields && !settable_fields(fields))
+    char now[64];
+    now_iso(now);
+    json_object_set_new(doc, "ended", json_true());
+    json_object_set_new(doc, "dateCompleted", json_string(now));
+    json_object_set_new(doc, "callState", json_string(call_state ? call_state : "Disconnected"));
+    json_object_set_new(doc, "dialState", json_string("None"));
+    if (outcome)
+        json_object_set_new(doc, "outcome", json_string(outcome));
+}
+
+/* Every change to a session in one read and one write: lines appended, fields set, the
+ * runtime's state set (NULL leaves it, JSON null removes it), and, with end, ended. */
+static int change(store_t *st, const char *session_id, json_t *lines, json_t *fields, json_t *runtime, int end,
+                  const char *call_state, const char *outcome)
+{
+    if ((fields && !settable_fields(fields)) || (call_state && schema_enum_index(&T_SessionCallState, call_state) < 0))
         return ST_CONFLICT;
     int rc;
     json_t *doc = session_for_update(st, session_id, &rc);
@@ -285,7 +302,20 @@ int session_step(store_t *st, const char *session_id, json_t *lines, json_t *fie
         json_object_del(doc, "runtime");
     else if (runtime)
         json_object_set(doc, "runtime", runtime);
+    if (end)
+        mark_ended(doc, call_state, outcome);
     return session_store(st, doc);
+}
+
+int session_step(store_t *st, const char *session_id, json_t *lines, json_t *fields, json_t *runtime)
+{
+    return change(st, session_id, lines, fields, runtime, 0, NULL, NULL);
+}
+
+int session_finish(store_t *st, const char *session_id, json_t *lines, json_t *fields, const char *call_state,
+                   const char *outcome)
+{
+    return change(st, session_id, lines, fields, NULL, 1, call_state, outcome);
 }
 
 int session_log(store_t *st, const char *session_id, const char *message)
@@ -303,21 +333,7 @@ int session_update(store_t *st, const char *session_id, json_t *fields)
 
 int session_end(store_t *st, const char *session_id, const char *call_state, const char *outcome)
 {
-    if (call_state && schema_enum_index(&T_SessionCallState, call_state) < 0)
-        return ST_CONFLICT;
-    int rc;
-    json_t *doc = session_for_update(st, session_id, &rc);
-    if (!doc)
-        return rc;
-    char now[64];
-    now_iso(now);
-    json_object_set_new(doc, "ended", json_true());
-    json_object_set_new(doc, "dateCompleted", json_string(now));
-    json_object_set_new(doc, "callState", json_string(call_state ? call_state : "Disconnected"));
-    json_object_set_new(doc, "dialState", json_string("None"));
-    if (outcome)
-        json_object_set_new(doc, "outcome", json_string(outcome));
-    return session_store(st, doc);
+    return change(st, session_id, NULL, NULL, NULL, 1, call_state, outcome);
 }
 
 json_t *session_add_file(store_t *st, const char *session_id, const session_file_t *f, int *rc)
@@ -671,8 +687,9 @@ int op_end_session(call_t *c)
     if (!rc && !json_is_true(json_object_get(now, "ended"))) { /* ended meanwhile (its status callback): left as it is */
         char line[512];
         snprintf(line, sizeof line, "Session ended by %s", who_name(c));
-        rc = session_log(c->st, id, line);
-        rc = rc ? rc : session_end(c->st, id, NULL, NULL);
+        json_t *lines = json_pack("[s]", line);
+        rc = session_finish(c->st, id, lines, NULL, NULL, NULL);
+        json_decref(lines);
     }
     json_decref(now);
     return settle(c, rc, "session");

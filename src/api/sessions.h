@@ -45,6 +45,11 @@ int session_update(store_t *st, const char *session_id, json_t *fields);
  * requests (stored, never presented; NULL leaves it, JSON null removes it). */
 int session_step(store_t *st, const char *session_id, json_t *lines, json_t *fields, json_t *runtime);
 
+/* session_step's lines and fields, and the session ended (as session_end), in one read
+ * and one write. */
+int session_finish(store_t *st, const char *session_id, json_t *lines, json_t *fields, const char *call_state,
+                   const char *outcome);
+
 /* End the session: ended, dateCompleted now, callState (NULL: Disconnected), outcome
  * (NULL: left as it is). */
 int session_end(store_t *st, const char *session_id, const char *call_state, const char *outcome);

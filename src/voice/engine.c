@@ -102,11 +102,17 @@ static void sorry(engine_t *e)
 
 /* ------------------------------------------------------------------ flows and nodes */
 
+/* doc (a flow, an endpoint, a file, a customer) when it is of the call's account, else
+ * NULL: another tenant's resource is treated as missing. */
+static json_t *ours(engine_t *e, json_t *doc)
+{
+    return doc && !strcmp(jstr(doc, "accountId") ?: "", jstr(e->session, "accountId") ?: "-") ? doc : NULL;
+}
+
 /* A flow of the session's account (a flow of another account is treated as missing). */
 static json_t *flow_of(engine_t *e, const char *id)
 {
-    json_t *f = id && *id ? call_get(e->c, C_FLOWS, id) : NULL;
-    return f && !strcmp(jstr(f, "accountId") ?: "", jstr(e->session, "accountId") ?: "-") ? f : NULL;
+    return ours(e, id && *id ? call_get(e->c, C_FLOWS, id) : NULL);
 }
 
 static json_t *node_by_id(json_t *flow, const char *id)
@@ -282,8 +288,8 @@ static const char *audio_url(engine_t *e, const char *ref)
         return NULL;
     if (!strncmp(ref, "https://", 8) || !strncmp(ref, "http://", 7))
         return ref;
-    json_t *f = call_get(e->c, C_FILES, ref);
-    if (!f || strcmp(jstr(f, "accountId") ?: "", jstr(e->session, "accountId") ?: "-"))
+    json_t *f = ours(e, call_get(e->c, C_FILES, ref));
+    if (!f)
         return NULL;
     const char *u = jstr(f, "uri");
     return u && *u ? u : NULL;
@@ -398,17 +404,15 @@ static json_t *dial_targets(engine_t *e, json_t *frame, json_t *node, const node
 {
     json_t *out = json_array();
     char *dest = param_text(e, frame, node, "Destination", nt);
-    json_t *ep = *dest && !is_e164(dest) ? call_get(e->c, C_ENDPOINTS, dest) : NULL;
-    if (ep && strcmp(jstr(ep, "accountId") ?: "", jstr(e->session, "accountId") ?: "-"))
-        ep = NULL; /* another tenant's endpoint is not ours to dial */
+    json_t *ep = *dest && !is_e164(dest) ? ours(e, call_get(e->c, C_ENDPOINTS, dest)) : NULL;
     if (is_e164(dest)) {
         json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "kind", "Number", "to", dest, "name", dest));
     } else if (ep && !strcmp(jstr(ep, "type") ?: "", "Team")) {
         size_t i;
         json_t *m;
         json_array_foreach(json_object_get(ep, "teamMemberIds"), i, m) {
-            json_t *member = json_array_size(out) < MAX_DIAL ? call_get(e->c, C_ENDPOINTS, json_string_value(m)) : NULL;
-            if (member && !strcmp(jstr(member, "accountId") ?: "", jstr(e->session, "accountId") ?: "-"))
+            json_t *member = json_array_size(out) < MAX_DIAL ? ours(e, call_get(e->c, C_ENDPOINTS, json_string_value(m))) : NULL;
+            if (member)
                 endpoint_target(member, out);
         }
     } else if (ep) {
@@ -425,11 +429,8 @@ static void dial(engine_t *e, json_t *frame, json_t *node, const node_type_t *nt
     char *action = hook_url(e, "step", node_id(node), "dial");
     char *rec = param_bool(e, frame, node, "Record", nt) ? recording_url(e, frame, node) : NULL;
     char *caller = param_text(e, frame, node, "CallerId", nt);
-    json_t *cid_ep = *caller && !is_e164(caller) ? call_get(e->c, C_ENDPOINTS, caller) : NULL;
-    const char *cid = is_e164(caller) ? caller
-                    : cid_ep && !strcmp(jstr(cid_ep, "accountId") ?: "", jstr(e->session, "accountId") ?: "-")
-                        ? jstr(cid_ep, "phoneNumber")
-                        : NULL;
+    json_t *cid_ep = *caller && !is_e164(caller) ? ours(e, call_get(e->c, C_ENDPOINTS, caller)) : NULL;
+    const char *cid = is_e164(caller) ? caller : jstr(cid_ep, "phoneNumber");
     int timeout = param_int(e, frame, node, "TimeoutInSeconds", nt, 30);
     const char *kind = jstr(target, "kind"), *to = jstr(target, "to");
     engine_note(e, "dialling %s", jstr(target, "name") ?: to);
@@ -601,9 +602,7 @@ static void walk(engine_t *e)
             return;
         } else if (!strcmp(type, "ScheduleNode")) {
             char *cid = param_text(e, fr, node, "Customer", nt);
-            json_t *cu = call_get(e->c, C_CUSTOMERS, *cid ? cid : jstr(e->session, "customerId"));
-            if (cu && strcmp(jstr(cu, "accountId") ?: "", jstr(e->session, "accountId") ?: "-"))
-                cu = NULL;
+            json_t *cu = ours(e, call_get(e->c, C_CUSTOMERS, *cid ? cid : jstr(e->session, "customerId")));
             const char *state = cu ? customer_schedule_state(e->c, cu, time(NULL)) : "";
             engine_note(e, "schedule state %s", *state ? state : "(none)");
             next = *state && transition(node, state) ? state : "Default";

@@ -52,6 +52,14 @@ static void attr_b(twiml_t *t, const char *name, int v)
         attr_s(t, name, v ? "true" : "false");
 }
 
+/* A verb's action URL; we always have it requested with POST. */
+static void attr_action(twiml_t *t, const char *action)
+{
+    attr_s(t, "action", action);
+    if (action && *action)
+        attr_s(t, "method", "POST");
+}
+
 static void start(twiml_t *t, const char *verb) { ok(t, xmlTextWriterStartElement(t->w, X(verb))); }
 static void end(twiml_t *t) { ok(t, xmlTextWriterEndElement(t->w)); }
 static void text(twiml_t *t, const char *s)
@@ -94,9 +102,7 @@ void twiml_dial_begin(twiml_t *t, int timeout, const char *caller_id, const char
     start(t, "Dial");
     attr_i(t, "timeout", timeout);
     attr_s(t, "callerId", caller_id);
-    attr_s(t, "action", action);
-    if (action && *action)
-        attr_s(t, "method", "POST");
+    attr_action(t, action);
     if (recording_cb && *recording_cb) {
         attr_s(t, "record", "record-from-answer");
         attr_s(t, "recordingStatusCallback", recording_cb);
@@ -120,9 +126,7 @@ void twiml_record(twiml_t *t, int max_length, int play_beep, const char *action,
     start(t, "Record");
     attr_i(t, "maxLength", max_length);
     attr_b(t, "playBeep", play_beep);
-    attr_s(t, "action", action);
-    if (action && *action)
-        attr_s(t, "method", "POST");
+    attr_action(t, action);
     attr_s(t, "recordingStatusCallback", recording_status_callback);
     end(t);
 }

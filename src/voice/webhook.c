@@ -80,7 +80,7 @@ static const char *signed_by(const char *token, const char *sig, const char *rou
     const char *bases[] = {provider_config.webhook_url, provider_config.staging_webhook_url};
     const char *good = NULL;
     size_t sl = strlen(sig);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2 && !good; i++) { /* which base it was signed for is no secret */
         if (!bases[i] || !*bases[i])
             continue;
         buf_t u = {0};
@@ -88,7 +88,7 @@ static const char *signed_by(const char *token, const char *sig, const char *rou
         char want[64];
         voice_signature(token, u.p, form, want, sizeof want);
         buf_free(&u);
-        if (sl == strlen(want) && !sodium_memcmp(want, sig, sl) && !good)
+        if (sl == strlen(want) && !sodium_memcmp(want, sig, sl))
             good = bases[i];
     }
     return good;
@@ -141,6 +141,17 @@ static void say_and_hang_up(twiml_t *t, const char *text)
 
 /* ---- what a request is about ---- */
 
+/* The first document of collection c that q finds (limit 1), a new reference, or NULL. */
+static json_t *first_of(store_t *st, coll_t c, query_t *q)
+{
+    json_t *rows = NULL, *doc = NULL;
+    q->limit = 1;
+    if (!store_list(st, c, q, &rows, NULL))
+        doc = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return doc;
+}
+
 /* The endpoint of number e164 (PhoneNumber or FaxNumber), a new reference, or NULL. */
 static json_t *endpoint_of(store_t *st, const char *e164)
 {
@@ -150,11 +161,7 @@ static json_t *endpoint_of(store_t *st, const char *e164)
     json_t *v = json_string(e164), *types = json_pack("[ss]", "PhoneNumber", "FaxNumber");
     q.f[q.nf++] = (qfilter_t){"phoneNumber", Q_EQ, v};
     q.f[q.nf++] = (qfilter_t){"type", Q_IN, types};
-    q.limit = 1;
-    json_t *items = NULL, *ep = NULL;
-    if (!store_list(st, C_ENDPOINTS, &q, &items, NULL))
-        ep = json_incref(json_array_get(items, 0));
-    json_decref(items);
+    json_t *ep = first_of(st, C_ENDPOINTS, &q);
     json_decref(v);
     json_decref(types);
     return ep;
@@ -166,12 +173,9 @@ static json_t *session_of_call(store_t *st, const char *sid)
     if (!sid || !*sid)
         return NULL;
     query_t q = {0};
-    json_t *v = json_string(sid), *rows = NULL, *s = NULL;
+    json_t *v = json_string(sid);
     q.f[q.nf++] = (qfilter_t){"callSid", Q_EQ, v};
-    q.limit = 1;
-    if (!store_list(st, C_SESSIONS, &q, &rows, NULL))
-        s = json_incref(json_array_get(rows, 0));
-    json_decref(rows);
+    json_t *s = first_of(st, C_SESSIONS, &q);
     json_decref(v);
     return s;
 }
@@ -330,8 +334,7 @@ static int status(hook_t *h, json_t *sess)
     engine_note(&e, "call ended: %s (%s s)", st_, dur && *dur ? dur : "0");
     const char *outcome = engine_outcome(&e);
     json_object_set_new(e.fields, "wasMissed", json_boolean(strcmp(outcome, "Answered")));
-    int rc = session_step(h->c->st, jstr(sess, "id"), e.lines, e.fields, NULL);
-    rc = rc ? rc : session_end(h->c->st, jstr(sess, "id"), NULL, outcome);
+    int rc = session_finish(h->c->st, jstr(sess, "id"), e.lines, e.fields, NULL, outcome);
     engine_free(&e);
     return rc;
 }
