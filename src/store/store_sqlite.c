@@ -16,7 +16,17 @@
  * and a failed COMMIT fails them all.  A request that fails rolls back to its savepoint
  * only.  A lone writer is never delayed: nothing waits on a timer, a batch is only what
  * queued while earlier requests ran.  Reads inside a write transaction see the batch's
- * earlier writes (one connection); read transactions keep their own connection. */
+ * earlier writes (one connection); read transactions keep their own connection.
+ *
+ * Checkpoints.  SQLite copies the WAL back into the database (a checkpoint, with its
+ * fsync) in whichever connection commits past 1000 pages, so every thousandth page or so
+ * a request waited for the whole copy while holding the writer.  Here the writer's
+ * commits only count the WAL's pages (a WAL hook): every CKPT_PAGES new pages a thread of
+ * the group's own copies what the WAL holds (a passive checkpoint, on a connection of its
+ * own, beside the requests).  It cannot finish while the writer keeps appending, and the
+ * WAL only starts again from its beginning once all of it is copied; so at CKPT_HARD pages
+ * the writer checkpoints itself, which is left with little more than the fsync, and the
+ * WAL stays within CKPT_HARD pages (16 MiB). */
 #include "store_backend.h"
 #include <jansson.h>
 #if JANSSON_VERSION_HEX < 0x020d00
@@ -45,7 +55,9 @@ typedef struct sq_store {
     int users_touched;   /* this transaction wrote users: bump users_version on commit */
     struct group *group; /* the writers of this file; NULL for a private (in-memory) database */
     struct sq_store *via; /* during a write transaction: the group's writer connection */
-    sqlite3_stmt *get[C__COUNT], *put[C__COUNT];
+    /* by collection: read by id; insert-or-replace; and replace the document alone when its
+     * indexed columns keep their values (the usual PATCH), which rewrites no index entry */
+    sqlite3_stmt *get[C__COUNT], *put[C__COUNT], *put_doc[C__COUNT];
     struct {
         char *sql;
         sqlite3_stmt *stmt;
@@ -280,6 +292,8 @@ static sq_t *open_conn(const char *path, char *err, size_t errsz)
         return NULL;
     }
     exec(st, "PRAGMA synchronous=NORMAL");
+    /* savepoints' journals in memory: a write request's savepoint never opens a file */
+    exec(st, "PRAGMA temp_store=MEMORY");
     exec(st, "PRAGMA foreign_keys=ON");
     if (migrate(st, err, errsz)) {
         close_conn(st);
@@ -301,6 +315,11 @@ static sq_t *open_conn(const char *path, char *err, size_t errsz)
             buf_printf(&b, ",%s=excluded.%s", colls[c].cols[i], colls[c].cols[i]);
         sqlite3_prepare_v3(st->db, b.p, -1, SQLITE_PREPARE_PERSISTENT, &st->put[c], NULL);
         buf_free(&b);
+        buf_printf(&b, "UPDATE %s SET doc=?2 WHERE id=?1", colls[c].table);
+        for (int i = 0; i < 5 && colls[c].fields[i]; i++)
+            buf_printf(&b, " AND %s IS ?%d", colls[c].cols[i], 3 + i);
+        sqlite3_prepare_v3(st->db, b.p, -1, SQLITE_PREPARE_PERSISTENT, &st->put_doc[c], NULL);
+        buf_free(&b);
         buf_free(&v);
     }
     return st;
@@ -311,6 +330,7 @@ static void close_conn(sq_t *st)
     for (int c = 0; c < C__COUNT; c++) {
         sqlite3_finalize(st->get[c]);
         sqlite3_finalize(st->put[c]);
+        sqlite3_finalize(st->put_doc[c]);
     }
     for (int i = 0; i < STMT_CACHE; i++) {
         free(st->cache[i].sql);
@@ -329,6 +349,8 @@ typedef struct batch {
     int done, rc;
 } batch_t;
 
+enum { CKPT_PAGES = 1000, CKPT_HARD = 4000, CKPT_RETRY = 256 };
+
 typedef struct group {
     struct group *next;
     char *path;
@@ -339,6 +361,11 @@ typedef struct group {
     int busy;            /* a request (or the COMMIT) is using w: only that thread touches w and cur */
     int waiting;         /* writers waiting for w */
     batch_t *cur;        /* the open transaction on w, or NULL */
+    pthread_t ckpt;      /* the checkpointer, started with w */
+    int ckpt_started, ckpt_due, ckpt_stop; /* under mu */
+    int ckpt_done;       /* the WAL's pages copied back by the last checkpoint (under mu) */
+    int hard_at;         /* the WAL's pages at the writer's last checkpoint (the writer's own) */
+    pthread_cond_t ckpt_cv;
 } group_t;
 
 static group_t *groups;
@@ -346,6 +373,83 @@ static pthread_mutex_t groups_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* An in-memory database is its connection's own: nothing to share. */
 static int private_db(const char *path) { return !*path || !strcmp(path, ":memory:") || strstr(path, "mode=memory"); }
+
+/* The checkpointer: waits for the writer's word, then copies what the WAL holds into the
+ * database on its own connection (passive: it never waits for a reader or the writer). */
+static void *ckpt_main(void *arg)
+{
+    group_t *g = arg;
+    char err[256];
+    sq_t *c = open_conn(g->path, err, sizeof err);
+    pthread_mutex_lock(&g->mu);
+    while (!g->ckpt_stop) {
+        if (!g->ckpt_due) {
+            pthread_cond_wait(&g->ckpt_cv, &g->mu);
+            continue;
+        }
+        g->ckpt_due = 0;
+        pthread_mutex_unlock(&g->mu);
+        int copied = 0;
+        if (c)
+            sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
+        pthread_mutex_lock(&g->mu);
+        g->ckpt_done = copied > 0 ? copied : 0;
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (c)
+        close_conn(c);
+    return NULL;
+}
+
+/* After each commit of the writer: pages now in the WAL.  Called by SQLite in the
+ * committing thread (g->mu not held). */
+static int ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    group_t *g = arg;
+    if (pages < g->hard_at)
+        g->hard_at = 0; /* the WAL started again */
+    if (pages >= CKPT_HARD && pages >= g->hard_at + CKPT_RETRY) {
+        /* the tail the checkpointer left, so that the WAL can start again; a reader still on
+         * older pages can hold that up, and then this is tried again some pages later rather
+         * than at (and with an fsync in) every commit */
+        g->hard_at = pages;
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (pages >= CKPT_PAGES) {
+        pthread_mutex_lock(&g->mu);
+        if (pages < g->ckpt_done) /* the WAL started again from its beginning */
+            g->ckpt_done = 0;
+        if (pages - g->ckpt_done >= CKPT_PAGES) { /* a thousand pages more since the last one */
+            g->ckpt_due = 1;
+            pthread_cond_signal(&g->ckpt_cv);
+        }
+        pthread_mutex_unlock(&g->mu);
+    }
+    return SQLITE_OK;
+}
+
+/* The writer connection w was just opened: its commits feed the checkpointer, which starts
+ * now (when it cannot, w keeps SQLite's own automatic checkpoints). */
+static void ckpt_start(group_t *g)
+{
+    pthread_mutex_lock(&g->mu);
+    g->ckpt_stop = g->ckpt_due = 0;
+    g->ckpt_started = pthread_create(&g->ckpt, NULL, ckpt_main, g) == 0;
+    pthread_mutex_unlock(&g->mu);
+    if (g->ckpt_started)
+        sqlite3_wal_hook(g->w->db, ckpt_hook, g);
+}
+
+static void ckpt_stop(group_t *g)
+{
+    if (!g->ckpt_started)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->ckpt_stop = 1;
+    pthread_cond_signal(&g->ckpt_cv);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->ckpt, NULL);
+    g->ckpt_started = 0;
+}
 
 static group_t *group_join(const char *path)
 {
@@ -358,6 +462,7 @@ static group_t *group_join(const char *path)
         pthread_mutex_init(&g->mu, NULL);
         pthread_cond_init(&g->free_cv, NULL);
         pthread_cond_init(&g->done_cv, NULL);
+        pthread_cond_init(&g->ckpt_cv, NULL);
         g->next = groups;
         groups = g;
     }
@@ -375,11 +480,13 @@ static void group_leave(group_t *g)
         while (*p != g)
             p = &(*p)->next;
         *p = g->next;
+        ckpt_stop(g);
         if (g->w)
             close_conn(g->w);
         pthread_mutex_destroy(&g->mu);
         pthread_cond_destroy(&g->free_cv);
         pthread_cond_destroy(&g->done_cv);
+        pthread_cond_destroy(&g->ckpt_cv);
         free(g->path);
         free(g);
     }
@@ -449,8 +556,12 @@ static int batch_join(sq_t *st)
     pthread_mutex_unlock(&g->mu);
     char err[256];
     int rc = ST_OK;
-    if (!g->w && !(g->w = open_conn(g->path, err, sizeof err)))
-        rc = ST_ERROR;
+    if (!g->w) {
+        if ((g->w = open_conn(g->path, err, sizeof err)))
+            ckpt_start(g);
+        else
+            rc = ST_ERROR;
+    }
     if (!rc && !g->cur) {
         rc = run_cached(g->w, "BEGIN IMMEDIATE");
         if (!rc && !(g->cur = calloc(1, sizeof *g->cur))) {
@@ -588,25 +699,45 @@ static void bind_json(sqlite3_stmt *s, int i, json_t *v)
         sqlite3_bind_null(s, i);
 }
 
-static int sq_put(store_t *base, coll_t c, json_t *doc)
+/* Bind a document's id, text and indexed columns to s. */
+static void bind_put(sqlite3_stmt *s, coll_t c, json_t *doc, const char *txt)
 {
-    sq_t *st = conn(base);
-    sqlite3_stmt *s = st->put[c];
-    char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER), ver[STORE_VER_LEN + 1];
-    if (!txt)
-        return ST_ERROR;
-    store_text_version(txt, strlen(txt), ver);
     bind_json(s, 1, json_object_get(doc, "id"));
-    sqlite3_bind_text(s, 2, txt, -1, free);
+    sqlite3_bind_text(s, 2, txt, -1, SQLITE_STATIC); /* step_put resets s before txt is freed */
     for (int i = 0; i < 5 && colls[c].fields[i]; i++) {
         json_t *v = json_object_get(doc, colls[c].fields[i]);
         if (json_is_string(v) && json_string_length(v) == 0)
             v = NULL; /* "" stores as NULL: an empty parent is no parent */
         bind_json(s, 3 + i, v);
     }
-    int rc = code(sqlite3_step(s));
+}
+
+/* Run put statement s; 1 when it changed a row. */
+static int step_put(sq_t *st, sqlite3_stmt *s, int *rc)
+{
+    *rc = code(sqlite3_step(s));
+    int changed = *rc == ST_OK && sqlite3_changes(st->db) > 0;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    return changed;
+}
+
+/* The document alone when the row exists with the same indexed columns (every page of
+ * every index stays clean, so a commit writes fewer pages), else insert or replace. */
+static int sq_put(store_t *base, coll_t c, json_t *doc)
+{
+    sq_t *st = conn(base);
+    char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER), ver[STORE_VER_LEN + 1];
+    if (!txt)
+        return ST_ERROR;
+    store_text_version(txt, strlen(txt), ver);
+    int rc;
+    bind_put(st->put_doc[c], c, doc, txt);
+    if (!step_put(st, st->put_doc[c], &rc) && rc == ST_OK) {
+        bind_put(st->put[c], c, doc, txt);
+        step_put(st, st->put[c], &rc);
+    }
+    free(txt);
     if (c == C_USERS)
         users_written(st);
     if (rc == ST_OK)
