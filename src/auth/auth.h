@@ -28,6 +28,8 @@ extern auth_config_t auth_config;
 int auth_init(void);
 int password_hash(const char *pw, char out[crypto_pwhash_STRBYTES]);
 int password_verify(const char *hash, const char *pw);
+/* 1 when hash was made with other parameters than password_hash uses today. */
+int password_stale(const char *hash);
 unsigned long auth_argon_runs(void); /* how many argon2 verifications ran */
 /* what an unknown e-mail's password is verified against: the parameters of a real hash */
 const char *auth_dummy_hash(void);
@@ -38,7 +40,8 @@ const char *auth_dummy_hash(void);
  * sign-ins, see throttle.h) *wait_ms says how long to wait. */
 int auth_resolve(store_t *st, const char *authorization, const char *session_id, const char *client, principal_t *p,
                  long *wait_ms);
-/* Check e-mail and password (a login); fills p on AUTH_OK.  Throttled as above. */
+/* Check e-mail and password (a login), inside the caller's write transaction (a password
+ * hashed with older parameters is hashed again there); fills p on AUTH_OK.  Throttled as above. */
 int auth_login(store_t *st, const char *email, const char *password, const char *client, principal_t *p, long *wait_ms);
 void principal_set(principal_t *p, json_t *user); /* takes the reference */
 void principal_free(principal_t *p);
