@@ -20,12 +20,28 @@ static json_t *auth_response(principal_t *p, const char *sid)
                      json_object_get(u, "roles"), "permissions");
 }
 
+/* The session's row in a write transaction of its own (sid NULL: the caller's session ends). */
+static int session_write(call_t *c, const char *sid, const char *user_id, long long expires_ms)
+{
+    int rc = store_begin(c->st, 1);
+    if (!rc) {
+        rc = sid ? store_session_put(c->st, sid, user_id, expires_ms) : store_session_delete(c->st, c->session_in);
+        rc = rc == ST_NOTFOUND ? ST_OK : rc; /* signing out of a session already gone */
+        rc = rc ? rc : store_commit(c->st);
+        if (rc)
+            store_rollback(c->st);
+    }
+    return rc;
+}
+
+/* Its own transactions (OP_OWN_TXN): the password is checked before the session is written,
+ * so the writer is never held while argon2id runs. */
 int op_authenticate(call_t *c)
 {
     const char *provider = req_str(c, "provider");
     if (provider && !strcasecmp(provider, "logout")) {
         if (c->session_in && *c->session_in)
-            store_session_delete(c->st, c->session_in);
+            session_write(c, NULL, NULL, 0);
         c->session_end = 1;
         c->resp = json_object();
         return 0;
@@ -55,7 +71,7 @@ int op_authenticate(call_t *c)
     char sid[21];
     token_new(sid, 20);
     int remember = json_is_true(req_get(c, "rememberMe"));
-    int rc = store_session_put(c->st, sid, p->id, now_ms() + 86400000LL * (remember ? REMEMBER_DAYS : SESSION_DAYS));
+    int rc = session_write(c, sid, p->id, now_ms() + 86400000LL * (remember ? REMEMBER_DAYS : SESSION_DAYS));
     if (rc) {
         principal_free(&login);
         return fail_store(c, rc, "session");

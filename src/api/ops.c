@@ -35,7 +35,7 @@ int op_list_log_entries(call_t *);
 #define D ACCESS_DELETE
 
 const op_t api_ops[] = {
-    {"Authenticate", "GET,POST", {"/auth", "/auth/{provider}"}, 0, R, OP_ANON | OP_WRITE, &T_Authenticate,
+    {"Authenticate", "GET,POST", {"/auth", "/auth/{provider}"}, 0, R, OP_ANON | OP_OWN_TXN, &T_Authenticate,
      &T_AuthenticateResponse, op_authenticate, "Sign in (credentials), or sign out with the provider 'logout'"},
     {"GetAuthStatus", "GET", {"/auth/status"}, 0, R, OP_ANON, &T_GetAuthStatus, &T_UserInfo, op_get_auth_status,
      "The signed-in user, or no content"},

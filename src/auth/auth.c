@@ -94,19 +94,15 @@ unsigned long auth_argon_runs(void) { return atomic_load(&argon_runs); }
 int password_stale(const char *hash) { return crypto_pwhash_str_needs_rehash(hash, PW_OPSLIMIT, PW_MEMLIMIT) != 0; }
 
 /* A password just verified against a hash of other parameters is hashed again with
- * today's, in the caller's write transaction (in_txn) or one of its own.  Best effort: the
- * sign-in stands whether or not this is stored. */
-static void password_upgrade(store_t *st, const char *user_id, const char *pw, int in_txn)
+ * today's (before the write transaction that stores it: no writer waits for argon2).
+ * Best effort: the sign-in stands whether or not this is stored. */
+static void password_upgrade(store_t *st, const char *user_id, const char *pw)
 {
     char hash[crypto_pwhash_STRBYTES];
     if (!user_id || password_hash(pw, hash))
         return;
-    if (in_txn) {
-        store_set_password(st, user_id, hash);
-    } else if (store_begin(st, 1) == ST_OK) {
-        if (store_set_password(st, user_id, hash) || store_commit(st))
-            store_rollback(st);
-    }
+    if (store_begin(st, 1) == ST_OK && (store_set_password(st, user_id, hash) || store_commit(st)))
+        store_rollback(st);
     sodium_memzero(hash, sizeof hash);
 }
 
@@ -153,7 +149,7 @@ void principal_free(principal_t *p)
 /* The check of a name and password behind both a login and a Basic header: throttled
  * per name and client address before argon2 runs, counted after. */
 static int verify(store_t *st, const char *email, const char *password, const char *client, principal_t *p,
-                  long *wait_ms, int in_txn)
+                  long *wait_ms)
 {
     long wait = throttle_wait_ms(email, client);
     if (wait > 0) {
@@ -175,14 +171,14 @@ static int verify(store_t *st, const char *email, const char *password, const ch
     }
     throttle_succeeded(email);
     if (stale)
-        password_upgrade(st, json_string_value(json_object_get(user, "id")), password, in_txn);
+        password_upgrade(st, json_string_value(json_object_get(user, "id")), password);
     principal_set(p, user);
     return AUTH_OK;
 }
 
 int auth_login(store_t *st, const char *email, const char *password, const char *client, principal_t *p, long *wait_ms)
 {
-    return verify(st, email, password, client, p, wait_ms, 1);
+    return verify(st, email, password, client, p, wait_ms);
 }
 
 static void hash16(unsigned char out[16], const char *s)
@@ -311,7 +307,7 @@ static int basic(store_t *st, const char *b64, const char *header, const char *c
         char *colon = memchr(raw, ':', n);
         if (colon && !memchr(raw, 0, n)) {
             *colon = 0;
-            rc = verify(st, (const char *)raw, colon + 1, client, p, wait_ms, 0);
+            rc = verify(st, (const char *)raw, colon + 1, client, p, wait_ms);
         }
         sodium_memzero(raw, sizeof raw);
     }

@@ -40,8 +40,10 @@ const char *auth_dummy_hash(void);
  * sign-ins, see throttle.h) *wait_ms says how long to wait. */
 int auth_resolve(store_t *st, const char *authorization, const char *session_id, const char *client, principal_t *p,
                  long *wait_ms);
-/* Check e-mail and password (a login), inside the caller's write transaction (a password
- * hashed with older parameters is hashed again there); fills p on AUTH_OK.  Throttled as above. */
+/* Check e-mail and password (a login), outside any transaction: argon2id takes tens of
+ * milliseconds, which no writer should wait for (a password hashed with older parameters is
+ * hashed again and stored in a short write transaction of its own); fills p on AUTH_OK.
+ * Throttled as above. */
 int auth_login(store_t *st, const char *email, const char *password, const char *client, principal_t *p, long *wait_ms);
 void principal_set(principal_t *p, json_t *user); /* takes the reference */
 void principal_free(principal_t *p);
