@@ -5,6 +5,7 @@
  * status codes, and nothing of the domain. */
 #define _GNU_SOURCE
 #include "http.h"
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -223,12 +224,6 @@ static void session_cookies(const http_req_t *r, http_resp_t *out, const call_t 
 
 /* ---- routing ---- */
 /* A path parameter named ...Id holds an entity id: 24 lowercase hex (util/ids.h). */
-static int id_param(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 2 && !strcmp(name + n - 2, "Id");
-}
-
 static int id_segment(const char *s, size_t n)
 {
     if (n != 24)
@@ -239,8 +234,9 @@ static int id_segment(const char *s, size_t n)
     return id_valid(id);
 }
 
-/* Does path match template tpl?  Fills params; returns the number of literal segments
- * matched + 1, or 0 for no match. */
+/* Does path match template tpl?  Fills params (when not NULL: without them a parameter's
+ * text is not checked to be UTF-8, so a match is only certain once filled); returns the
+ * number of literal segments matched + 1, or 0 for no match. */
 static int match_route(const char *tpl, const char *path, json_t *params)
 {
     int literals = 1;
@@ -252,14 +248,17 @@ static int match_route(const char *tpl, const char *path, json_t *params)
         if (tl > 2 && tpl[0] == '{' && tpl[tl - 1] == '}') {
             if (pl == 0)
                 return 0;
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
-            if (id_param(name) && !id_segment(path, pl)) /* "/endpoints/duplicates" is no endpoint's path */
+            /* a "...Id" parameter takes only an id: "/endpoints/duplicates" is no endpoint's path */
+            if (tl > 4 && !memcmp(tpl + tl - 3, "Id}", 3) && !id_segment(path, pl))
                 return 0;
-            json_t *v = json_stringn(path, pl);
-            if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
-                return 0;
-            json_object_set_new(params, name, v);
+            if (params) {
+                char name[64];
+                snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
+                json_t *v = json_stringn(path, pl);
+                if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
+                    return 0;
+                json_object_set_new(params, name, v);
+            }
         } else {
             if (tl != pl || strncasecmp(tpl, path, tl))
                 return 0;
@@ -284,9 +283,18 @@ static int verb_allowed(const op_t *op, const char *method)
     return 0;
 }
 
-/* the operation whose route template matches path best: 0 found; 404 no route; 405
- * routes, but none with that verb */
-static int route(const char *method, const char *path, const op_t **op, json_t **params, char *allow, size_t allown)
+/* Could route template t match a path whose first segment is first (firstn long)?  No
+ * when t begins with another word: most routes end here. */
+static int first_segment_fits(const char *t, const char *first, size_t firstn)
+{
+    if (t[0] != '/' || t[1] == '{')
+        return 1;
+    return tolower((unsigned char)t[1]) == tolower((unsigned char)first[0]) && !strncasecmp(t + 1, first, firstn) &&
+           (t[1 + firstn] == '/' || t[1 + firstn] == 0);
+}
+
+/* The full search: the best route with its parameters, and for a 405 the verbs allowed. */
+static int route_all(const char *method, const char *path, const op_t **op, json_t **params, char *allow, size_t allown)
 {
     int best = 0, seen = 0;
     for (int i = 0; i < api_nops; i++) {
@@ -311,6 +319,44 @@ static int route(const char *method, const char *path, const op_t **op, json_t *
         }
     }
     return best ? ROUTE_OK : seen ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
+}
+
+/* the operation whose route template matches path best: 0 found; 404 no route; 405
+ * routes, but none with that verb.  The usual request is settled by one pass that builds
+ * nothing (routes of another first segment or verb passed by, parameters taken once, from
+ * the winner); anything else (no route, a 405, a parameter that is not UTF-8) by the full
+ * search. */
+static int route(const char *method, const char *path, const op_t **op, json_t **params, char *allow, size_t allown)
+{
+    int best = 0;
+    const char *best_t = NULL;
+    const op_t *best_op = NULL;
+    const char *first = path[0] == '/' ? path + 1 : path;
+    size_t firstn = strcspn(first, "/");
+    for (int i = 0; i < api_nops; i++) {
+        const op_t *o = &api_ops[i];
+        for (int r = 0; r < 3 && o->routes[r]; r++) {
+            const char *t = o->routes[r];
+            if (!first_segment_fits(t, first, firstn))
+                continue;
+            int score = match_route(t, path, NULL);
+            if (score > best && verb_allowed(o, method)) {
+                best = score;
+                best_t = t;
+                best_op = o;
+            }
+        }
+    }
+    if (best_t) {
+        json_t *p = json_object();
+        if (match_route(best_t, path, p)) {
+            *params = p;
+            *op = best_op;
+            return ROUTE_OK;
+        }
+        json_decref(p);
+    }
+    return route_all(method, path, op, params, allow, allown);
 }
 
 int http_route(const char *method, const char *path, const op_t **op, json_t **params, int *fmt)

@@ -12,6 +12,13 @@
 
 enum { DRAIN_FACTOR = 16 };
 
+/* Each connection's memory for a request's line and headers and its response's headers
+ * (a request body is collected apart, up to the body-size limit): 16 KiB, the request line
+ * and headers of most servers' limits (a larger one is refused whole).  libmicrohttpd clears
+ * all of it before every request, so its default 32 KiB cost a GET as much as the rest of
+ * the request's own work. */
+enum { CONNECTION_MEMORY = 16 * 1024 };
+
 typedef struct conn_state {
     buf_t body;
     int too_large;
@@ -185,7 +192,7 @@ int server_run(const listen_config_t *lc)
         on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(lc->threads < 2 ? 2 : lc->threads), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
         MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024u, MHD_OPTION_END);
+        1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "evovoiced: cannot listen on %s:%d\n", lc->host, lc->port);
         return 1;

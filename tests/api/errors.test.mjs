@@ -230,6 +230,18 @@ describe('error bodies and statuses', () => {
     assert.equal(r.json.referenceId.length, 1000 * 1000);
   });
 
+  test('request line and headers: 16 KiB in all; a larger one is refused whole, a 10 KiB header served', async () => {
+    const pad = 'p'.repeat(10 * 1024);
+    const ok = await srv.req('GET', `/accounts/${w.A.id}`, { as: w.sa, headers: { 'x-pad': pad } });
+    expectStatus(ok, 200, 'a 10 KiB header');
+    const auth = 'Basic ' + Buffer.from(`${w.sa.email}:${w.sa.password}`).toString('base64');
+    const big = await tcp(`GET /accounts/${w.A.id} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nX-Pad: ${'p'.repeat(20 * 1024)}\r\nConnection: close\r\n\r\n`, 3000);
+    assert.match(big, /^HTTP\/1\.1 431 /, big.slice(0, 100));
+    const long = await tcp(`GET /accounts/${w.A.id}?x=${'q'.repeat(20 * 1024)} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nConnection: close\r\n\r\n`, 3000);
+    assert.match(long, /^HTTP\/1\.1 414 /, long.slice(0, 100));
+    await alive();
+  });
+
   test('garbage on the socket does not crash the server', async () => {
     await tcp('\x00\x01\x02garbage\r\n\r\n', 1500);
     await tcp('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n', 1500);
