@@ -288,6 +288,7 @@ note_bad() { # what, non-2xx, socket errors: a PROBLEMS line unless both are 0
 ROWS=()
 PG_ROWS=()
 PROBLEMS=()
+declare -A CASE_RATIO CASE_P99 CASE_RPS   # evovoiced on SQLite, by case name: for the goals
 run_case() { # name, peer-lua, peer-url, evo-lua, evo-url, pg-lua-a, pg-lua-b, pg-path (after the host)
   local name=$1 prps pp99 pbad perr erps ep99 ebad eerr ratio
   local rps1 p991 bad1 err1 rps2 p992 bad2 err2
@@ -297,6 +298,7 @@ run_case() { # name, peer-lua, peer-url, evo-lua, evo-url, pg-lua-a, pg-lua-b, p
   bench evo "$4" "$5"; erps=$R_RPS ep99=$R_P99 ebad=$R_BAD eerr=$R_ERR
   LAST_EVO_RPS=$erps
   ratio=$(ratio "$erps" "$prps")
+  CASE_RATIO[$name]=$ratio CASE_P99[$name]=$ep99 CASE_RPS[$name]=$erps
   ROWS+=("$(printf '%-34s %10s %10s %7s %9s %9s %9s %9s' "$name" "$prps" "$erps" "$ratio" \
     "$pp99" "$ep99" "$pbad/$perr" "$ebad/$eerr")")
   note_bad "$name: peer" "$pbad" "$perr"
@@ -455,6 +457,28 @@ if [ "$PG" = 1 ]; then
   echo "  evo-pg×1 (A + PostgreSQL) / peer $(ratio "$((PGA_KB + PG_KB))" "$PEER_KB");" \
     "evo-pg×2 (A + B + PostgreSQL) / peer $(ratio "$((PGA_KB + PGB_KB + PG_KB))" "$PEER_KB")"
 fi
+# the goals of the speed work, each against this run's figures (evovoiced on SQLite)
+goal() { # what, measured, wanted, met (1/0)
+  printf '  %-44s %12s %12s   %s\n' "$1" "$2" "$3" "$([ "$4" = 1 ] && echo met || echo MISSED)"
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "-" && a + 0 >= b + 0) ? 1 : 0 }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "-" && a + 0 <= b + 0) ? 1 : 0 }'; }
+echo
+echo "goals (evovoiced on SQLite, this run):"
+printf '  %-44s %12s %12s\n' goal measured wanted
+if [ -n "${NGINX_RPS:-}" ] && [ "${NGINX_RPS:-0}" -gt 0 ]; then
+  G=$(ratio "${CASE_RPS["GET /customers/{id}"]}" "$NGINX_RPS")
+  goal "GET /customers/{id} / nginx" "$G" ">= 0.70" "$(ge "$G" 0.70)"
+fi
+goal "list of 25 / peer" "${CASE_RATIO["GET /customers?accountIds (25)"]}" ">= 4" "$(ge "${CASE_RATIO["GET /customers?accountIds (25)"]}" 4)"
+goal "PATCH /customers/{id} / peer" "${CASE_RATIO["PATCH /customers/{id}"]}" ">= 3" "$(ge "${CASE_RATIO["PATCH /customers/{id}"]}" 3)"
+goal "POST /customers / peer" "${CASE_RATIO["POST /customers"]}" ">= 3" "$(ge "${CASE_RATIO["POST /customers"]}" 3)"
+for c in "GET /customers/{id}" "GET /customers?accountIds (25)" "PATCH /customers/{id}" "POST /customers"; do
+  goal "p99 $c (ms)" "${CASE_P99[$c]}" "<= 5" "$(le "${CASE_P99[$c]}" 5)"
+done
+goal "peak RSS (MiB, $SEED_CUSTOMERS customers)" "$EVO_MIB" "<= 64" "$(le "$EVO_MIB" 64)"
+echo "  (p99 at $CONNS connections is at least their mean wait, $CONNS / req/s: 5 ms needs $((CONNS * 200)) req/s;"
+echo "   memory and start-up with 100,000 customers and numbers: bench/scale.mjs)"
 if [ "${#PROBLEMS[@]}" -gt 0 ]; then
   echo
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
