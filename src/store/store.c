@@ -560,6 +560,41 @@ static void front_free(store_t *st)
     st->front = NULL;
 }
 
+/* Put doc (a reference of its own, never changed after) in the tables as the parse of txt. */
+static void doc_keep(store_t *st, coll_t c, const char *id, size_t idlen, uint64_t h, size_t len, size_t slot, json_t *doc)
+{
+    pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
+    pthread_mutex_lock(mu);
+    json_t *old = slot_set(&dslots[slot], c, id, idlen, h, len, doc);
+    pthread_mutex_unlock(mu);
+    json_decref(old);
+    dslot_t *mine = front_slot(st, slot);
+    if (mine)
+        json_decref(slot_set(mine, c, id, idlen, h, len, doc));
+}
+
+/* The slot of id in c and the keyed hash of txt. */
+static size_t doc_slot(coll_t c, const char *id, size_t idlen, const char *txt, size_t len, uint64_t *h)
+{
+    uint64_t slot_h;
+    crypto_shorthash((unsigned char *)h, (const unsigned char *)txt, len, dkey);
+    crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
+    return (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
+}
+
+void store_doc_written(store_t *st, coll_t c, const char *id, const char *txt, size_t len, json_t *doc)
+{
+    pthread_once(&dkey_once, doc_init);
+    size_t idlen = id ? strlen(id) : DOC_ID_MAX;
+    json_t *copy;
+    if (idlen >= DOC_ID_MAX || !(copy = json_deep_copy(doc)))
+        return;
+    uint64_t h;
+    size_t slot = doc_slot(c, id, idlen, txt, len, &h);
+    doc_keep(st, c, id, idlen, h, len, slot, copy);
+    json_decref(copy);
+}
+
 json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt, size_t len)
 {
     if (!txt || !id)
@@ -573,10 +608,8 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
     size_t idlen = strlen(id);
     if (idlen >= DOC_ID_MAX)
         return json_loadb(txt, len, 0, NULL);
-    uint64_t h, slot_h;
-    crypto_shorthash((unsigned char *)&h, (const unsigned char *)txt, len, dkey);
-    crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
-    size_t slot = (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
+    uint64_t h;
+    size_t slot = doc_slot(c, id, idlen, txt, len, &h);
     dslot_t *mine = front_slot(st, slot);
     if (mine && slot_holds(mine, c, id, h, len))
         return json_incref(mine->doc);
@@ -587,16 +620,13 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
     if (slot_holds(e, c, id, h, len))
         doc = json_incref(e->doc);
     pthread_mutex_unlock(mu);
-    if (!doc) {
-        doc = json_loadb(txt, len, 0, NULL);
-        if (!doc)
-            return NULL;
-        pthread_mutex_lock(mu);
-        json_t *old = slot_set(e, c, id, idlen, h, len, doc);
-        pthread_mutex_unlock(mu);
-        json_decref(old);
+    if (doc) {
+        if (mine)
+            json_decref(slot_set(mine, c, id, idlen, h, len, doc));
+        return doc;
     }
-    if (mine)
-        json_decref(slot_set(mine, c, id, idlen, h, len, doc));
+    if (!(doc = json_loadb(txt, len, 0, NULL)))
+        return NULL;
+    doc_keep(st, c, id, idlen, h, len, slot, doc);
     return doc;
 }

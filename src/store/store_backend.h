@@ -81,6 +81,9 @@ int store_where(buf_t *b, const query_t *q, const char *always,
  * text's version (store_text_version) is noted as read by st's transaction (store_seen):
  * a back end's read of one document by id passes its store, a list NULL (no cost). */
 json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt, size_t len);
+/* A back end just stored doc as the text txt: a copy of doc is kept as its parse, so the
+ * next read of it (the next request's, most often) parses nothing. */
+void store_doc_written(store_t *st, coll_t c, const char *id, const char *txt, size_t len, json_t *doc);
 /* The version of a stored text: hex of a 128-bit hash of it, the same in every server. */
 void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1]);
 /* Note that st's transaction read or wrote document id of c at version ver. */

@@ -737,11 +737,15 @@ static int sq_put(store_t *base, coll_t c, json_t *doc)
         bind_put(st->put[c], c, doc, txt);
         step_put(st, st->put[c], &rc);
     }
-    free(txt);
     if (c == C_USERS)
         users_written(st);
-    if (rc == ST_OK)
-        store_seen(base, c, json_string_value(json_object_get(doc, "id")), ver);
+    if (rc == ST_OK) {
+        const char *id = json_string_value(json_object_get(doc, "id"));
+        store_seen(base, c, id, ver);
+        if (c != C_LOG) /* an entry is written once and seldom read */
+            store_doc_written(base, c, id, txt, strlen(txt), doc);
+    }
+    free(txt);
     return rc;
 }
 

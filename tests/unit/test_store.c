@@ -665,6 +665,16 @@ static void columns_follow(store_t *st)
     CHECK_STR(str(d, "referenceId"), "r2");
     json_decref(d);
     CHECK(store_count(st, C_CUSTOMERS, "name", "Alpha") == 1);
+    /* a write rolled back: what it wrote (kept parsed for the next read) is never read back */
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"cf1\",\"accountId\":\"acf\",\"name\":\"Alpha\",\"referenceId\":\"gone\"}") == ST_OK);
+    d = store_get(st, C_CUSTOMERS, "cf1");
+    CHECK_STR(str(d, "referenceId"), "gone"); /* inside its transaction */
+    json_decref(d);
+    store_rollback(st);
+    d = store_get(st, C_CUSTOMERS, "cf1");
+    CHECK_STR(str(d, "referenceId"), "r2");
+    json_decref(d);
     /* renamed and moved under cf2: the name, order and tree indexes follow */
     CHECK(put(st, C_CUSTOMERS, "{\"id\":\"cf1\",\"accountId\":\"acf\",\"name\":\"Gamma\",\"parentCustomerId\":\"cf2\"}") == ST_OK);
     CHECK(store_count(st, C_CUSTOMERS, "name", "Alpha") == 0);
