@@ -8,38 +8,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "../util/jtext.h"
 
 limits_t codec_limits = {64, 100000};
 
-static const char hex[] = "0123456789abcdef";
-
-static void json_str(buf_t *b, const char *s, size_t n)
-{
-    buf_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        buf_put(b, s + run, i - run);
-        run = i + 1;
-        switch (c) {
-        case '"': buf_puts(b, "\\\""); break;
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        case '\t': buf_puts(b, "\\t"); break;
-        case '\b': buf_puts(b, "\\b"); break;
-        case '\f': buf_puts(b, "\\f"); break;
-        default: {
-            char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-            buf_puts(b, u);
-        }
-        }
-    }
-    buf_put(b, s + run, n - run);
-    buf_putc(b, '"');
-}
+static void json_str(buf_t *b, const char *s, size_t n) { jtext_string(b, s, n, 1); }
 
 void write_quoted(buf_t *b, const char *s, size_t n, const char *specials, int quote_empty)
 {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../util/ids.h"
+#include "../util/jtext.h"
 
 store_config_t store_config;
 
@@ -172,7 +173,7 @@ static json_t *shown(json_t *v, int masked)
         return json_string("***");
     if (json_is_string(v))
         return json_incref(v);
-    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    char *t = jtext(v, NULL);
     json_t *s = json_string(t ? t : "");
     free(t);
     return s;

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 #include "../util/buf.h"
+#include "../util/jtext.h"
 #include "../util/ids.h"
 
 enum { STMT_CACHE = 128, MAX_PARAMS = 24, WRITE_LOCK = 7260401, MIGRATE_LOCK = 7260402 };
@@ -448,7 +449,7 @@ static int pg_put(store_t *base, coll_t c, json_t *doc)
     int n = 0;
     buf_t b = {0}, v = {0}, up = {0}, uq = {0};
     vals[n++] = param_of(json_object_get(doc, "id"));
-    vals[n++] = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    vals[n++] = jtext(doc, NULL);
     buf_printf(&b, "INSERT INTO %s(id,doc", d->table);
     buf_puts(&v, "$1,$2::json");
     buf_puts(&up, "doc=excluded.doc");

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../util/buf.h"
+#include "../util/jtext.h"
 #include "../util/ids.h"
 
 enum { STMT_CACHE = 64 };
@@ -727,7 +728,7 @@ static int step_put(sq_t *st, sqlite3_stmt *s, int *rc)
 static int sq_put(store_t *base, coll_t c, json_t *doc)
 {
     sq_t *st = conn(base);
-    char *txt = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER), ver[STORE_VER_LEN + 1];
+    char *txt = jtext(doc, NULL), ver[STORE_VER_LEN + 1];
     if (!txt)
         return ST_ERROR;
     store_text_version(txt, strlen(txt), ver);
