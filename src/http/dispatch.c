@@ -621,7 +621,8 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     int rc;
     store_audit_t audit;
     char audit_name[256];
-    audit_begin(&c, &audit, audit_name, sizeof audit_name);
+    if (op->flags & (OP_WRITE | OP_OWN_TXN)) /* a read transaction changes nothing */
+        audit_begin(&c, &audit, audit_name, sizeof audit_name);
     for (int attempt = 0;; attempt++) {
         if (op->flags & OP_OWN_TXN) { /* it calls the carrier between its own transactions */
             rc = op->handler(&c) ? -1 : ST_OK;

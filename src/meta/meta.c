@@ -4,6 +4,7 @@
  *   /types/typescript, /types/js, /types/csharp         DTO sources (gen.c)
  *   /openapi.json                                       OpenAPI 3.0 (openapi.c)
  * No login is needed for any of them; only GET and HEAD are answered. */
+#define _GNU_SOURCE /* strcasestr */
 #include "meta_int.h"
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +41,8 @@ int meta_dispatch(const http_req_t *r, http_resp_t *out)
     int fmt = -1, kind = 0; /* 1 index, 2 op page, 3.. below */
     if (is(p, "/metadata"))
         kind = 1;
-    for (int i = 0; i < 4 && !kind; i++) {
+    int metadata = strcasestr(p, "/metadata") != NULL; /* most paths: no format to try */
+    for (int i = 0; i < 4 && !kind && metadata; i++) {
         char tmp[32];
         snprintf(tmp, sizeof tmp, "/%s/metadata", fmt_names[i]);
         if (is(p, tmp))
