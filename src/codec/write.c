@@ -93,6 +93,16 @@ static void write_key(buf_t *b, fmt_t fmt, const char *k)
 
 static void write_value(buf_t *b, fmt_t fmt, const type_t *t, json_t *v, unsigned flags);
 
+/* 1 when v is a rendering made earlier (CODEC_WIRE), written out as it stands. */
+static int write_wire(buf_t *b, json_t *v)
+{
+    json_t *w = json_object_size(v) <= 2 ? json_object_get(v, CODEC_WIRE) : NULL;
+    if (!json_is_string(w))
+        return 0;
+    buf_put(b, json_string_value(w), json_string_length(w));
+    return 1;
+}
+
 static void write_object(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags)
 {
     buf_putc(b, '{');
@@ -122,7 +132,8 @@ static void write_object(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsi
             {
                 if (j)
                     buf_putc(b, ',');
-                write_value(b, fmt, f->type, it, flags);
+                if (f->type->kind != K_OBJECT || !write_wire(b, it))
+                    write_value(b, fmt, f->type, it, flags);
             }
             buf_putc(b, ']');
         } else {
@@ -208,5 +219,6 @@ void write_dto(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags
             buf_puts(b, "null");
         return;
     }
-    write_value(b, fmt, t, obj, flags);
+    if (t->kind != K_OBJECT || !write_wire(b, obj))
+        write_value(b, fmt, t, obj, flags);
 }

@@ -571,7 +571,9 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
 
     call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
                 .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL,
-                .if_match = r->if_match && *r->if_match ? r->if_match : NULL};
+                .if_match = r->if_match && *r->if_match ? r->if_match : NULL,
+                .wire = fmt == FMT_JSON || fmt == FMT_JSV ? (int)fmt + 1 : 0,
+                .wire_flags = (who.roles & ROLE_SA) ? W_SECRETS : 0};
     int rc;
     store_audit_t audit;
     char audit_name[256];
@@ -614,7 +616,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             out->status = 304; /* the client holds this version in this format: no body */
         } else if (c.resp) {
             out->content_type = fmt_types[fmt];
-            write_dto(&out->body, fmt, op->resp, c.resp, (who.roles & ROLE_SA) ? W_SECRETS : 0);
+            write_dto(&out->body, fmt, op->resp, c.resp, c.wire_flags);
         } else if (out->status == 200) {
             out->status = 204;
         }

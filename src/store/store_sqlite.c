@@ -37,12 +37,17 @@
 enum { STMT_CACHE = 64 };
 
 static atomic_ulong users_version;
+/* The write generation (store_generation): grows after every commit of a write
+ * transaction (and every write made outside one), in this process.  It speaks for the
+ * database only when this process alone writes the file: store_config.exclusive. */
+static atomic_ulong write_gen;
 
 struct group;
 typedef struct sq_store {
     struct store base;
     sqlite3 *db;
     int users_touched;   /* this transaction wrote users: bump users_version on commit */
+    int writing;         /* the open transaction is a write transaction */
     struct group *group; /* the writers of this file; NULL for a private (in-memory) database */
     struct sq_store *via; /* during a write transaction: the group's writer connection */
     sqlite3_stmt *get[C__COUNT], *put[C__COUNT];
@@ -395,10 +400,12 @@ static void batch_end(group_t *g, batch_t *b, int dead)
     int rc = dead ? ST_ERROR : run_cached(g->w, "COMMIT");
     if (rc && !dead)
         run_cached(g->w, "ROLLBACK");
-    /* after the commit, so a reader that saw the old version read the old rows */
+    /* after the commit, so a reader that saw the old version read the old rows; before
+     * the batch's requests hear of it, so no answered change leaves a generation as it was */
     if (g->w->users_touched)
         atomic_fetch_add(&users_version, 1);
     g->w->users_touched = 0;
+    atomic_fetch_add(&write_gen, 1);
     pthread_mutex_lock(&g->mu);
     b->rc = rc;
     b->done = 1;
@@ -500,6 +507,22 @@ static void sq_close(store_t *base)
 
 static unsigned long sq_users_version(store_t *base) { return atomic_load(&users_version); }
 
+/* Only a file this process holds exclusively has a generation that speaks for it. */
+static int sq_generation(store_t *base, unsigned long *gen)
+{
+    if (!store_config.exclusive || !((sq_t *)base)->group)
+        return 0;
+    *gen = atomic_load(&write_gen);
+    return 1;
+}
+
+/* A write on st: outside an explicit transaction it has committed already. */
+static void written(sq_t *st)
+{
+    if (sqlite3_get_autocommit(st->db))
+        atomic_fetch_add(&write_gen, 1);
+}
+
 /* Outside an explicit transaction a write commits at once. */
 static void users_written(sq_t *st)
 {
@@ -513,6 +536,7 @@ static int sq_begin(store_t *base, int write)
 {
     sq_t *st = (sq_t *)base;
     st->users_touched = 0;
+    st->writing = write;
     if (write && st->group)
         return batch_join(st);
     return run_cached(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -536,7 +560,9 @@ static int sq_commit(store_t *base)
         run_cached(st, "ROLLBACK");
     if (st->users_touched)
         atomic_fetch_add(&users_version, 1);
-    st->users_touched = 0;
+    if (st->writing)
+        atomic_fetch_add(&write_gen, 1);
+    st->users_touched = st->writing = 0;
     return rc;
 }
 
@@ -607,6 +633,7 @@ static int sq_put(store_t *base, coll_t c, json_t *doc)
     int rc = code(sqlite3_step(s));
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    written(st);
     if (c == C_USERS)
         users_written(st);
     if (rc == ST_OK)
@@ -626,6 +653,7 @@ static int run1(sq_t *st, const char *sql, const char *a, const char *b, long lo
         sqlite3_bind_int64(s, 3, n);
     int rc = code(sqlite3_step(s));
     done(s);
+    written(st);
     return rc;
 }
 
@@ -1022,6 +1050,7 @@ const struct store_ops store_sqlite_ops = {
     .user_hash = sq_user_hash,
     .set_password = sq_set_password,
     .users_version = sq_users_version,
+    .generation = sq_generation,
     .session_put = sq_session_put,
     .session_user = sq_session_user,
     .session_delete = sq_session_delete,
