@@ -239,8 +239,8 @@ static int id_segment(const char *s, size_t n)
     return id_valid(id);
 }
 
-/* Does path match template tpl?  Fills params; returns the number of literal segments
- * matched + 1, or 0 for no match. */
+/* Does path match template tpl?  Fills params (unless NULL); returns the number of
+ * literal segments matched + 1, or 0 for no match. */
 static int match_route(const char *tpl, const char *path, json_t *params)
 {
     int literals = 1;
@@ -253,13 +253,17 @@ static int match_route(const char *tpl, const char *path, json_t *params)
             if (pl == 0)
                 return 0;
             char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(tl - 2), tpl + 1);
+            size_t nl = tl - 2 < sizeof name ? tl - 2 : sizeof name - 1;
+            memcpy(name, tpl + 1, nl);
+            name[nl] = 0;
             if (id_param(name) && !id_segment(path, pl)) /* "/endpoints/duplicates" is no endpoint's path */
                 return 0;
-            json_t *v = json_stringn(path, pl);
-            if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
-                return 0;
-            json_object_set_new(params, name, v);
+            if (params) {
+                json_t *v = json_stringn(path, pl);
+                if (!v) /* not UTF-8: it names nothing, and must not drop out of the request */
+                    return 0;
+                json_object_set_new(params, name, v);
+            }
         } else {
             if (tl != pl || strncasecmp(tpl, path, tl))
                 return 0;
@@ -292,8 +296,11 @@ static int route(const char *method, const char *path, const op_t **op, json_t *
     for (int i = 0; i < api_nops; i++) {
         const op_t *o = &api_ops[i];
         for (int r = 0; r < 3 && o->routes[r]; r++) {
-            json_t *p = json_object();
-            int score = match_route(o->routes[r], path, p);
+            /* the parameters are taken only from a template that matches: most do not */
+            int score = match_route(o->routes[r], path, NULL);
+            json_t *p = score ? json_object() : NULL;
+            if (p)
+                score = match_route(o->routes[r], path, p);
             if (score && !verb_allowed(o, method)) {
                 if (allow && !strstr(allow, o->verbs)) /* the Allow header of a 405 */
                     snprintf(allow + strlen(allow), allown - strlen(allow), "%s%s", *allow ? ", " : "", o->verbs);
