@@ -70,42 +70,36 @@ function changesShowAtOnce(label, setup) {
       assert.equal(v.all.totalCount, 4);
     });
 
-    test('renaming an ancestor shows in the breadcrumb', async () => {
+    // warm the views, give t[key] a new name through change(name), and read them again
+    const rename = async (key, change) => {
       await warm();
-      const old = t.rootName;
-      t.rootName = nm('Root');
-      await writer.ok('PATCH', `/customers/${t.root.id}`, { as: sa, body: { name: t.rootName } });
-      const v = await views(reader, sa, t);
+      const old = t[key];
+      t[key] = nm(key);
+      await change(t[key]);
+      return { old, v: await views(reader, sa, t) };
+    };
+
+    test('renaming an ancestor shows in the breadcrumb', async () => {
+      const { old, v } = await rename('rootName', (name) => writer.ok('PATCH', `/customers/${t.root.id}`, { as: sa, body: { name } }));
       expectShown(v, [t.rootName], [old], 'ancestor renamed');
       assert.deepEqual(JSON.parse(v['list.json']).items[0].breadcrumb.map((b) => b.name), [t.rootName, t.midName, t.leafName]);
     });
 
     test('renaming the account shows as accountName', async () => {
-      await warm();
-      const old = t.acctName;
-      t.acctName = nm('Acct');
-      await writer.ok('PATCH', `/accounts/${t.acct.id}`, { as: sa, body: { name: t.acctName } });
-      const v = await views(reader, sa, t);
+      const { old, v } = await rename('acctName', (name) => writer.ok('PATCH', `/accounts/${t.acct.id}`, { as: sa, body: { name } }));
       expectShown(v, [t.acctName], [old], 'account renamed');
       assert.equal(JSON.parse(v['get.json']).accountName, t.acctName);
     });
 
     test('renaming and recolouring a tag shows in tags', async () => {
-      await warm();
-      const old = t.tagName;
-      t.tagName = nm('Tag');
-      await writer.ok('PATCH', '/system/settings', { as: sa, body: { accountId: t.acct.id, tags: [{ id: t.tag.id, name: t.tagName, color: 'Purple' }] } });
-      const v = await views(reader, sa, t);
+      const { old, v } = await rename('tagName', (name) =>
+        writer.ok('PATCH', '/system/settings', { as: sa, body: { accountId: t.acct.id, tags: [{ id: t.tag.id, name, color: 'Purple' }] } }));
       expectShown(v, [t.tagName, 'Purple'], [old, 'Gold'], 'tag renamed');
       assert.deepEqual(JSON.parse(v['list.json']).items[0].tags, [{ id: t.tag.id, name: t.tagName, color: 'Purple' }]);
     });
 
     test('patching the customer itself shows', async () => {
-      await warm();
-      const old = t.leafName;
-      t.leafName = nm('Leaf');
-      await writer.ok('PATCH', `/customers/${t.leaf.id}`, { as: sa, body: { name: t.leafName, referenceId: 'ref-after-patch' } });
-      const v = await views(reader, sa, t);
+      const { old, v } = await rename('leafName', (name) => writer.ok('PATCH', `/customers/${t.leaf.id}`, { as: sa, body: { name, referenceId: 'ref-after-patch' } }));
       expectShown(v, [t.leafName, 'ref-after-patch'], [old], 'customer patched');
     });
 
