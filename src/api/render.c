@@ -3,7 +3,7 @@
  * changed, so a list or a GET of it costs neither presentation nor encoding again.
  *
  * A rendering is kept by collection, id, format and writer flags (W_SECRETS: what a
- * SystemAdministrator sees), with the write generation its read transaction began in
+ * SystemAdministrator sees; one that shows a secret is not kept at all), with the write generation its read transaction began in
  * (store_generation) and the parsed document it was presented from.  It is reused only
  * by a read transaction of the same generation (no change of any kind has been committed
  * since, so the ancestors' names, the account's name and the tags it shows are as they
@@ -69,6 +69,21 @@ static int same_key(const rslot_t *e, coll_t coll, const char *id, int fmt, unsi
     return e->wire && e->coll == coll && e->fmt == fmt && e->flags == flags && !strcmp(e->id, id);
 }
 
+/* Would a rendering of t with flags show a secret (F_SECRET, to a SystemAdministrator)?
+ * Such a rendering is not kept: a secret stays in memory only while a request that may
+ * see it runs.  (Only an endpoint's SIP password is one.) */
+static int shows_secret(const type_t *t, unsigned flags, int depth)
+{
+    if (!(flags & W_SECRETS) || depth > 4)
+        return 0;
+    for (int i = 0, n = schema_nwire(t); i < n; i++) {
+        const field_t *f = schema_wire_field(t, i);
+        if ((f->flags & F_SECRET) || (f->type->kind == K_OBJECT && shows_secret(f->type, flags, depth + 1)))
+            return 1;
+    }
+    return 0;
+}
+
 /* What the writers write as it stands: the rendering, beside the id (the ETag's). */
 static json_t *wire_object(json_t *doc, json_t *wire)
 {
@@ -83,11 +98,11 @@ json_t *render_present(call_t *c, coll_t coll, const type_t *t, json_t *doc, jso
     const char *id = json_string_value(json_object_get(doc, "id"));
     size_t n = id ? strlen(id) : RENDER_ID_MAX;
     unsigned long gen;
+    unsigned flags = c->wire_flags & W_SECRETS;
     if (!c->wire || n >= RENDER_ID_MAX || (c->op && (c->op->flags & (OP_WRITE | OP_OWN_TXN))) ||
-        !store_generation(c->st, &gen))
+        shows_secret(t, flags, 0) || !store_generation(c->st, &gen))
         return present(c, doc);
     int fmt = c->wire - 1;
-    unsigned flags = c->wire_flags & W_SECRETS;
     pthread_once(&locks_once, locks_init);
     size_t set = set_of(coll, id, n, fmt, flags);
     rslot_t *ways = &slots[set * RENDER_WAYS];

@@ -48,6 +48,7 @@ typedef struct sq_store {
     sqlite3 *db;
     int users_touched;   /* this transaction wrote users: bump users_version on commit */
     int writing;         /* the open transaction is a write transaction */
+    int wrote;           /* the open transaction wrote (a read transaction may, too) */
     struct group *group; /* the writers of this file; NULL for a private (in-memory) database */
     struct sq_store *via; /* during a write transaction: the group's writer connection */
     sqlite3_stmt *get[C__COUNT], *put[C__COUNT];
@@ -521,6 +522,8 @@ static void written(sq_t *st)
 {
     if (sqlite3_get_autocommit(st->db))
         atomic_fetch_add(&write_gen, 1);
+    else
+        st->wrote = 1;
 }
 
 /* Outside an explicit transaction a write commits at once. */
@@ -535,7 +538,7 @@ static void users_written(sq_t *st)
 static int sq_begin(store_t *base, int write)
 {
     sq_t *st = (sq_t *)base;
-    st->users_touched = 0;
+    st->users_touched = st->wrote = 0;
     st->writing = write;
     if (write && st->group)
         return batch_join(st);
@@ -560,9 +563,9 @@ static int sq_commit(store_t *base)
         run_cached(st, "ROLLBACK");
     if (st->users_touched)
         atomic_fetch_add(&users_version, 1);
-    if (st->writing)
+    if (st->writing || st->wrote)
         atomic_fetch_add(&write_gen, 1);
-    st->users_touched = st->writing = 0;
+    st->users_touched = st->writing = st->wrote = 0;
     return rc;
 }
 

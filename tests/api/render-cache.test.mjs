@@ -167,7 +167,7 @@ function changesShowAtOnce(label, setup) {
 // name and its tags: each change shows in its GET and list at once.
 function endpointChangesShowAtOnce(label, setup) {
   describe(label, () => {
-    let writer, reader, sa, t, ep;
+    let writer, reader, sa, t, ep, mgr;
     before(async () => {
       ({ writer, reader, sa } = await setup());
       t = await makeTree(writer, sa);
@@ -175,15 +175,19 @@ function endpointChangesShowAtOnce(label, setup) {
       t.flow = await writer.ok('POST', '/flows', { as: sa, body: { accountId: t.acct.id, name: t.flowName } });
       const number = `+1312555${String(1000 + Math.floor(Math.random() * 9000))}`;
       ep = await writer.ok('POST', '/endpoints/phone-numbers', { as: sa, body: { accountId: t.acct.id, customerId: t.leaf.id, number, isVirtualPhoneNumber: true, flowId: t.flow.id, tagIds: [t.tag.id] } });
+      // read as a manager of the account: an administrator's rendering of an endpoint shows
+      // its SIP password, and one that shows a secret is never kept
+      mgr = { email: `${u('epmgr')}@tests.evovoiced`, password: PASSWORD, basic: true };
+      await writer.ok('POST', '/users', { as: sa, body: { accountId: t.acct.id, emailAddress: mgr.email, password: PASSWORD, roles: ['Manager'], managerAccess: 'ReadOnly' } });
     });
     after(async () => { await writer?.cleanup(); if (reader !== writer) await reader?.cleanup(); });
     const epViews = async () => {
       const out = {};
       for (const format of FORMATS) {
-        const g = await reader.req('GET', `/endpoints/${ep.id}`, { as: sa, query: { format } });
+        const g = await reader.req('GET', `/endpoints/${ep.id}`, { as: mgr, query: { format } });
         expectStatus(g, 200, `GET ${format}`);
         out[`get.${format}`] = g.text;
-        const l = await reader.req('GET', '/endpoints', { as: sa, query: { format, accountIds: t.acct.id, specificIds: ep.id } });
+        const l = await reader.req('GET', '/endpoints', { as: mgr, query: { format, accountIds: t.acct.id, specificIds: ep.id } });
         expectStatus(l, 200, `list ${format}`);
         out[`list.${format}`] = l.text;
       }
