@@ -100,7 +100,7 @@ json_t *render_present(call_t *c, coll_t coll, const type_t *t, json_t *doc, jso
     unsigned long gen;
     unsigned flags = c->wire_flags & W_SECRETS;
     if (!c->wire || n >= RENDER_ID_MAX || (c->op && (c->op->flags & (OP_WRITE | OP_OWN_TXN))) ||
-        shows_secret(t, flags, 0) || !store_generation(c->st, &gen))
+        !store_generation(c->st, &gen))
         return present(c, doc);
     int fmt = c->wire - 1;
     pthread_once(&locks_once, locks_init);
@@ -121,8 +121,9 @@ json_t *render_present(call_t *c, coll_t coll, const type_t *t, json_t *doc, jso
         return wire_object(doc, wire);
 
     json_t *out = present(c, doc);
-    if (store_failed(c->st) || store_errcode(c->st))
-        return out; /* made from a failed read: not worth keeping */
+    /* made from a failed read, or showing a secret (so never found above): not kept */
+    if (store_failed(c->st) || store_errcode(c->st) || shows_secret(t, flags, 0))
+        return out;
     buf_t b = {0};
     write_dto(&b, (fmt_t)fmt, t, out, flags);
     json_decref(out);
