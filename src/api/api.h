@@ -75,6 +75,10 @@ struct call {
     int session_end;
     json_t *memo;           /* documents already read in this call, by "coll:id" */
     const char *if_match;   /* the request's If-Match, or NULL */
+    /* How the response will be written, for the render cache (render.c): its format
+     * (fmt_t) + 1 when the cache may serve that format, else 0; and the writer's flags. */
+    int wire;
+    unsigned wire_flags;
 };
 
 /* Errors: each returns -1 so a handler can `return fail(...)`. */
@@ -162,6 +166,16 @@ json_t *breadcrumb_entries(json_t *pairs);
 
 /* Lists (list.c): apply ListRequest paging/sort to q, run it, and build the response. */
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
+/* The same for a present() whose result depends on the stored data alone (not on the
+ * request or the caller), so that each item's wire form may come from the render cache. */
+int list_run_cached(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
+
+/* The render cache (render.c): present(c, doc), or the wire form of it (as type t, in the
+ * call's format) kept from an earlier read of the same document in the same write
+ * generation, as an object the writers write as it stands (CODEC_WIRE) beside doc's id.
+ * present must depend on the stored data alone.  Only reads use it; it decides nothing
+ * about who may see doc. */
+json_t *render_present(call_t *c, coll_t coll, const type_t *t, json_t *doc, json_t *(*present)(call_t *, json_t *));
 /* Filter on map[field] (a Struct Value: map is "data" or "flowParams") equal to value,
  * whichever kind of value it is; -1 when q has no room.  list_free_data_filters frees
  * what these filters own. */

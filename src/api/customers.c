@@ -3,7 +3,8 @@
  *
  * Stored: the CustomerInfo fields a client sets, plus tagIds.  Derived on every read:
  * breadcrumb (walked up the tree, so a move shows at once in the whole subtree),
- * accountName and the resolved tags. */
+ * accountName and the resolved tags; a GET or list item may be the wire form of such a
+ * read kept from before nothing had changed since (render.c). */
 #include "api.h"
 #include <stdio.h>
 #include <string.h>
@@ -153,7 +154,7 @@ int op_list_customers(call_t *c)
     }
     if (json_array_size(v = req_get(c, "tagIds")))
         q.f[q.nf++] = (qfilter_t){"tagIds", Q_HAS_ALL, v};
-    int rc = list_run(c, C_CUSTOMERS, &T_CustomerInfo, &q, present_customer);
+    int rc = list_run_cached(c, C_CUSTOMERS, &T_CustomerInfo, &q, present_customer);
     for (int i = 0; i < no; i++)
         json_decref(owned[i]);
     json_decref(nfv);
@@ -165,7 +166,7 @@ int op_get_customer(call_t *c)
     json_t *cu;
     if (reach_customer(c, req_str(c, "customerId"), &cu))
         return -1;
-    c->resp = present_customer(c, cu);
+    c->resp = render_present(c, C_CUSTOMERS, &T_CustomerInfo, cu, present_customer);
     return 0;
 }
 

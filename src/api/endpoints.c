@@ -3,7 +3,8 @@
  *
  * Stored: the EndpointInfo fields a client sets, tagIds, and the carrier account the
  * number was bought on.  Derived on every read: accountName, customerName,
- * customerBreadcrumb and the resolved tags. */
+ * customerBreadcrumb and the resolved tags; a GET or list item may be the wire form of
+ * such a read kept from before nothing had changed since (render.c). */
 #include "api.h"
 #include <ctype.h>
 #include <sodium.h>
@@ -225,7 +226,7 @@ int op_list_endpoints(call_t *c)
                               i, s);
         }
     }
-    int rc = list_run(c, C_ENDPOINTS, &T_EndpointInfo, &q, present_endpoint);
+    int rc = list_run_cached(c, C_ENDPOINTS, &T_EndpointInfo, &q, present_endpoint);
     list_free_data_filters(&q);
     for (int k = 0; k < no; k++)
         json_decref(owned[k]);
@@ -237,7 +238,7 @@ int op_get_endpoint(call_t *c)
     json_t *ep;
     if (reach_endpoint(c, req_str(c, "endpointId"), &ep))
         return -1;
-    c->resp = present_endpoint(c, ep);
+    c->resp = render_present(c, C_ENDPOINTS, &T_EndpointInfo, ep, present_endpoint);
     return 0;
 }
 

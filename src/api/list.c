@@ -7,7 +7,8 @@
 
 enum { DEFAULT_PAGE_SIZE = 25, MAX_PAGE_SIZE = 1000, MAX_ALL = 100000 };
 
-int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *))
+static int run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *),
+               int cached)
 {
     long page = (long)json_integer_value(req_get(c, "page"));
     long per = (long)json_integer_value(req_get(c, "countPerPage"));
@@ -53,7 +54,8 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
     json_t *items = json_array();
     size_t i;
     json_t *d;
-    json_array_foreach(rows, i, d) json_array_append_new(items, present ? present(c, d) : json_incref(d));
+    json_array_foreach(rows, i, d) json_array_append_new(
+        items, cached ? render_present(c, coll, item, d, present) : present ? present(c, d) : json_incref(d));
     json_decref(rows);
     long count = (long)json_array_size(items);
     if (all) {
@@ -68,6 +70,16 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
                             (json_int_t)pages, "hasMorePages", (page + 1) * per < total);
     }
     return 0;
+}
+
+int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *))
+{
+    return run(c, coll, item, q, present, 0);
+}
+
+int list_run_cached(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *))
+{
+    return run(c, coll, item, q, present, present != NULL);
 }
 
 /* map[field] (map: a Struct, "data" or "flowParams") holds value: a Struct Value ({stringValue}, {numberValue} or {boolValue})

@@ -24,6 +24,13 @@ typedef struct limits {
 } limits_t;
 extern limits_t codec_limits;
 
+/* A rendering made earlier (the render cache, src/api/render.c): a response object, or
+ * an item of a list in one, holding a string member CODEC_WIRE is written as that
+ * string's bytes as they stand.  It was made by write_dto for the same type, format and
+ * flags; only the JSON and JSV writers take one.  The name cannot be a field's, so no
+ * bound request or stored document can hold it where the writers look. */
+#define CODEC_WIRE "\x01wire"
+
 /* Write obj (may be NULL: JSON null) as type t. */
 void write_dto(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags);
 /* The XML (xml.c) and CSV (csv.c) writers; write_dto() calls them for FMT_XML/FMT_CSV. */

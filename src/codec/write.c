@@ -64,7 +64,52 @@ static void write_key(buf_t *b, fmt_t fmt, const char *k)
     buf_putc(b, ':');
 }
 
+/* A field's wire name: a .NET member name (letters, digits, _), in which neither format
+ * escapes anything (JSON quotes it, JSV writes it as it is). */
+static void write_field_key(buf_t *b, fmt_t fmt, const char *k)
+{
+    size_t n = strlen(k);
+    char tmp[128];
+    if (n + 3 > sizeof tmp) {
+        write_key(b, fmt, k);
+        return;
+    }
+    size_t at = 0;
+    if (fmt == FMT_JSON)
+        tmp[at++] = '"';
+    memcpy(tmp + at, k, n);
+    at += n;
+    if (fmt == FMT_JSON)
+        tmp[at++] = '"';
+    tmp[at++] = ':';
+    buf_put(b, tmp, at);
+}
+
+/* A whole number in decimal, without printf's machinery. */
+static void write_integer(buf_t *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 static void write_value(buf_t *b, fmt_t fmt, const type_t *t, json_t *v, unsigned flags);
+
+/* 1 when v is a rendering made earlier (CODEC_WIRE), written out as it stands. */
+static int write_wire(buf_t *b, json_t *v)
+{
+    json_t *w = json_object_size(v) <= 2 ? json_object_get(v, CODEC_WIRE) : NULL;
+    if (!json_is_string(w))
+        return 0;
+    buf_put(b, json_string_value(w), json_string_length(w));
+    return 1;
+}
 
 static void write_object(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags)
 {
@@ -86,7 +131,7 @@ static void write_object(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsi
         if (!first)
             buf_putc(b, ',');
         first = 0;
-        write_key(b, fmt, f->json);
+        write_field_key(b, fmt, f->json);
         if (f->flags & F_LIST) {
             buf_putc(b, '[');
             size_t j;
@@ -95,7 +140,8 @@ static void write_object(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsi
             {
                 if (j)
                     buf_putc(b, ',');
-                write_value(b, fmt, f->type, it, flags);
+                if (f->type->kind != K_OBJECT || !write_wire(b, it))
+                    write_value(b, fmt, f->type, it, flags);
             }
             buf_putc(b, ']');
         } else {
@@ -122,11 +168,11 @@ static void write_value(buf_t *b, fmt_t fmt, const type_t *t, json_t *v, unsigne
         break;
     case K_INT:
     case K_LONG:
-        buf_printf(b, "%lld", (long long)(json_is_integer(v) ? json_integer_value(v) : json_number_value(v)));
+        write_integer(b, (long long)(json_is_integer(v) ? json_integer_value(v) : json_number_value(v)));
         break;
     case K_DOUBLE:
         if (json_is_integer(v))
-            buf_printf(b, "%lld", (long long)json_integer_value(v));
+            write_integer(b, (long long)json_integer_value(v));
         else
             write_double(b, v ? json_number_value(v) : 0);
         break;
@@ -181,5 +227,6 @@ void write_dto(buf_t *b, fmt_t fmt, const type_t *t, json_t *obj, unsigned flags
             buf_puts(b, "null");
         return;
     }
-    write_value(b, fmt, t, obj, flags);
+    if (t->kind != K_OBJECT || !write_wire(b, obj))
+        write_value(b, fmt, t, obj, flags);
 }

@@ -300,8 +300,11 @@ static int route_all(const char *method, const char *path, const op_t **op, json
     for (int i = 0; i < api_nops; i++) {
         const op_t *o = &api_ops[i];
         for (int r = 0; r < 3 && o->routes[r]; r++) {
-            json_t *p = json_object();
-            int score = match_route(o->routes[r], path, p);
+            /* the parameters are taken only from a template that matches: most do not */
+            int score = match_route(o->routes[r], path, NULL);
+            json_t *p = score ? json_object() : NULL;
+            if (p)
+                score = match_route(o->routes[r], path, p);
             if (score && !verb_allowed(o, method)) {
                 if (allow && !strstr(allow, o->verbs)) /* the Allow header of a 405 */
                     snprintf(allow + strlen(allow), allown - strlen(allow), "%s%s", *allow ? ", " : "", o->verbs);
@@ -617,7 +620,9 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
 
     call_t c = {.op = op, .who = &who, .st = st, .req = dto, .status = 200, .session_in = r->session_id,
                 .client = r->client, .idempotency_key = r->idempotency_key && *r->idempotency_key ? r->idempotency_key : NULL,
-                .if_match = r->if_match && *r->if_match ? r->if_match : NULL};
+                .if_match = r->if_match && *r->if_match ? r->if_match : NULL,
+                .wire = fmt == FMT_JSON || fmt == FMT_JSV ? (int)fmt + 1 : 0,
+                .wire_flags = (who.roles & ROLE_SA) ? W_SECRETS : 0};
     int rc;
     store_audit_t audit;
     char audit_name[256];
@@ -661,7 +666,7 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             out->status = 304; /* the client holds this version in this format: no body */
         } else if (c.resp) {
             out->content_type = fmt_types[fmt];
-            write_dto(&out->body, fmt, op->resp, c.resp, (who.roles & ROLE_SA) ? W_SECRETS : 0);
+            write_dto(&out->body, fmt, op->resp, c.resp, c.wire_flags);
         } else if (out->status == 200) {
             out->status = 204;
         }

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../util/ids.h"
 #include "../util/jtext.h"
@@ -71,8 +72,10 @@ static int note(store_t *st, int rc)
 
 int store_begin(store_t *st, int write)
 {
+    st->gen_ok = !write && st->ops->generation && st->ops->generation(st, &st->gen);
     int rc = note(st, st->ops->begin(st, write));
     st->in_txn = rc == ST_OK;
+    st->gen_ok = st->gen_ok && st->in_txn;
     st->failed = ST_OK;
     st->nseen = 0;
     json_decref(st->audit_last);
@@ -139,6 +142,14 @@ void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1]
     unsigned char h[crypto_shorthash_siphashx24_BYTES];
     crypto_shorthash_siphashx24(h, (const unsigned char *)txt, len, key);
     sodium_bin2hex(ver, STORE_VER_LEN + 1, h, sizeof h);
+}
+
+int store_generation(store_t *st, unsigned long *gen)
+{
+    if (!st->in_txn || !st->gen_ok)
+        return 0;
+    *gen = st->gen;
+    return 1;
 }
 
 unsigned long store_users_version(store_t *st) { return st->ops->users_version(st); }
@@ -353,14 +364,81 @@ long store_count(store_t *st, coll_t c, const char *field, const char *value)
     return rc ? -1 : n;
 }
 
+/* ---- a list's total, kept within a write generation ----
+ * A list's total (q->count) counts every row its filters match: for an account of 1000
+ * customers that costs more than reading the page.  In a read transaction whose write
+ * generation the back end vouches for (store_generation), a total counted for the same
+ * collection and filters in the same generation is taken as it was: nothing has been
+ * committed since.  A fixed table of COUNT_SLOTS totals, each keyed by its filters as
+ * text of at most COUNT_KEY_MAX bytes (a longer key is not kept): at most 1 MiB. */
+enum { COUNT_SLOTS = 256, COUNT_KEY_MAX = 4096 };
+typedef struct {
+    unsigned long gen;
+    char *key;
+    long total;
+} cslot_t;
+static cslot_t cslots[COUNT_SLOTS];
+static pthread_mutex_t cslots_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The key of q's total: the collection and each filter (field, operator, group, values);
+ * NULL when too long. */
+static char *count_key(coll_t c, const query_t *q)
+{
+    buf_t b = {0};
+    buf_printf(&b, "%d", (int)c);
+    for (int i = 0; i < q->nf; i++) {
+        char *v = json_dumps(q->f[i].values, JSON_COMPACT | JSON_ENCODE_ANY);
+        buf_printf(&b, "\x1f%s\x1f%d\x1f%d\x1f%s", q->f[i].field, (int)q->f[i].op, q->f[i].any, v ? v : "");
+        free(v);
+    }
+    if (b.len > COUNT_KEY_MAX) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_take(&b);
+}
+
+static cslot_t *count_slot(const char *key)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return &cslots[h % COUNT_SLOTS];
+}
+
 int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total)
 {
     *items = NULL;
+    unsigned long gen = 0;
+    char *key = q->count && total && store_generation(st, &gen) ? count_key(c, q) : NULL;
+    cslot_t *e = key ? count_slot(key) : NULL;
+    int kept = 0;
+    if (e) {
+        pthread_mutex_lock(&cslots_mu);
+        if ((kept = e->key && e->gen == gen && !strcmp(e->key, key)))
+            *total = e->total;
+        pthread_mutex_unlock(&cslots_mu);
+    }
+    query_t uncounted;
+    if (kept) {
+        uncounted = *q;
+        uncounted.count = 0;
+        q = &uncounted;
+    }
     int rc = note(st, st->ops->list(st, c, q, items, total));
     if (rc) {
         json_decref(*items);
         *items = NULL;
+    } else if (e && !kept) {
+        pthread_mutex_lock(&cslots_mu);
+        char *old = e->key;
+        e->key = key;
+        e->gen = gen;
+        e->total = *total;
+        key = old;
+        pthread_mutex_unlock(&cslots_mu);
     }
+    free(key);
     return rc;
 }
 

@@ -86,6 +86,14 @@ extern int store_batch_max;
  * process owns the file), PostgreSQL in the database (every server sees a change at
  * once).  Read it before reading the users it stands for. */
 unsigned long store_users_version(store_t *st);
+/* The write generation the open read transaction began in: 1 with *gen filled when the
+ * back end can vouch that no change was committed to the database while the generation
+ * stays the same, else 0 (PostgreSQL, whose servers share a database; SQLite without
+ * store_config.exclusive, where another process may write; an in-memory database; a
+ * write transaction).  It is read before the transaction's snapshot, so what the
+ * transaction reads is at least as new as its generation: a thing made from those reads
+ * and kept under the generation is current for as long as the generation is. */
+int store_generation(store_t *st, unsigned long *gen);
 /* ST_OK, or the failure; either way the transaction is over (rolled back on failure,
  * also when an earlier call in it failed). */
 int store_commit(store_t *st);

@@ -35,6 +35,9 @@ struct store_ops {
     char *(*user_hash)(store_t *st, const char *user_id, int *rc);
     int (*set_password)(store_t *st, const char *user_id, const char *hash);
     unsigned long (*users_version)(store_t *st); /* STORE_VERSION_UNKNOWN when it cannot tell */
+    /* The write generation (store_generation): 1 with *gen filled, or 0 when the back end
+     * cannot vouch for one (NULL: never). */
+    int (*generation)(store_t *st, unsigned long *gen);
 
     int (*session_put)(store_t *st, const char *sid, const char *user_id, long long expires_ms);
     char *(*session_user)(store_t *st, const char *sid, int *rc);
@@ -61,6 +64,8 @@ struct store {
         char ver[STORE_VER_LEN + 1];
     } seen[8];
     int nseen;
+    int gen_ok;        /* the open read transaction began at write generation gen */
+    unsigned long gen;
     struct store_front *front; /* this connection's own recent parsed documents (store.c) */
 };
 

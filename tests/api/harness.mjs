@@ -13,7 +13,9 @@
 // instead of SQLite: each Server gets a database of its own on that cluster, dropped at
 // cleanup (the cluster is started by scripts/run-tests with scripts/pg-cluster);
 // EVOVOICED_TEST_KEEP=1 keeps the temporary directories; EVOVOICED_TEST_AUTH=basic sends
-// HTTP Basic on every request instead of logging in once per user (session via X-ss-id).
+// HTTP Basic on every request instead of logging in once per user (session via X-ss-id);
+// EVOVOICED_TEST_SQLITE_ARGS="--db-exclusive" adds options to every server on a SQLite file
+// the harness makes (so a test file's servers run with the render cache on).
 
 import { spawn, execFileSync } from 'node:child_process';
 import net from 'node:net';
@@ -112,6 +114,8 @@ export class Server {
     this.adminPassword = opts.adminPassword || ADMIN_PASSWORD;
     this.extraEnv = opts.env || {};
     this.extraArgs = opts.args || [];
+    const sqliteArgs = (process.env.EVOVOICED_TEST_SQLITE_ARGS || '').split(' ').filter(Boolean);
+    if (!opts.db && !PG) this.extraArgs = [...sqliteArgs, ...this.extraArgs];
     this.proc = null;
     this.port = 0;
     this.base = '';
