@@ -126,13 +126,25 @@ wait_for() { # file, pattern, pid, what
 
 # ------------------------------------------------------------------ peer install
 log "work dir $WORK"
-log "copying peer and running npm ci"
 mkdir -p "$WORK/peer"
 cp -R "$PEER_SRC"/. "$WORK/peer/"
 chmod -R u+w "$WORK/peer"
 rm -rf "$WORK/peer/node_modules"
-(cd "$WORK/peer" && timeout 600 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1) \
-  || { cat "$WORK/npm.log" >&2; die "npm ci failed"; }
+# npm ci builds better-sqlite3 from source (two minutes here): its result is kept per lock
+# file under PEER_CACHE and copied for the next run
+PEER_CACHE=${PEER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/evovoiced-bench}
+LOCK_SUM=$(sha256sum "$WORK/peer/package-lock.json" | cut -c1-16)
+if [ -d "$PEER_CACHE/node_modules-$LOCK_SUM" ]; then
+  log "peer: node_modules from $PEER_CACHE"
+  cp -R "$PEER_CACHE/node_modules-$LOCK_SUM" "$WORK/peer/node_modules"
+else
+  log "copying peer and running npm ci"
+  (cd "$WORK/peer" && timeout 600 npm ci --no-audit --no-fund --loglevel=error >"$WORK/npm.log" 2>&1) \
+    || { cat "$WORK/npm.log" >&2; die "npm ci failed"; }
+  mkdir -p "$PEER_CACHE" && rm -rf "$PEER_CACHE/tmp.$$" \
+    && cp -R "$WORK/peer/node_modules" "$PEER_CACHE/tmp.$$" \
+    && mv "$PEER_CACHE/tmp.$$" "$PEER_CACHE/node_modules-$LOCK_SUM" || log "could not keep node_modules in $PEER_CACHE"
+fi
 
 # ------------------------------------------------------------------ start both servers
 PEER_PORT=$(free_port)
