@@ -162,6 +162,10 @@ json_t *breadcrumb_entries(json_t *pairs);
 
 /* Lists (list.c): apply ListRequest paging/sort to q, run it, and build the response. */
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
+/* list_run with prepare(c, rows) called once on the page's documents before any is
+ * presented: what the items need from the store is read for the whole page at once. */
+int list_run_page(call_t *c, coll_t coll, const type_t *item, query_t *q, void (*prepare)(call_t *, json_t *),
+                  json_t *(*present)(call_t *, json_t *));
 /* Filter on map[field] (a Struct Value: map is "data" or "flowParams") equal to value,
  * whichever kind of value it is; -1 when q has no room.  list_free_data_filters frees
  * what these filters own. */

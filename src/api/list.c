@@ -9,6 +9,12 @@ enum { DEFAULT_PAGE_SIZE = 25, MAX_PAGE_SIZE = 1000, MAX_ALL = 100000 };
 
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *))
 {
+    return list_run_page(c, coll, item, q, NULL, present);
+}
+
+int list_run_page(call_t *c, coll_t coll, const type_t *item, query_t *q, void (*prepare)(call_t *, json_t *),
+                  json_t *(*present)(call_t *, json_t *))
+{
     long page = (long)json_integer_value(req_get(c, "page"));
     long per = (long)json_integer_value(req_get(c, "countPerPage"));
     int all = json_is_true(req_get(c, "all"));
@@ -50,6 +56,8 @@ int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*p
         json_array_remove(rows, (size_t)per);
         more = 1;
     }
+    if (prepare)
+        prepare(c, rows);
     json_t *items = json_array();
     size_t i;
     json_t *d;

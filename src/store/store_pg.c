@@ -15,6 +15,30 @@
  *   That keeps every read-then-write rule (the phone-number cap, the parent-cycle check,
  *   unique numbers and e-mails) whole.  Reads never wait for it: a read transaction is
  *   one REPEATABLE READ snapshot.
+ * - Round trips are what a request costs (the database is a network hop away, and the
+ *   lock is held for every round trip of a write), so they are few: BEGIN (and a write's
+ *   lock) travel with the transaction's first statement in one pipeline (run_first); a
+ *   read transaction's COMMIT is sent without waiting; a page's breadcrumbs are one
+ *   recursive query (pg_paths); a write's audit entry takes the old document from the
+ *   transaction's own read (store.c).  A GET of a customer is 4 round trips, a page of
+ *   25 customers 5, a PATCH 7, of which the lock spans 5.
+ * - The lock is held for round trips only, never for a disk write: a write transaction
+ *   commits with synchronous_commit off (the lock goes at once) and, in the same round
+ *   trip, a transaction of one WAL record commits synchronously after it; its commit
+ *   record follows ours in the WAL, so pg_commit returns once ours is on the disk (and on
+ *   a synchronous standby).  Concurrent writers' flushes become one disk write.  An
+ *   answered write is durable as before.  What changes: a write is visible to others
+ *   from its commit, a flush before it is durable, so a reader may see a write whose
+ *   writer then fails (its server or the database crashes in that flush) and which a
+ *   crash of the database then loses; nobody was told it succeeded, and a later write
+ *   that read it is flushed after it, so no rule is built on a lost write.
+ * - Why one lock for all tenants, not one per tenant (root_id): a write transaction does
+ *   not know its tenant when it begins (a PATCH learns it from the document it reads),
+ *   and taking the lock later would let the reads before it go stale, so each rule would
+ *   need re-reading under the lock; the global rules (unique e-mails, unique numbers
+ *   across tenants) would still need the global lock, and two locks taken in different
+ *   orders deadlock.  With the lock held for a handful of sub-millisecond round trips and
+ *   no disk write, it is not what limits a write.
  * - The users' version lives in the database (evovoiced_meta, bumped by a trigger in the
  *   transaction that changes users), so a password changed through one server is seen
  *   by every server's credential cache on its next request.
@@ -39,6 +63,10 @@ typedef struct pg_store {
     struct store base;
     PGconn *conn;
     int in_txn;
+    const char *begin_sql; /* a transaction begun but not yet sent: it goes with its first statement */
+    int write;            /* the open transaction is a write transaction */
+    int wrote;            /* ... and it ran a command (a read transaction that wrote commits as a write one) */
+    int commit_sent;      /* a read transaction's COMMIT sent, its answer not yet read */
     long long retry_at;   /* when a lost connection may be tried again (ms) */
     int backoff_ms;
     struct {
@@ -218,10 +246,22 @@ static void forget_statements(pg_t *st)
     st->ncached = 0;
 }
 
+/* Read the answer of a read transaction's COMMIT sent without waiting (pg_commit). */
+static void settle(pg_t *st)
+{
+    if (!st->commit_sent)
+        return;
+    st->commit_sent = 0;
+    PGresult *r;
+    while ((r = PQgetResult(st->conn)))
+        PQclear(r);
+}
+
 /* The connection, made again if it was lost (not inside a transaction: that one is gone
  * and its caller is told so).  0 when usable. */
 static int usable(pg_t *st)
 {
+    settle(st);
     if (PQstatus(st->conn) == CONNECTION_OK)
         return 0;
     if (st->in_txn)
@@ -244,6 +284,70 @@ static int usable(pg_t *st)
     st->retry_at = now + st->backoff_ms;
     snprintf(st->err, sizeof st->err, "the database is unreachable: %s", PQerrorMessage(st->conn));
     return -1;
+}
+
+/* One statement of a pipeline: a prepared one by name, else sql. */
+typedef struct {
+    const char *sql, *name;
+    int n;
+    const char *const *vals;
+} pq_t;
+
+/* Send the statements qs in one pipeline (one round trip): the database runs them in
+ * order, as if each had been sent alone, and skips the rest after one fails.  res[i]
+ * gets each one's result (the caller PQclear()s them; NULL when none came).  Returns the
+ * first failure, or ST_OK. */
+static int pipeline(pg_t *st, int nq, const pq_t *qs, PGresult **res)
+{
+    int ok = PQenterPipelineMode(st->conn), rc = ST_OK;
+    for (int q = 0; ok && q < nq; q++)
+        ok = qs[q].name ? PQsendQueryPrepared(st->conn, qs[q].name, qs[q].n, qs[q].vals, NULL, NULL, 0)
+                        : PQsendQueryParams(st->conn, qs[q].sql, qs[q].n, NULL, qs[q].vals, NULL, NULL, 0);
+    ok = ok && PQpipelineSync(st->conn);
+    PGresult *r;
+    for (int q = 0; q < nq; q++) {
+        res[q] = NULL;
+        while (ok && (r = PQgetResult(st->conn))) {
+            if (!res[q])
+                res[q] = r;
+            else
+                PQclear(r);
+        }
+        int c = !ok ? code_of(st, NULL) : code_of(st, res[q]);
+        rc = rc ? rc : c;
+    }
+    while (ok && (r = PQgetResult(st->conn))) { /* the pipeline's end (PGRES_PIPELINE_SYNC) */
+        int done = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (done)
+            break;
+    }
+    PQexitPipelineMode(st->conn);
+    return rc;
+}
+
+/* The first statement of a transaction, sent in one round trip with its BEGIN (and a
+ * write transaction's lock): the lock is held before the statement runs.  When BEGIN or
+ * the lock fails, that is the failure (the statement was skipped). */
+static PGresult *run_first(pg_t *st, const char *name, const char *sql, int n, const char *const *vals, int *rc)
+{
+    char lock[128];
+    snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d), set_config('synchronous_commit', 'off', true)",
+             WRITE_LOCK);
+    pq_t qs[3] = {{st->begin_sql, NULL, 0, NULL}, {lock, NULL, 0, NULL}, {sql, name, n, vals}};
+    PGresult *res[3];
+    st->begin_sql = NULL;
+    if (!st->write)
+        qs[1] = qs[2];
+    int nq = st->write ? 3 : 2;
+    *rc = pipeline(st, nq, qs, res);
+    for (int q = 0; q < nq - 1; q++)
+        PQclear(res[q]);
+    if (*rc) {
+        PQclear(res[nq - 1]);
+        return NULL;
+    }
+    return res[nq - 1];
 }
 
 /* Run sql (parameters $1..$n as text, NULL for SQL NULL), prepared once per connection.
@@ -274,6 +378,8 @@ static PGresult *run(pg_t *st, const char *sql, int n, const char *const *vals, 
         st->ncached++;
         name = st->cache[i].name;
     }
+    if (st->begin_sql)
+        return run_first(st, name, sql, n, vals, rc);
     PGresult *r = name ? PQexecPrepared(st->conn, name, n, vals, NULL, NULL, 0)
                        : PQexecParams(st->conn, sql, n, NULL, vals, NULL, NULL, 0);
     *rc = code_of(st, r);
@@ -288,6 +394,7 @@ static PGresult *run(pg_t *st, const char *sql, int n, const char *const *vals, 
 static int command(pg_t *st, const char *sql, int n, const char *const *vals, long *changed)
 {
     int rc;
+    st->wrote = 1;
     PGresult *r = run(st, sql, n, vals, &rc);
     if (r && changed)
         *changed = atol(PQcmdTuples(r));
@@ -369,39 +476,62 @@ static store_t *pg_open(const char *url, char *err, size_t errsz)
     return &st->base;
 }
 
+/* BEGIN is not sent here: it goes with the transaction's first statement (run_first), so
+ * it costs no round trip of its own.  The connection is made again here if it was lost. */
 static int pg_begin(store_t *base, int write)
 {
     pg_t *st = (pg_t *)base;
-    char sql[128];
-    if (write)
-        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", WRITE_LOCK);
-    else
-        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-    int rc = script(st, sql);
-    if (rc && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+    if (usable(st))
+        return ST_BUSY;
+    if (PQtransactionStatus(st->conn) != PQTRANS_IDLE)
         script(st, "ROLLBACK");
-    st->in_txn = rc == ST_OK;
-    return rc;
+    st->begin_sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    st->write = write;
+    st->wrote = 0;
+    st->in_txn = 1;
+    return ST_OK;
 }
 
+/* A transaction that ran nothing has nothing to end.  A read transaction's COMMIT ends a
+ * snapshot and makes nothing durable: it is sent without waiting, and its answer read
+ * before the connection's next use.  A write transaction commits without waiting for its
+ * WAL to reach the disk (synchronous_commit off, set with its lock), which lets go of the
+ * writers' lock at once; then, in the same round trip, a transaction that writes one WAL
+ * record (a logical decoding message, which any user may emit and nothing stores)
+ * commits synchronously: its commit record comes after ours in the WAL, so once it is on
+ * the disk (and on a synchronous standby) so is ours, and only then does this return.  (A
+ * transaction that only took an id would write no WAL of its own, and PostgreSQL would
+ * not wait for its commit.)  Concurrent writers' flushes share one disk write. */
 static int pg_commit(store_t *base)
 {
     pg_t *st = (pg_t *)base;
-    int rc = ST_BUSY;
-    if (PQstatus(st->conn) == CONNECTION_OK) {
-        PGresult *r = PQexec(st->conn, "COMMIT");
-        rc = code_of(st, r);
-        if (!rc && strcmp(PQcmdStatus(r), "COMMIT")) /* an aborted transaction "commits" as ROLLBACK */
-            rc = ST_ERROR;
-        PQclear(r);
-    }
     st->in_txn = 0;
+    if (st->begin_sql) {
+        st->begin_sql = NULL;
+        return ST_OK;
+    }
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return ST_BUSY;
+    if (!st->write && !st->wrote && PQsendQuery(st->conn, "COMMIT")) {
+        st->commit_sent = 1;
+        return ST_OK;
+    }
+    pq_t qs[2] = {{"COMMIT", NULL, 0, NULL}, {"SELECT pg_logical_emit_message(true, 'evovoiced', 'flush')", NULL, 0, NULL}};
+    PGresult *res[2];
+    int rc = pipeline(st, st->write ? 2 : 1, qs, res);
+    if (!rc && strcmp(PQcmdStatus(res[0]), "COMMIT")) /* an aborted transaction "commits" as ROLLBACK */
+        rc = ST_ERROR;
+    PQclear(res[0]);
+    if (st->write)
+        PQclear(res[1]);
     return rc;
 }
 
 static void pg_rollback(store_t *base)
 {
     pg_t *st = (pg_t *)base;
+    st->begin_sql = NULL;
+    settle(st);
     if (PQstatus(st->conn) == CONNECTION_OK && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
         PQclear(PQexec(st->conn, "ROLLBACK"));
     st->in_txn = 0;
@@ -752,6 +882,32 @@ static json_t *pg_path(store_t *base, coll_t c, const char *id, int max_depth, i
     return out;
 }
 
+static json_t *pg_paths(store_t *base, coll_t c, json_t *ids, int max_depth, int *rc)
+{
+    char sql[640], depth[16];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE p(start, id, parent_id, name, depth) AS (SELECT id, id, parent_id, name, 1 FROM %s WHERE "
+             "id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) UNION ALL SELECT p.start, x.id, x.parent_id, "
+             "x.name, p.depth+1 FROM %s x JOIN p ON x.id=p.parent_id WHERE p.depth < $2::int) "
+             "SELECT start, id, name FROM p ORDER BY start, depth DESC",
+             colls[c].table, colls[c].table);
+    snprintf(depth, sizeof depth, "%d", max_depth);
+    char *list = json_dumps(ids, JSON_COMPACT);
+    const char *v[2] = {list ? list : "[]", depth};
+    PGresult *r = run((pg_t *)base, sql, 2, v, rc);
+    free(list);
+    if (!r)
+        return NULL;
+    json_t *out = json_object(), *id;
+    size_t i;
+    json_array_foreach(ids, i, id) if (json_is_string(id)) json_object_set_new(out, json_string_value(id), json_array());
+    for (int row = 0; row < PQntuples(r); row++)
+        json_array_append_new(json_object_get(out, PQgetvalue(r, row, 0)),
+                              json_pack("[s,s?]", PQgetvalue(r, row, 1), PQgetisnull(r, row, 2) ? NULL : PQgetvalue(r, row, 2)));
+    PQclear(r);
+    return out;
+}
+
 static json_t *pg_subtree(store_t *base, coll_t c, json_t *root_ids, int *rc)
 {
     char sql[512];
@@ -893,6 +1049,7 @@ const struct store_ops store_pg_ops = {
     .list = pg_list,
     .path = pg_path,
     .subtree = pg_subtree,
+    .paths = pg_paths,
     .user_by_email = pg_user_by_email,
     .user_hash = pg_user_hash,
     .set_password = pg_set_password,
