@@ -21,7 +21,7 @@
  *   read transaction's COMMIT is sent without waiting; a page's breadcrumbs are one
  *   recursive query (pg_paths); a write's audit entry takes the old document from the
  *   transaction's own read (store.c).  A GET of a customer is 4 round trips, a page of
- *   25 customers 5, a PATCH 7, of which the lock spans 5.
+ *   25 customers 5, a PATCH 7, the lock held over 6 of them (before: 6, 31 or 32, and 9).
  * - The lock is held for round trips only, never for a disk write: a write transaction
  *   commits with synchronous_commit off (the lock goes at once) and, in the same round
  *   trip, a transaction of one WAL record commits synchronously after it; its commit
