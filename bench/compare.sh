@@ -18,7 +18,6 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNS=${CONNS:-64}
 EVO_THREADS=${EVO_THREADS:-4}
-EVO_PG_THREADS=${EVO_PG_THREADS:-}   # empty: the server's own default for PostgreSQL (16)
 EVO_SQLITE_ARGS=${EVO_SQLITE_ARGS---db-exclusive}   # options of the SQLite server only (empty: none)
 PEER_WORKERS=${PEER_WORKERS:-$(nproc)}
 SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000}
@@ -144,21 +143,15 @@ wait_for "$WORK/peer.log" 'listening on' "$PEER_PID" peer
 PEER_URL=http://127.0.0.1:$PEER_PORT
 log "peer: $PEER_URL ($PEER_WORKERS workers, pid $PEER_PID)"
 
-threads_of() { # db -> the --threads option of a server on it (none: its default)
-  case $1 in
-    postgres*) [ -z "$EVO_PG_THREADS" ] || echo "--threads $EVO_PG_THREADS" ;;
-    *) echo "--threads $EVO_THREADS" ;;
-  esac
-}
 start_evo() { # db, log name, what, pid variable[, extra options]: evovoiced serve on DB, log in $WORK/NAME.log -> S_URL
   # shellcheck disable=SC2086 # the extra options are words
   EVOVOICED_ADMIN_EMAIL=$EMAIL EVOVOICED_ADMIN_PASSWORD=$PASSWORD \
-    "$EVO_BIN" serve --listen 127.0.0.1:0 --db "$1" $(threads_of "$1") ${5:-} >"$WORK/$2.log" 2>&1 &
+    "$EVO_BIN" serve --listen 127.0.0.1:0 --db "$1" --threads "$EVO_THREADS" ${5:-} >"$WORK/$2.log" 2>&1 &
   printf -v "$4" '%s' "$!"   # known to cleanup before the wait
   wait_for "$WORK/$2.log" 'listening on http://' "$!" "$3"
   S_URL=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/$2.log" | head -1 | sed 's/^listening on //')
   [ -n "$S_URL" ] || die "could not read $3's address from its log"
-  local t; t=$(threads_of "$1"); t=${t#--threads }; log "$3: $S_URL (${t:-the default number of} threads, pid ${!4})"
+  log "$3: $S_URL ($EVO_THREADS threads, pid ${!4})"
 }
 start_evo "$WORK/evo.db" evo evovoiced EVO_PID "$EVO_SQLITE_ARGS"
 EVO_URL=$S_URL
@@ -445,7 +438,7 @@ echo "$KEYCHECK"
 if [ "$PG" = 1 ]; then
   mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
   echo
-  echo "evovoiced on PostgreSQL $PG_VERSION (throw-away local cluster, fsync=on), same cases, ${EVO_PG_THREADS:-the default (16)} threads per server:"
+  echo "evovoiced on PostgreSQL $PG_VERSION (throw-away local cluster, fsync=on), same cases, $EVO_THREADS threads per server:"
   echo "  pg1 = evo-pg×1: server A alone, wrk -t1 -c$CONNS"
   echo "  pg2 = evo-pg×2: servers A and B on one database, two wrk at once (-t1 -c$((CONNS / 2)) to A," \
     "-c$((CONNS - CONNS / 2)) to B): r/s summed, p99 the worse, bad summed"

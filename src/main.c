@@ -36,9 +36,6 @@ typedef struct {
 static const char *listen_addr;
 static const char *secret_key_file;
 static listen_config_t lc; /* threads and timeout come from the options */
-/* worker threads with PostgreSQL when --threads is not given: bench/README.md measures
- * 4 against 16 on one and on two servers */
-enum { PG_THREADS = 16 };
 
 static const option_t options[] = {
     {"serve options (each has an environment twin: EVOVOICED_ and the name in capitals):", "listen", "HOST:PORT", O_STR,
@@ -47,8 +44,7 @@ static const option_t options[] = {
     {NULL, "db-exclusive", NULL, O_FLAG, &store_config.exclusive, "0", 0, 1,
      "this process alone opens the SQLite file: no file lock per transaction; user add, session add or a second "
      "server on the file fail while it runs"},
-    {NULL, "threads", "N", O_INT, &lc.threads, NULL, 2, 256,
-     "HTTP worker threads (4; with a postgresql:// database 16, as its requests mostly wait on round trips)"},
+    {NULL, "threads", "N", O_INT, &lc.threads, "4", 2, 256, "HTTP worker threads"},
     {NULL, "batch-max", "N", O_INT, &store_batch_max, "64", 1, 100000,
      "SQLite: most concurrent writes committed together in one transaction (1: each alone)"},
     {NULL, "max-body", "BYTES", O_SIZE, &server_config.max_body, "1048576", 1, 1L << 30, "largest request body accepted (413 above)"},
@@ -121,7 +117,7 @@ static void usage(FILE *f)
         if (o->group)
             fprintf(f, "\n%s\n", o->group);
         fprintf(f, "  %-36s %s\n  %-36s (%s%s; default %s)\n", flag, o->help, "", env_name(o, envbuf), o->type == O_FLAG ? "=1" : "",
-                o->type == O_FLAG ? "off" : o->def ? o->def : o->type == O_INT ? "as above" : "none");
+                o->type == O_FLAG ? "off" : o->def ? o->def : "none");
     }
     fputs("\n", f);
     fputs(usage_tail, f);
@@ -309,8 +305,6 @@ static int cmd_serve(int argc, char **argv)
     lc.host = host;
     lc.port = atoi(colon + 1);
     lc.on_stop = on_stop;
-    if (!lc.threads) /* a thread waiting on the database network costs no CPU: more keep it busy */
-        lc.threads = store_is_remote(server_config.db_path) ? PG_THREADS : 4;
     mkparent(server_config.db_path);
     store_t *st = thread_store();
     if (!st)

@@ -25,14 +25,6 @@ static const struct {
     {"", &store_sqlite_ops},
 };
 
-int store_is_remote(const char *path)
-{
-    for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
-        if (!strncmp(path, backends[i].prefix, strlen(backends[i].prefix)))
-            return backends[i].ops == &store_pg_ops;
-    return 0;
-}
-
 store_t *store_open(const char *path, char *err, size_t errsz)
 {
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++) {

@@ -66,8 +66,6 @@ typedef struct {
 extern store_config_t store_config;
 
 store_t *store_open(const char *path, char *err, size_t errsz);
-/* Does the path name a database across the network (PostgreSQL), not a file? */
-int store_is_remote(const char *path);
 void store_close(store_t *st);
 const char *store_errmsg(store_t *st);
 
