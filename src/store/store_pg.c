@@ -17,11 +17,11 @@
  *   one REPEATABLE READ snapshot.
  * - Round trips are what a request costs (the database is a network hop away, and the
  *   lock is held for every round trip of a write), so they are few: BEGIN (and a write's
- *   lock) travel with the transaction's first statement in one pipeline (run_first); a
- *   read transaction's COMMIT is sent without waiting; a page's breadcrumbs are one
- *   recursive query (pg_paths); a write's audit entry takes the old document from the
- *   transaction's own read (store.c).  A GET of a customer is 4 round trips, a page of
- *   25 customers 5, a PATCH 7, the lock held over 6 of them (before: 6, 31 or 32, and 9).
+ *   lock) travel with the transaction's first statement in one pipeline (run_all), as do
+ *   a page and its total count; a read transaction's COMMIT is sent without waiting; a
+ *   page's breadcrumbs are one recursive query (pg_paths); a write's audit entry takes
+ *   the old document from the transaction's own read (store.c).  A GET of a customer is 4 round trips, a page of
+ *   25 customers 4, a PATCH 7, the lock held over 6 of them (before: 6, 32, and 9).
  * - The lock is held for round trips only, never for a disk write: a write transaction
  *   commits with synchronous_commit off (the lock goes at once) and, in the same round
  *   trip, a transaction of one WAL record commits synchronously after it; its commit
@@ -257,6 +257,22 @@ static void settle(pg_t *st)
         PQclear(r);
 }
 
+/* Make the connection again; 0 when it worked.  The statements prepared on the old one are
+ * gone, and so is the presence lock it held: taken again. */
+static int reconnect(pg_t *st)
+{
+    PQreset(st->conn);
+    forget_statements(st);
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return -1;
+    if (st->present) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)", (long long)st->present);
+        PQclear(PQexec(st->conn, sql));
+    }
+    return 0;
+}
+
 /* The connection, made again if it was lost (not inside a transaction: that one is gone
  * and its caller is told so).  0 when usable. */
 static int usable(pg_t *st)
@@ -269,15 +285,8 @@ static int usable(pg_t *st)
     long long now = mono_ms();
     if (now < st->retry_at)
         return -1;
-    PQreset(st->conn);
-    forget_statements(st);
-    if (PQstatus(st->conn) == CONNECTION_OK) {
+    if (!reconnect(st)) {
         st->backoff_ms = 0;
-        if (st->present) { /* a session lock went with the old connection */
-            char sql[96];
-            snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)", (long long)st->present);
-            PQclear(PQexec(st->conn, sql));
-        }
         return 0;
     }
     st->backoff_ms = st->backoff_ms ? (st->backoff_ms * 2 > 5000 ? 5000 : st->backoff_ms * 2) : 100;
@@ -313,8 +322,8 @@ static int pipeline(pg_t *st, int nq, const pq_t *qs, PGresult **res)
             else
                 PQclear(r);
         }
-        int c = !ok ? code_of(st, NULL) : code_of(st, res[q]);
-        rc = rc ? rc : c;
+        if (!rc) /* the first failure's message, not the skipped statements' */
+            rc = code_of(st, ok ? res[q] : NULL);
     }
     while (ok && (r = PQgetResult(st->conn))) { /* the pipeline's end (PGRES_PIPELINE_SYNC) */
         int done = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
@@ -322,71 +331,97 @@ static int pipeline(pg_t *st, int nq, const pq_t *qs, PGresult **res)
         if (done)
             break;
     }
-    PQexitPipelineMode(st->conn);
+    if (!PQexitPipelineMode(st->conn)) { /* answers left unread: start the connection afresh */
+        reconnect(st);
+        rc = ST_BUSY;
+    }
     return rc;
 }
 
-/* The first statement of a transaction, sent in one round trip with its BEGIN (and a
- * write transaction's lock): the lock is held before the statement runs.  When BEGIN or
- * the lock fails, that is the failure (the statement was skipped). */
-static PGresult *run_first(pg_t *st, const char *name, const char *sql, int n, const char *const *vals, int *rc)
+/* The name of sql prepared on this connection (prepared now when new), or NULL to send it
+ * unprepared when the cache is full; *rc the failure. */
+static const char *prepared(pg_t *st, const char *sql, int n, int *rc)
 {
-    char lock[128];
-    snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d), set_config('synchronous_commit', 'off', true)",
-             WRITE_LOCK);
-    pq_t qs[3] = {{st->begin_sql, NULL, 0, NULL}, {lock, NULL, 0, NULL}, {sql, name, n, vals}};
-    PGresult *res[3];
-    st->begin_sql = NULL;
-    if (!st->write)
-        qs[1] = qs[2];
-    int nq = st->write ? 3 : 2;
-    *rc = pipeline(st, nq, qs, res);
-    for (int q = 0; q < nq - 1; q++)
-        PQclear(res[q]);
-    if (*rc) {
-        PQclear(res[nq - 1]);
+    *rc = ST_OK;
+    for (int i = 0; i < st->ncached; i++)
+        if (!strcmp(st->cache[i].sql, sql))
+            return st->cache[i].name;
+    if (st->ncached >= STMT_CACHE)
         return NULL;
-    }
-    return res[nq - 1];
+    int i = st->ncached;
+    snprintf(st->cache[i].name, sizeof st->cache[i].name, "s%d", i);
+    PGresult *p = PQprepare(st->conn, st->cache[i].name, sql, n, NULL);
+    *rc = code_of(st, p);
+    PQclear(p);
+    if (*rc)
+        return NULL;
+    st->cache[i].sql = strdup(sql);
+    st->ncached++;
+    return st->cache[i].name;
 }
 
-/* Run sql (parameters $1..$n as text, NULL for SQL NULL), prepared once per connection.
- * Returns the result (the caller PQclear()s it) with *rc ST_OK, or NULL with the failure. */
+enum { MAX_BATCH = 4 };
+
+/* Run the statements qs (parameters $1..$n as text, NULL for SQL NULL; each prepared once
+ * per connection) in one round trip, together with the transaction's BEGIN (and a write
+ * transaction's lock) when it has not been sent yet: the database runs them in order, so
+ * the lock is held before the first statement runs.  res[i] gets each one's result (the
+ * caller PQclear()s them) and ST_OK comes back, or every res[i] is NULL and the first
+ * failure comes back (when BEGIN or the lock fails, that one: the rest were skipped). */
+static int run_all(pg_t *st, int nq, pq_t *qs, PGresult **res)
+{
+    int rc = ST_OK;
+    for (int i = 0; i < nq; i++)
+        res[i] = NULL;
+    if (nq > MAX_BATCH)
+        return ST_ERROR;
+    if (usable(st))
+        return ST_BUSY;
+    for (int i = 0; i < nq && !rc; i++)
+        qs[i].name = prepared(st, qs[i].sql, qs[i].n, &rc);
+    if (rc)
+        return rc;
+    if (nq == 1 && !st->begin_sql) {
+        res[0] = qs[0].name ? PQexecPrepared(st->conn, qs[0].name, qs[0].n, qs[0].vals, NULL, NULL, 0)
+                            : PQexecParams(st->conn, qs[0].sql, qs[0].n, NULL, qs[0].vals, NULL, NULL, 0);
+        rc = code_of(st, res[0]);
+    } else {
+        char lock[128];
+        snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d), set_config('synchronous_commit', 'off', true)",
+                 WRITE_LOCK);
+        pq_t all[MAX_BATCH + 2];
+        PGresult *got[MAX_BATCH + 2];
+        int k = 0;
+        if (st->begin_sql) {
+            all[k++] = (pq_t){st->begin_sql, NULL, 0, NULL};
+            if (st->write)
+                all[k++] = (pq_t){lock, NULL, 0, NULL};
+            st->begin_sql = NULL;
+        }
+        for (int i = 0; i < nq; i++)
+            all[k + i] = qs[i];
+        rc = pipeline(st, k + nq, all, got);
+        for (int i = 0; i < k + nq; i++)
+            if (i < k)
+                PQclear(got[i]);
+            else
+                res[i - k] = got[i];
+    }
+    if (rc)
+        for (int i = 0; i < nq; i++) {
+            PQclear(res[i]);
+            res[i] = NULL;
+        }
+    return rc;
+}
+
+/* One statement: its result (the caller PQclear()s it) with *rc ST_OK, or NULL with the
+ * failure. */
 static PGresult *run(pg_t *st, const char *sql, int n, const char *const *vals, int *rc)
 {
-    if (usable(st)) {
-        *rc = ST_BUSY;
-        return NULL;
-    }
-    const char *name = NULL;
-    for (int i = 0; i < st->ncached; i++)
-        if (!strcmp(st->cache[i].sql, sql)) {
-            name = st->cache[i].name;
-            break;
-        }
-    if (!name && st->ncached < STMT_CACHE) {
-        int i = st->ncached;
-        snprintf(st->cache[i].name, sizeof st->cache[i].name, "s%d", i);
-        PGresult *p = PQprepare(st->conn, st->cache[i].name, sql, n, NULL);
-        int prc = code_of(st, p);
-        PQclear(p);
-        if (prc) {
-            *rc = prc;
-            return NULL;
-        }
-        st->cache[i].sql = strdup(sql);
-        st->ncached++;
-        name = st->cache[i].name;
-    }
-    if (st->begin_sql)
-        return run_first(st, name, sql, n, vals, rc);
-    PGresult *r = name ? PQexecPrepared(st->conn, name, n, vals, NULL, NULL, 0)
-                       : PQexecParams(st->conn, sql, n, NULL, vals, NULL, NULL, 0);
-    *rc = code_of(st, r);
-    if (*rc) {
-        PQclear(r);
-        return NULL;
-    }
+    pq_t q = {sql, NULL, n, vals};
+    PGresult *r;
+    *rc = run_all(st, 1, &q, &r);
     return r;
 }
 
@@ -476,7 +511,7 @@ static store_t *pg_open(const char *url, char *err, size_t errsz)
     return &st->base;
 }
 
-/* BEGIN is not sent here: it goes with the transaction's first statement (run_first), so
+/* BEGIN is not sent here: it goes with the transaction's first statement (run_all), so
  * it costs no round trip of its own.  The connection is made again here if it was lost. */
 static int pg_begin(store_t *base, int write)
 {
@@ -822,28 +857,28 @@ static int pg_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
 {
     pg_t *st = (pg_t *)base;
     char *vals[QUERY_MAX_FILTERS] = {0};
-    buf_t w = {0}, b = {0};
+    buf_t w = {0}, b = {0}, cnt = {0};
     int rc = ST_ERROR;
     *items = NULL;
     if (q->nf > QUERY_MAX_FILTERS || where(&w, c, q, vals))
         goto out;
-    if (q->count && total) {
-        buf_printf(&b, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
-        PGresult *r = run(st, b.p, q->nf, (const char *const *)vals, &rc);
-        *total = r && PQntuples(r) ? atol(PQgetvalue(r, 0, 0)) : 0;
-        PQclear(r);
-        if (rc)
-            goto out;
-        b.len = 0;
-        b.p[0] = 0;
-    }
     buf_printf(&b, "SELECT doc::text, id FROM %s%s", colls[c].table, w.p);
     if (order_by(&b, c, q->sort ? q->sort : colls[c].sort, q->desc))
         goto out;
     if (q->limit >= 0)
         buf_printf(&b, " LIMIT %ld", q->limit);
     buf_printf(&b, " OFFSET %ld", q->offset);
-    PGresult *r = run(st, b.p, q->nf, (const char *const *)vals, &rc);
+    /* the page, and its total when asked for, in one round trip */
+    buf_printf(&cnt, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
+    pq_t qs[2] = {{b.p, NULL, q->nf, (const char *const *)vals}, {cnt.p, NULL, q->nf, (const char *const *)vals}};
+    PGresult *res[2], *r;
+    int counted = q->count && total;
+    rc = run_all(st, counted ? 2 : 1, qs, res);
+    r = res[0];
+    if (counted) {
+        *total = res[1] && PQntuples(res[1]) ? atol(PQgetvalue(res[1], 0, 0)) : 0;
+        PQclear(res[1]);
+    }
     if (r) {
         json_t *arr = json_array();
         for (int i = 0; i < PQntuples(r); i++) {
@@ -859,6 +894,7 @@ out:
         free(vals[i]);
     buf_free(&w);
     buf_free(&b);
+    buf_free(&cnt);
     return rc;
 }
 
