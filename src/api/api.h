@@ -166,9 +166,13 @@ json_t *breadcrumb_entries(json_t *pairs);
 
 /* Lists (list.c): apply ListRequest paging/sort to q, run it, and build the response. */
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
-/* The same for a present() whose result depends on the stored data alone (not on the
- * request or the caller), so that each item's wire form may come from the render cache. */
-int list_run_cached(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *));
+/* list_run for a present() whose result depends on the stored data alone (not on the
+ * request or the caller), so that each item's wire form may come from the render cache;
+ * prepare(c, rows), when not NULL, is called once on the page's documents before any is
+ * presented, to read what the items need for the whole page at once (not when the render
+ * cache serves them). */
+int list_run_cached(call_t *c, coll_t coll, const type_t *item, query_t *q, void (*prepare)(call_t *, json_t *),
+                    json_t *(*present)(call_t *, json_t *));
 
 /* The render cache (render.c): present(c, doc), or the wire form of it (as type t, in the
  * call's format) kept from an earlier read of the same document in the same write

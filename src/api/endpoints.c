@@ -226,7 +226,7 @@ int op_list_endpoints(call_t *c)
                               i, s);
         }
     }
-    int rc = list_run_cached(c, C_ENDPOINTS, &T_EndpointInfo, &q, present_endpoint);
+    int rc = list_run_cached(c, C_ENDPOINTS, &T_EndpointInfo, &q, NULL, present_endpoint);
     list_free_data_filters(&q);
     for (int k = 0; k < no; k++)
         json_decref(owned[k]);

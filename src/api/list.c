@@ -7,8 +7,12 @@
 
 enum { DEFAULT_PAGE_SIZE = 25, MAX_PAGE_SIZE = 1000, MAX_ALL = 100000 };
 
-static int run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *),
-               int cached)
+/* Every list: prepare (may be NULL) reads what the page's items need for the whole page at
+ * once; cached: items through the render cache, when the store vouches for its generation
+ * (then prepare is left out: an item kept from before needs nothing read, and one that is
+ * not reads its own, remembered for the call). */
+static int run(call_t *c, coll_t coll, const type_t *item, query_t *q, void (*prepare)(call_t *, json_t *),
+               json_t *(*present)(call_t *, json_t *), int cached)
 {
     long page = (long)json_integer_value(req_get(c, "page"));
     long per = (long)json_integer_value(req_get(c, "countPerPage"));
@@ -51,6 +55,10 @@ static int run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(
         json_array_remove(rows, (size_t)per);
         more = 1;
     }
+    unsigned long gen;
+    cached = cached && present && store_generation(c->st, &gen);
+    if (prepare && !cached)
+        prepare(c, rows);
     json_t *items = json_array();
     size_t i;
     json_t *d;
@@ -74,12 +82,13 @@ static int run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(
 
 int list_run(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *))
 {
-    return run(c, coll, item, q, present, 0);
+    return run(c, coll, item, q, NULL, present, 0);
 }
 
-int list_run_cached(call_t *c, coll_t coll, const type_t *item, query_t *q, json_t *(*present)(call_t *, json_t *))
+int list_run_cached(call_t *c, coll_t coll, const type_t *item, query_t *q, void (*prepare)(call_t *, json_t *),
+                    json_t *(*present)(call_t *, json_t *))
 {
-    return run(c, coll, item, q, present, present != NULL);
+    return run(c, coll, item, q, prepare, present, 1);
 }
 
 /* map[field] (map: a Struct, "data" or "flowParams") holds value: a Struct Value ({stringValue}, {numberValue} or {boolValue})

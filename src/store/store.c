@@ -45,12 +45,20 @@ store_t *store_open(const char *path, char *err, size_t errsz)
 
 static void front_free(store_t *st);
 
+static void forget_seen(store_t *st)
+{
+    for (int i = 0; i < st->nseen; i++)
+        json_decref(st->seen[i].doc);
+    st->nseen = 0;
+}
+
 void store_close(store_t *st)
 {
     if (!st)
         return;
     json_decref(st->audit_last);
     st->audit_last = NULL;
+    forget_seen(st);
     front_free(st);
     st->ops->close(st);
 }
@@ -77,7 +85,8 @@ int store_begin(store_t *st, int write)
     st->in_txn = rc == ST_OK;
     st->gen_ok = st->gen_ok && st->in_txn;
     st->failed = ST_OK;
-    st->nseen = 0;
+    st->writing = write && rc == ST_OK;
+    forget_seen(st);
     json_decref(st->audit_last);
     st->audit_last = NULL;
     return rc;
@@ -113,12 +122,14 @@ void store_seen(store_t *st, coll_t c, const char *id, const char *ver)
         return;
     int cap = (int)(sizeof st->seen / sizeof st->seen[0]);
     if (st->nseen == cap) { /* forget the oldest */
+        json_decref(st->seen[0].doc);
         memmove(&st->seen[0], &st->seen[1], sizeof st->seen[0] * (size_t)(cap - 1));
         st->nseen--;
     }
     st->seen[st->nseen].c = c;
     memcpy(st->seen[st->nseen].id, id, n + 1);
     memcpy(st->seen[st->nseen].ver, ver, STORE_VER_LEN + 1);
+    st->seen[st->nseen].doc = NULL;
     st->nseen++;
 }
 
@@ -314,6 +325,12 @@ static int audited(store_t *st, coll_t c) { return st->audit && entity_types[c];
  * there is none. */
 static int audit_old(store_t *st, coll_t c, const char *id, json_t **old)
 {
+    for (int i = st->nseen - 1; st->writing && id && i >= 0; i--)
+        if (st->seen[i].c == c && !strcmp(st->seen[i].id, id)) {
+            if ((*old = json_incref(st->seen[i].doc)))
+                return ST_OK; /* read by this transaction under the lock: as stored now */
+            break;
+        }
     int rc = ST_OK;
     *old = id ? st->ops->get(st, c, id, &rc) : NULL;
     return rc;
@@ -334,16 +351,29 @@ int store_put(store_t *st, coll_t c, json_t *doc)
     return note(st, rc);
 }
 
+/* Forget the documents read of id (deleted, or its delete was tried). */
+static void unsee(store_t *st, coll_t c, const char *id)
+{
+    for (int i = 0; id && i < st->nseen; i++)
+        if (st->seen[i].c == c && !strcmp(st->seen[i].id, id)) {
+            json_decref(st->seen[i].doc);
+            st->seen[i].doc = NULL;
+        }
+}
+
 int store_delete(store_t *st, coll_t c, const char *id)
 {
-    if (!audited(st, c))
+    if (!audited(st, c)) {
+        unsee(st, c, id);
         return note(st, st->ops->del(st, c, id));
+    }
     json_t *old;
     int rc = audit_old(st, c, id, &old);
     if (!rc)
         rc = st->ops->del(st, c, id);
     if (!rc)
         rc = audit_write(st, c, id, old, NULL, NULL);
+    unsee(st, c, id);
     json_decref(old);
     return note(st, rc);
 }
@@ -452,6 +482,34 @@ json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth)
         p = json_array();
     }
     return p;
+}
+
+json_t *store_paths(store_t *st, coll_t c, json_t *ids, int max_depth)
+{
+    int rc = ST_OK;
+    json_t *out = NULL, *id;
+    size_t i;
+    if (st->ops->paths) {
+        out = st->ops->paths(st, c, ids, max_depth, &rc);
+    } else {
+        out = json_object();
+        json_array_foreach(ids, i, id)
+        {
+            json_t *p = json_is_string(id) ? st->ops->path(st, c, json_string_value(id), max_depth, &rc) : NULL;
+            if (rc) {
+                json_decref(p);
+                break;
+            }
+            if (p)
+                json_object_set_new(out, json_string_value(id), p);
+        }
+    }
+    note(st, rc);
+    if (rc || !out) {
+        json_decref(out);
+        out = json_object();
+    }
+    return out;
 }
 
 json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
@@ -674,6 +732,17 @@ void store_doc_written(store_t *st, coll_t c, const char *id, const char *txt, s
     json_decref(copy);
 }
 
+/* The document st's transaction just noted as read (store_seen) is doc: kept with the
+ * note, so that the audit entry of a write to it needs no second read. */
+static json_t *seen_doc(store_t *st, coll_t c, const char *id, json_t *doc)
+{
+    if (st && st->nseen && st->seen[st->nseen - 1].c == c && !strcmp(st->seen[st->nseen - 1].id, id)) {
+        json_decref(st->seen[st->nseen - 1].doc);
+        st->seen[st->nseen - 1].doc = json_incref(doc);
+    }
+    return doc;
+}
+
 json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt, size_t len)
 {
     if (!txt || !id)
@@ -686,12 +755,12 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
     pthread_once(&dkey_once, doc_init);
     size_t idlen = strlen(id);
     if (idlen >= DOC_ID_MAX)
-        return json_loadb(txt, len, 0, NULL);
+        return seen_doc(st, c, id, json_loadb(txt, len, 0, NULL));
     uint64_t h;
     size_t slot = doc_slot(c, id, idlen, txt, len, &h);
     dslot_t *mine = front_slot(st, slot);
     if (mine && slot_holds(mine, c, id, h, len))
-        return json_incref(mine->doc);
+        return seen_doc(st, c, id, json_incref(mine->doc));
     dslot_t *e = &dslots[slot];
     pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
     json_t *doc = NULL;
@@ -702,10 +771,10 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
     if (doc) {
         if (mine)
             json_decref(slot_set(mine, c, id, idlen, h, len, doc));
-        return doc;
+        return seen_doc(st, c, id, doc);
     }
     if (!(doc = json_loadb(txt, len, 0, NULL)))
         return NULL;
     doc_keep(st, c, id, idlen, h, len, slot, doc);
-    return doc;
+    return seen_doc(st, c, id, doc);
 }

@@ -160,6 +160,12 @@ int store_field_ok(const char *field);
  * down to id itself (empty if id is missing); at most max_depth entries.  Never NULL: empty when it failed. */
 json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth);
 
+/* store_path for each id of the array ids at once: an object of id -> its root-first
+ * [id, name] pairs (an empty array for an id that is missing).  One query on PostgreSQL
+ * for a page of customers' breadcrumbs, not one per customer.  Never NULL: empty when it
+ * failed. */
+json_t *store_paths(store_t *st, coll_t c, json_t *ids, int max_depth);
+
 /* Ids of the given roots and all their descendants (by parentCustomerId/parentAccountId).
  * Never NULL, empty when it failed: callers take NULL for "no restriction". */
 json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids);

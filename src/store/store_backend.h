@@ -30,6 +30,8 @@ struct store_ops {
     int (*list)(store_t *st, coll_t c, const query_t *q, json_t **items, long *total);
     json_t *(*path)(store_t *st, coll_t c, const char *id, int max_depth, int *rc);
     json_t *(*subtree)(store_t *st, coll_t c, json_t *root_ids, int *rc);
+    /* optional: NULL asks path for each id (a back end in the process pays no round trip) */
+    json_t *(*paths)(store_t *st, coll_t c, json_t *ids, int max_depth, int *rc);
 
     json_t *(*user_by_email)(store_t *st, const char *email, char **hash, int *rc);
     char *(*user_hash)(store_t *st, const char *user_id, int *rc);
@@ -57,15 +59,20 @@ struct store {
     json_t *audit_last; /* the open transaction's last audit entry: a further change to the same
                          * entity joins it (a new login and its password are one entry) */
     /* the versions of the documents the open (or last) transaction read or wrote one by
-     * one, newest last, for store_version; emptied by store_begin */
+     * one, newest last, for store_version; emptied by store_begin.  doc: the document read
+     * (NULL for one written): a write transaction's audit entry takes the old document
+     * from here instead of reading it again, as nothing can change it under the writers'
+     * lock but the transaction itself, whose own write is a newer entry */
     struct {
         coll_t c;
         char id[48];
         char ver[STORE_VER_LEN + 1];
+        json_t *doc;
     } seen[8];
     int nseen;
     int gen_ok;        /* the open read transaction began at write generation gen */
     unsigned long gen;
+    int writing; /* the open transaction is a write transaction */
     struct store_front *front; /* this connection's own recent parsed documents (store.c) */
 };
 

@@ -15,6 +15,30 @@
  *   That keeps every read-then-write rule (the phone-number cap, the parent-cycle check,
  *   unique numbers and e-mails) whole.  Reads never wait for it: a read transaction is
  *   one REPEATABLE READ snapshot.
+ * - Round trips are what a request costs (the database is a network hop away, and the
+ *   lock is held for every round trip of a write), so they are few: BEGIN (and a write's
+ *   lock) travel with the transaction's first statement in one pipeline (run_all), as do
+ *   a page and its total count; a read transaction's COMMIT is sent without waiting; a
+ *   page's breadcrumbs are one recursive query (pg_paths); a write's audit entry takes
+ *   the old document from the transaction's own read (store.c).  A GET of a customer is 4 round trips, a page of
+ *   25 customers 4, a PATCH 7, the lock held over 6 of them (before: 6, 32, and 9).
+ * - The lock is held for round trips only, never for a disk write: a write transaction
+ *   commits with synchronous_commit off (the lock goes at once) and, in the same round
+ *   trip, a transaction of one WAL record commits synchronously after it; its commit
+ *   record follows ours in the WAL, so pg_commit returns once ours is on the disk (and on
+ *   a synchronous standby).  Concurrent writers' flushes become one disk write.  An
+ *   answered write is durable as before.  What changes: a write is visible to others
+ *   from its commit, a flush before it is durable, so a reader may see a write whose
+ *   writer then fails (its server or the database crashes in that flush) and which a
+ *   crash of the database then loses; nobody was told it succeeded, and a later write
+ *   that read it is flushed after it, so no rule is built on a lost write.
+ * - Why one lock for all tenants, not one per tenant (root_id): a write transaction does
+ *   not know its tenant when it begins (a PATCH learns it from the document it reads),
+ *   and taking the lock later would let the reads before it go stale, so each rule would
+ *   need re-reading under the lock; the global rules (unique e-mails, unique numbers
+ *   across tenants) would still need the global lock, and two locks taken in different
+ *   orders deadlock.  With the lock held for a handful of sub-millisecond round trips and
+ *   no disk write, it is not what limits a write.
  * - The users' version lives in the database (evovoiced_meta, bumped by a trigger in the
  *   transaction that changes users), so a password changed through one server is seen
  *   by every server's credential cache on its next request.
@@ -40,6 +64,10 @@ typedef struct pg_store {
     struct store base;
     PGconn *conn;
     int in_txn;
+    const char *begin_sql; /* a transaction begun but not yet sent: it goes with its first statement */
+    int write;            /* the open transaction is a write transaction */
+    int wrote;            /* ... and it ran a command (a read transaction that wrote commits as a write one) */
+    int commit_sent;      /* a read transaction's COMMIT sent, its answer not yet read */
     long long retry_at;   /* when a lost connection may be tried again (ms) */
     int backoff_ms;
     struct {
@@ -219,10 +247,38 @@ static void forget_statements(pg_t *st)
     st->ncached = 0;
 }
 
+/* Read the answer of a read transaction's COMMIT sent without waiting (pg_commit). */
+static void settle(pg_t *st)
+{
+    if (!st->commit_sent)
+        return;
+    st->commit_sent = 0;
+    PGresult *r;
+    while ((r = PQgetResult(st->conn)))
+        PQclear(r);
+}
+
+/* Make the connection again; 0 when it worked.  The statements prepared on the old one are
+ * gone, and so is the presence lock it held: taken again. */
+static int reconnect(pg_t *st)
+{
+    PQreset(st->conn);
+    forget_statements(st);
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return -1;
+    if (st->present) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)", (long long)st->present);
+        PQclear(PQexec(st->conn, sql));
+    }
+    return 0;
+}
+
 /* The connection, made again if it was lost (not inside a transaction: that one is gone
  * and its caller is told so).  0 when usable. */
 static int usable(pg_t *st)
 {
+    settle(st);
     if (PQstatus(st->conn) == CONNECTION_OK)
         return 0;
     if (st->in_txn)
@@ -230,15 +286,8 @@ static int usable(pg_t *st)
     long long now = mono_ms();
     if (now < st->retry_at)
         return -1;
-    PQreset(st->conn);
-    forget_statements(st);
-    if (PQstatus(st->conn) == CONNECTION_OK) {
+    if (!reconnect(st)) {
         st->backoff_ms = 0;
-        if (st->present) { /* a session lock went with the old connection */
-            char sql[96];
-            snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)", (long long)st->present);
-            PQclear(PQexec(st->conn, sql));
-        }
         return 0;
     }
     st->backoff_ms = st->backoff_ms ? (st->backoff_ms * 2 > 5000 ? 5000 : st->backoff_ms * 2) : 100;
@@ -247,41 +296,133 @@ static int usable(pg_t *st)
     return -1;
 }
 
-/* Run sql (parameters $1..$n as text, NULL for SQL NULL), prepared once per connection.
- * Returns the result (the caller PQclear()s it) with *rc ST_OK, or NULL with the failure. */
+/* One statement of a pipeline: a prepared one by name, else sql. */
+typedef struct {
+    const char *sql, *name;
+    int n;
+    const char *const *vals;
+} pq_t;
+
+/* Send the statements qs in one pipeline (one round trip): the database runs them in
+ * order, as if each had been sent alone, and skips the rest after one fails.  res[i]
+ * gets each one's result (the caller PQclear()s them; NULL when none came).  Returns the
+ * first failure, or ST_OK. */
+static int pipeline(pg_t *st, int nq, const pq_t *qs, PGresult **res)
+{
+    int ok = PQenterPipelineMode(st->conn), rc = ST_OK;
+    for (int q = 0; ok && q < nq; q++)
+        ok = qs[q].name ? PQsendQueryPrepared(st->conn, qs[q].name, qs[q].n, qs[q].vals, NULL, NULL, 0)
+                        : PQsendQueryParams(st->conn, qs[q].sql, qs[q].n, NULL, qs[q].vals, NULL, NULL, 0);
+    ok = ok && PQpipelineSync(st->conn);
+    PGresult *r;
+    for (int q = 0; q < nq; q++) {
+        res[q] = NULL;
+        while (ok && (r = PQgetResult(st->conn))) {
+            if (!res[q])
+                res[q] = r;
+            else
+                PQclear(r);
+        }
+        if (!rc) /* the first failure's message, not the skipped statements' */
+            rc = code_of(st, ok ? res[q] : NULL);
+    }
+    while (ok && (r = PQgetResult(st->conn))) { /* the pipeline's end (PGRES_PIPELINE_SYNC) */
+        int done = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (done)
+            break;
+    }
+    if (!PQexitPipelineMode(st->conn)) { /* answers left unread: start the connection afresh */
+        reconnect(st);
+        rc = ST_BUSY;
+    }
+    return rc;
+}
+
+/* The name of sql prepared on this connection (prepared now when new), or NULL to send it
+ * unprepared when the cache is full; *rc the failure. */
+static const char *prepared(pg_t *st, const char *sql, int n, int *rc)
+{
+    *rc = ST_OK;
+    for (int i = 0; i < st->ncached; i++)
+        if (!strcmp(st->cache[i].sql, sql))
+            return st->cache[i].name;
+    if (st->ncached >= STMT_CACHE)
+        return NULL;
+    int i = st->ncached;
+    snprintf(st->cache[i].name, sizeof st->cache[i].name, "s%d", i);
+    PGresult *p = PQprepare(st->conn, st->cache[i].name, sql, n, NULL);
+    *rc = code_of(st, p);
+    PQclear(p);
+    if (*rc)
+        return NULL;
+    st->cache[i].sql = strdup(sql);
+    st->ncached++;
+    return st->cache[i].name;
+}
+
+enum { MAX_BATCH = 4 };
+
+/* Run the statements qs (parameters $1..$n as text, NULL for SQL NULL; each prepared once
+ * per connection) in one round trip, together with the transaction's BEGIN (and a write
+ * transaction's lock) when it has not been sent yet: the database runs them in order, so
+ * the lock is held before the first statement runs.  res[i] gets each one's result (the
+ * caller PQclear()s them) and ST_OK comes back, or every res[i] is NULL and the first
+ * failure comes back (when BEGIN or the lock fails, that one: the rest were skipped). */
+static int run_all(pg_t *st, int nq, pq_t *qs, PGresult **res)
+{
+    int rc = ST_OK;
+    for (int i = 0; i < nq; i++)
+        res[i] = NULL;
+    if (nq > MAX_BATCH)
+        return ST_ERROR;
+    if (usable(st))
+        return ST_BUSY;
+    for (int i = 0; i < nq && !rc; i++)
+        qs[i].name = prepared(st, qs[i].sql, qs[i].n, &rc);
+    if (rc)
+        return rc;
+    if (nq == 1 && !st->begin_sql) {
+        res[0] = qs[0].name ? PQexecPrepared(st->conn, qs[0].name, qs[0].n, qs[0].vals, NULL, NULL, 0)
+                            : PQexecParams(st->conn, qs[0].sql, qs[0].n, NULL, qs[0].vals, NULL, NULL, 0);
+        rc = code_of(st, res[0]);
+    } else {
+        char lock[128];
+        snprintf(lock, sizeof lock, "SELECT pg_advisory_xact_lock(%d), set_config('synchronous_commit', 'off', true)",
+                 WRITE_LOCK);
+        pq_t all[MAX_BATCH + 2];
+        PGresult *got[MAX_BATCH + 2];
+        int k = 0;
+        if (st->begin_sql) {
+            all[k++] = (pq_t){st->begin_sql, NULL, 0, NULL};
+            if (st->write)
+                all[k++] = (pq_t){lock, NULL, 0, NULL};
+            st->begin_sql = NULL;
+        }
+        for (int i = 0; i < nq; i++)
+            all[k + i] = qs[i];
+        rc = pipeline(st, k + nq, all, got);
+        for (int i = 0; i < k + nq; i++)
+            if (i < k)
+                PQclear(got[i]);
+            else
+                res[i - k] = got[i];
+    }
+    if (rc)
+        for (int i = 0; i < nq; i++) {
+            PQclear(res[i]);
+            res[i] = NULL;
+        }
+    return rc;
+}
+
+/* One statement: its result (the caller PQclear()s it) with *rc ST_OK, or NULL with the
+ * failure. */
 static PGresult *run(pg_t *st, const char *sql, int n, const char *const *vals, int *rc)
 {
-    if (usable(st)) {
-        *rc = ST_BUSY;
-        return NULL;
-    }
-    const char *name = NULL;
-    for (int i = 0; i < st->ncached; i++)
-        if (!strcmp(st->cache[i].sql, sql)) {
-            name = st->cache[i].name;
-            break;
-        }
-    if (!name && st->ncached < STMT_CACHE) {
-        int i = st->ncached;
-        snprintf(st->cache[i].name, sizeof st->cache[i].name, "s%d", i);
-        PGresult *p = PQprepare(st->conn, st->cache[i].name, sql, n, NULL);
-        int prc = code_of(st, p);
-        PQclear(p);
-        if (prc) {
-            *rc = prc;
-            return NULL;
-        }
-        st->cache[i].sql = strdup(sql);
-        st->ncached++;
-        name = st->cache[i].name;
-    }
-    PGresult *r = name ? PQexecPrepared(st->conn, name, n, vals, NULL, NULL, 0)
-                       : PQexecParams(st->conn, sql, n, NULL, vals, NULL, NULL, 0);
-    *rc = code_of(st, r);
-    if (*rc) {
-        PQclear(r);
-        return NULL;
-    }
+    pq_t q = {sql, NULL, n, vals};
+    PGresult *r;
+    *rc = run_all(st, 1, &q, &r);
     return r;
 }
 
@@ -289,6 +430,7 @@ static PGresult *run(pg_t *st, const char *sql, int n, const char *const *vals, 
 static int command(pg_t *st, const char *sql, int n, const char *const *vals, long *changed)
 {
     int rc;
+    st->wrote = 1;
     PGresult *r = run(st, sql, n, vals, &rc);
     if (r && changed)
         *changed = atol(PQcmdTuples(r));
@@ -370,39 +512,62 @@ static store_t *pg_open(const char *url, char *err, size_t errsz)
     return &st->base;
 }
 
+/* BEGIN is not sent here: it goes with the transaction's first statement (run_all), so
+ * it costs no round trip of its own.  The connection is made again here if it was lost. */
 static int pg_begin(store_t *base, int write)
 {
     pg_t *st = (pg_t *)base;
-    char sql[128];
-    if (write)
-        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", WRITE_LOCK);
-    else
-        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-    int rc = script(st, sql);
-    if (rc && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+    if (usable(st))
+        return ST_BUSY;
+    if (PQtransactionStatus(st->conn) != PQTRANS_IDLE)
         script(st, "ROLLBACK");
-    st->in_txn = rc == ST_OK;
-    return rc;
+    st->begin_sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    st->write = write;
+    st->wrote = 0;
+    st->in_txn = 1;
+    return ST_OK;
 }
 
+/* A transaction that ran nothing has nothing to end.  A read transaction's COMMIT ends a
+ * snapshot and makes nothing durable: it is sent without waiting, and its answer read
+ * before the connection's next use.  A write transaction commits without waiting for its
+ * WAL to reach the disk (synchronous_commit off, set with its lock), which lets go of the
+ * writers' lock at once; then, in the same round trip, a transaction that writes one WAL
+ * record (a logical decoding message, which any user may emit and nothing stores)
+ * commits synchronously: its commit record comes after ours in the WAL, so once it is on
+ * the disk (and on a synchronous standby) so is ours, and only then does this return.  (A
+ * transaction that only took an id would write no WAL of its own, and PostgreSQL would
+ * not wait for its commit.)  Concurrent writers' flushes share one disk write. */
 static int pg_commit(store_t *base)
 {
     pg_t *st = (pg_t *)base;
-    int rc = ST_BUSY;
-    if (PQstatus(st->conn) == CONNECTION_OK) {
-        PGresult *r = PQexec(st->conn, "COMMIT");
-        rc = code_of(st, r);
-        if (!rc && strcmp(PQcmdStatus(r), "COMMIT")) /* an aborted transaction "commits" as ROLLBACK */
-            rc = ST_ERROR;
-        PQclear(r);
-    }
     st->in_txn = 0;
+    if (st->begin_sql) {
+        st->begin_sql = NULL;
+        return ST_OK;
+    }
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return ST_BUSY;
+    if (!st->write && !st->wrote && PQsendQuery(st->conn, "COMMIT")) {
+        st->commit_sent = 1;
+        return ST_OK;
+    }
+    pq_t qs[2] = {{"COMMIT", NULL, 0, NULL}, {"SELECT pg_logical_emit_message(true, 'evovoiced', 'flush')", NULL, 0, NULL}};
+    PGresult *res[2];
+    int rc = pipeline(st, st->write ? 2 : 1, qs, res);
+    if (!rc && strcmp(PQcmdStatus(res[0]), "COMMIT")) /* an aborted transaction "commits" as ROLLBACK */
+        rc = ST_ERROR;
+    PQclear(res[0]);
+    if (st->write)
+        PQclear(res[1]);
     return rc;
 }
 
 static void pg_rollback(store_t *base)
 {
     pg_t *st = (pg_t *)base;
+    st->begin_sql = NULL;
+    settle(st);
     if (PQstatus(st->conn) == CONNECTION_OK && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
         PQclear(PQexec(st->conn, "ROLLBACK"));
     st->in_txn = 0;
@@ -693,28 +858,28 @@ static int pg_list(store_t *base, coll_t c, const query_t *q, json_t **items, lo
 {
     pg_t *st = (pg_t *)base;
     char *vals[QUERY_MAX_FILTERS] = {0};
-    buf_t w = {0}, b = {0};
+    buf_t w = {0}, b = {0}, cnt = {0};
     int rc = ST_ERROR;
     *items = NULL;
     if (q->nf > QUERY_MAX_FILTERS || where(&w, c, q, vals))
         goto out;
-    if (q->count && total) {
-        buf_printf(&b, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
-        PGresult *r = run(st, b.p, q->nf, (const char *const *)vals, &rc);
-        *total = r && PQntuples(r) ? atol(PQgetvalue(r, 0, 0)) : 0;
-        PQclear(r);
-        if (rc)
-            goto out;
-        b.len = 0;
-        b.p[0] = 0;
-    }
     buf_printf(&b, "SELECT doc::text, id FROM %s%s", colls[c].table, w.p);
     if (order_by(&b, c, q->sort ? q->sort : colls[c].sort, q->desc))
         goto out;
     if (q->limit >= 0)
         buf_printf(&b, " LIMIT %ld", q->limit);
     buf_printf(&b, " OFFSET %ld", q->offset);
-    PGresult *r = run(st, b.p, q->nf, (const char *const *)vals, &rc);
+    /* the page, and its total when asked for, in one round trip */
+    buf_printf(&cnt, "SELECT count(*) FROM %s%s", colls[c].table, w.p);
+    pq_t qs[2] = {{b.p, NULL, q->nf, (const char *const *)vals}, {cnt.p, NULL, q->nf, (const char *const *)vals}};
+    PGresult *res[2], *r;
+    int counted = q->count && total;
+    rc = run_all(st, counted ? 2 : 1, qs, res);
+    r = res[0];
+    if (counted) {
+        *total = res[1] && PQntuples(res[1]) ? atol(PQgetvalue(res[1], 0, 0)) : 0;
+        PQclear(res[1]);
+    }
     if (r) {
         json_t *arr = json_array();
         for (int i = 0; i < PQntuples(r); i++) {
@@ -730,6 +895,7 @@ out:
         free(vals[i]);
     buf_free(&w);
     buf_free(&b);
+    buf_free(&cnt);
     return rc;
 }
 
@@ -749,6 +915,32 @@ static json_t *pg_path(store_t *base, coll_t c, const char *id, int max_depth, i
     json_t *out = json_array();
     for (int i = 0; i < PQntuples(r); i++)
         json_array_append_new(out, json_pack("[s,s?]", PQgetvalue(r, i, 0), PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1)));
+    PQclear(r);
+    return out;
+}
+
+static json_t *pg_paths(store_t *base, coll_t c, json_t *ids, int max_depth, int *rc)
+{
+    char sql[640], depth[16];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE p(start, id, parent_id, name, depth) AS (SELECT id, id, parent_id, name, 1 FROM %s WHERE "
+             "id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb))) UNION ALL SELECT p.start, x.id, x.parent_id, "
+             "x.name, p.depth+1 FROM %s x JOIN p ON x.id=p.parent_id WHERE p.depth < $2::int) "
+             "SELECT start, id, name FROM p ORDER BY start, depth DESC",
+             colls[c].table, colls[c].table);
+    snprintf(depth, sizeof depth, "%d", max_depth);
+    char *list = json_dumps(ids, JSON_COMPACT);
+    const char *v[2] = {list ? list : "[]", depth};
+    PGresult *r = run((pg_t *)base, sql, 2, v, rc);
+    free(list);
+    if (!r)
+        return NULL;
+    json_t *out = json_object(), *id;
+    size_t i;
+    json_array_foreach(ids, i, id) if (json_is_string(id)) json_object_set_new(out, json_string_value(id), json_array());
+    for (int row = 0; row < PQntuples(r); row++)
+        json_array_append_new(json_object_get(out, PQgetvalue(r, row, 0)),
+                              json_pack("[s,s?]", PQgetvalue(r, row, 1), PQgetisnull(r, row, 2) ? NULL : PQgetvalue(r, row, 2)));
     PQclear(r);
     return out;
 }
@@ -894,6 +1086,7 @@ const struct store_ops store_pg_ops = {
     .list = pg_list,
     .path = pg_path,
     .subtree = pg_subtree,
+    .paths = pg_paths,
     .user_by_email = pg_user_by_email,
     .user_hash = pg_user_hash,
     .set_password = pg_set_password,

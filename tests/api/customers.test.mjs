@@ -235,6 +235,26 @@ describe('PatchCustomer', () => {
     assert.deepEqual(underX.items.map((c) => c.id).sort(), chain.slice(0, 2).map((c) => c.id).sort());
   });
 
+  test('a list page\'s breadcrumbs (read for the whole page at once) are each customer\'s own, after moves and renames', async () => {
+    const top = await newC({ accountId: w.A.id, name: 'PageTop' });
+    const other = await newC({ accountId: w.A.id, name: 'PageOther' });
+    const made = [top, other];
+    let parentId = top.id;
+    for (let i = 0; i < 5; i++) { // a chain, and a sibling under each link
+      const c = await newC({ accountId: w.A.id, name: `PageChain ${i}`, parentCustomerId: parentId });
+      made.push(c, await newC({ accountId: w.A.id, name: `PageLeaf ${i}`, parentCustomerId: c.id }));
+      parentId = c.id;
+    }
+    await patchC(made[4].id, { parentCustomerId: other.id }); // PageChain 1 and all below it move
+    await patchC(other.id, { name: 'PageOther renamed' });
+    const page = await srv.ok('GET', '/customers', { as: w.sa, query: { specificIds: made.map((c) => c.id).join(','), all: true } });
+    assert.equal(page.items.length, made.length);
+    for (const item of page.items) assert.deepEqual(item.breadcrumb, (await getC(item.id)).breadcrumb, item.name);
+    const leaf4 = page.items.find((c) => c.name === 'PageLeaf 4');
+    assert.deepEqual(leaf4.breadcrumb.map((b) => b.name),
+      ['PageOther renamed', 'PageChain 1', 'PageChain 2', 'PageChain 3', 'PageChain 4', 'PageLeaf 4']);
+  });
+
   test('a Customer user\'s reach follows moves made by others', async () => {
     const r = await newC({ accountId: w.A.id, name: 'ReachRoot' });
     const x = await newC({ accountId: w.A.id, name: 'ReachX' });

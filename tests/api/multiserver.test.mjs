@@ -75,6 +75,25 @@ describe('three servers on one PostgreSQL', { skip: !PG && 'EVOVOICED_TEST_PG is
     assert.equal(new Set(bought.map((l) => l.form.PhoneNumber)).size, 5, 'five numbers bought at the carrier');
   });
 
+  test('opposite moves on two servers at once never make a cycle; each answer is read back at once on the third', async () => {
+    // the parent-cycle check is a read-then-write rule: the writers' lock makes the second
+    // move see the first, although each commits without waiting for the disk under the lock
+    for (let i = 0; i < 10; i++) {
+      const x = await servers[0].ok('POST', '/customers', { as: sa(), body: { accountId: acct.id, name: `ms cyc x${i}` } });
+      const y = await servers[1].ok('POST', '/customers', { as: sa(), body: { accountId: acct.id, name: `ms cyc y${i}` } });
+      const [rx, ry] = await Promise.all([
+        servers[0].req('PATCH', `/customers/${x.id}`, { as: sa(), body: { parentCustomerId: y.id } }),
+        servers[1].req('PATCH', `/customers/${y.id}`, { as: sa(), body: { parentCustomerId: x.id } }),
+      ]);
+      for (const r of [rx, ry]) assert.ok([200, 400].includes(r.status), describeRes(r));
+      assert.equal([rx, ry].filter((r) => r.status === 200).length, 1, `round ${i}: ${rx.status} ${ry.status}`);
+      const moved = rx.status === 200 ? rx.json : ry.json;
+      const seen = await servers[2].ok('GET', `/customers/${moved.id}`, { as: sa() });
+      assert.equal(seen.parentCustomerId, moved.parentCustomerId, 'the acknowledged move is what the third server reads');
+      assert.deepEqual(seen.breadcrumb, moved.breadcrumb);
+    }
+  });
+
   test('the same number bought on three servers at once is bought once', async () => {
     const n = fresh();
     const rs = await Promise.all(servers.map((s) => s.req('POST', '/endpoints/phone-numbers', { as: sa(), body: { accountId: acct.id, customerId: cust.id, number: n } })));

@@ -187,6 +187,18 @@ static void primitives(store_t *st)
     path = store_path(st, C_CUSTOMERS, "c3", 2);
     CHECK(json_array_size(path) == 2);
     json_decref(path);
+    /* several paths at once: each id's own, a missing one empty */
+    json_t *starts = json_pack("[s,s,s]", "c3", "c1", "nope"), *paths = store_paths(st, C_CUSTOMERS, starts, 100);
+    txt = json_dumps(paths, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK_STR(txt, "{\"c1\":[[\"c1\",\"Root\"]],\"c3\":[[\"c1\",\"Root\"],[\"c2\",\"kid\"],[\"c3\",\"Grand\"]],"
+                   "\"nope\":[]}");
+    free(txt);
+    json_decref(paths);
+    paths = store_paths(st, C_CUSTOMERS, starts, 2);
+    CHECK(json_array_size(json_object_get(paths, "c3")) == 2);
+    CHECK_STR(json_string_value(json_array_get(json_array_get(json_object_get(paths, "c3"), 0), 0)), "c2");
+    json_decref(paths);
+    json_decref(starts);
     json_t *roots = json_pack("[s]", "c2"), *tree = store_subtree(st, C_CUSTOMERS, roots);
     CHECK(json_array_size(tree) == 2);
     json_decref(roots);
