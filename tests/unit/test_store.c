@@ -40,6 +40,18 @@ static int put(store_t *st, coll_t c, const char *json)
 
 static const char *str(json_t *d, const char *k) { return json_string_value(json_object_get(d, k)); }
 
+/* The size of the file at path, or -1. */
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (f)
+        fclose(f);
+    return n;
+}
+
 /* the ids of a list, comma-separated, in order */
 static char *ids_of(store_t *st, coll_t c, query_t *q, long *total)
 {
@@ -766,31 +778,47 @@ int main(void)
             CHECK(strstr(plan, "TEMP B-TREE") == NULL);
         }
     }
-    /* sustained writes: the WAL is copied back beside them and starts again from its
-     * beginning, so it stays near its checkpoint size (1000 pages, 4 MiB) instead of
-     * growing with every write (70 MiB here) */
+    /* checkpoints: the WAL is copied back into the database beside the writes, by the
+     * writer group's own thread, before the writer would do it itself (at 4,000 pages);
+     * and under sustained writes the WAL starts again from its beginning, so it stays near
+     * that bound instead of growing with every write (over 100 MiB here) */
     {
         char err[256] = "", wal[600], big[3001];
         memset(big, 'x', 3000);
         big[3000] = 0;
+        snprintf(wal, sizeof wal, "%s-wal", path);
         store_t *st = store_open(path, err, sizeof err);
         CHECK(st != NULL);
-        long max_wal = 0, failed = 0;
-        for (int i = 0; st && i < 20000; i++) {
+        long before = file_size(path), failed = 0;
+        for (int t = 0; st && t < 25; t++) { /* 2,500 rows of a page each, 100 a commit: past 1,000 pages, short of 4,000 */
+            failed += store_begin(st, 1) != ST_OK;
+            for (int i = 0; i < 100; i++) {
+                char id[32];
+                snprintf(id, sizeof id, "k%d-%d", t, i);
+                json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "id", id, "accountId", "ak", "name", id, "note", big);
+                failed += store_put(st, C_CUSTOMERS, d) != ST_OK;
+                json_decref(d);
+            }
+            failed += store_commit(st) != ST_OK;
+        }
+        fprintf(stderr, "checkpoints: the WAL holds %ld KiB\n", file_size(wal) / 1024);
+        long grown = 0;
+        for (int t = 0; t < 100 && grown < 4L << 20; t++) { /* the thread's copy, within 5 s */
+            usleep(50000);
+            grown = file_size(path) - before;
+        }
+        fprintf(stderr, "checkpoints: the database took %ld KiB from the WAL beside the writes\n", grown / 1024);
+        CHECK(grown >= 4L << 20);
+        long max_wal = 0;
+        for (int i = 0; st && i < 40000; i++) {
             char id[32];
             snprintf(id, sizeof id, "w%d", i % 500);
             json_t *d = json_pack("{s:s,s:s,s:s,s:i,s:s}", "id", id, "accountId", "aw", "name", id, "n", i, "note", big);
             if (store_begin(st, 1) != ST_OK || store_put(st, C_CUSTOMERS, d) != ST_OK || store_commit(st) != ST_OK)
                 failed++;
             json_decref(d);
-            snprintf(wal, sizeof wal, "%s-wal", path);
-            FILE *f = fopen(wal, "rb");
-            if (f) {
-                fseek(f, 0, SEEK_END);
-                if (ftell(f) > max_wal)
-                    max_wal = ftell(f);
-                fclose(f);
-            }
+            if (file_size(wal) > max_wal)
+                max_wal = file_size(wal);
         }
         fprintf(stderr, "sustained writes: the WAL reached %ld KiB\n", max_wal / 1024);
         CHECK(failed == 0);
