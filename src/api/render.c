@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "../codec/codec.h"
+#include "../util/hash.h"
 
 /* RENDER_WAYS entries per set, so that two documents of one page whose keys meet in a
  * set do not push each other out on every request */
@@ -57,11 +58,8 @@ static unsigned long tick(void) { return atomic_fetch_add_explicit(&clock_now, 1
 /* The set of a key: FNV-1a of it (ids are the server's own, so nothing steers it). */
 static size_t set_of(coll_t coll, const char *id, size_t n, int fmt, unsigned flags)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
-    h = (h ^ (uint64_t)(coll * 16 + fmt * 2 + (flags & W_SECRETS))) * 1099511628211ULL;
-    return (size_t)(h % (RENDER_SLOTS / RENDER_WAYS));
+    unsigned char kind = (unsigned char)(coll * 16 + fmt * 2 + (flags & W_SECRETS));
+    return (size_t)(fnv1a(fnv1a(FNV1A_START, id, n), &kind, 1) % (RENDER_SLOTS / RENDER_WAYS));
 }
 
 static int same_key(const rslot_t *e, coll_t coll, const char *id, int fmt, unsigned flags)

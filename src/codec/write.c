@@ -85,20 +85,6 @@ static void write_field_key(buf_t *b, fmt_t fmt, const char *k)
     buf_put(b, tmp, at);
 }
 
-/* A whole number in decimal, without printf's machinery. */
-static void write_integer(buf_t *b, long long v)
-{
-    char tmp[24], *p = tmp + sizeof tmp;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
-}
-
 static void write_value(buf_t *b, fmt_t fmt, const type_t *t, json_t *v, unsigned flags);
 
 /* 1 when v is a rendering made earlier (CODEC_WIRE), written out as it stands. */
@@ -168,11 +154,11 @@ static void write_value(buf_t *b, fmt_t fmt, const type_t *t, json_t *v, unsigne
         break;
     case K_INT:
     case K_LONG:
-        write_integer(b, (long long)(json_is_integer(v) ? json_integer_value(v) : json_number_value(v)));
+        jtext_integer(b, (long long)(json_is_integer(v) ? json_integer_value(v) : json_number_value(v)));
         break;
     case K_DOUBLE:
         if (json_is_integer(v))
-            write_integer(b, (long long)json_integer_value(v));
+            jtext_integer(b, (long long)json_integer_value(v));
         else
             write_double(b, v ? json_number_value(v) : 0);
         break;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../util/ids.h"
+#include "../util/hash.h"
 #include "../util/jtext.h"
 
 store_config_t store_config;
@@ -52,12 +53,20 @@ static void forget_seen(store_t *st)
     st->nseen = 0;
 }
 
+/* A transaction is over (or none was open): nothing of it stays but what it read. */
+static void txn_ended(store_t *st)
+{
+    st->in_txn = 0;
+    st->failed = ST_OK;
+    json_decref(st->audit_last);
+    st->audit_last = NULL;
+}
+
 void store_close(store_t *st)
 {
     if (!st)
         return;
-    json_decref(st->audit_last);
-    st->audit_last = NULL;
+    txn_ended(st);
     forget_seen(st);
     front_free(st);
     st->ops->close(st);
@@ -80,15 +89,14 @@ static int note(store_t *st, int rc)
 
 int store_begin(store_t *st, int write)
 {
+    txn_ended(st);
+    forget_seen(st);
     st->gen_ok = !write && st->ops->generation && st->ops->generation(st, &st->gen);
     int rc = note(st, st->ops->begin(st, write));
     st->in_txn = rc == ST_OK;
     st->gen_ok = st->gen_ok && st->in_txn;
     st->failed = ST_OK;
     st->writing = write && rc == ST_OK;
-    forget_seen(st);
-    json_decref(st->audit_last);
-    st->audit_last = NULL;
     return rc;
 }
 
@@ -99,20 +107,14 @@ int store_commit(store_t *st)
         st->ops->rollback(st);
     else
         rc = st->ops->commit(st);
-    st->in_txn = 0;
-    st->failed = ST_OK;
-    json_decref(st->audit_last);
-    st->audit_last = NULL;
+    txn_ended(st);
     return note(st, rc);
 }
 
 void store_rollback(store_t *st)
 {
     st->ops->rollback(st);
-    st->in_txn = 0;
-    st->failed = ST_OK;
-    json_decref(st->audit_last);
-    st->audit_last = NULL;
+    txn_ended(st);
 }
 
 void store_seen(store_t *st, coll_t c, const char *id, const char *ver)
@@ -133,14 +135,21 @@ void store_seen(store_t *st, coll_t c, const char *id, const char *ver)
     st->nseen++;
 }
 
-int store_version(store_t *st, coll_t c, const char *id, char ver[STORE_VER_LEN + 1])
+/* The latest of st's notes of id in c, or -1. */
+static int seen_at(store_t *st, coll_t c, const char *id)
 {
     for (int i = st->nseen - 1; id && i >= 0; i--)
-        if (st->seen[i].c == c && !strcmp(st->seen[i].id, id)) {
-            memcpy(ver, st->seen[i].ver, STORE_VER_LEN + 1);
-            return 1;
-        }
-    return 0;
+        if (st->seen[i].c == c && !strcmp(st->seen[i].id, id))
+            return i;
+    return -1;
+}
+
+int store_version(store_t *st, coll_t c, const char *id, char ver[STORE_VER_LEN + 1])
+{
+    int i = seen_at(st, c, id);
+    if (i >= 0)
+        memcpy(ver, st->seen[i].ver, STORE_VER_LEN + 1);
+    return i >= 0;
 }
 
 /* SipHash-128 with a key every server shares (the version must be the same on each), so
@@ -325,12 +334,9 @@ static int audited(store_t *st, coll_t c) { return st->audit && entity_types[c];
  * there is none. */
 static int audit_old(store_t *st, coll_t c, const char *id, json_t **old)
 {
-    for (int i = st->nseen - 1; st->writing && id && i >= 0; i--)
-        if (st->seen[i].c == c && !strcmp(st->seen[i].id, id)) {
-            if ((*old = json_incref(st->seen[i].doc)))
-                return ST_OK; /* read by this transaction under the lock: as stored now */
-            break;
-        }
+    int i = st->writing ? seen_at(st, c, id) : -1;
+    if (i >= 0 && (*old = json_incref(st->seen[i].doc)))
+        return ST_OK; /* read by this transaction under the lock: as stored now */
     int rc = ST_OK;
     *old = id ? st->ops->get(st, c, id, &rc) : NULL;
     return rc;
@@ -417,9 +423,9 @@ static char *count_key(coll_t c, const query_t *q)
     buf_t b = {0};
     buf_printf(&b, "%d", (int)c);
     for (int i = 0; i < q->nf; i++) {
-        char *v = json_dumps(q->f[i].values, JSON_COMPACT | JSON_ENCODE_ANY);
-        buf_printf(&b, "\x1f%s\x1f%d\x1f%d\x1f%s", q->f[i].field, (int)q->f[i].op, q->f[i].any, v ? v : "");
-        free(v);
+        buf_printf(&b, "\x1f%s\x1f%d\x1f%d\x1f", q->f[i].field, (int)q->f[i].op, q->f[i].any);
+        if (q->f[i].values)
+            jtext_put(&b, q->f[i].values);
     }
     if (b.len > COUNT_KEY_MAX) {
         buf_free(&b);
@@ -430,10 +436,7 @@ static char *count_key(coll_t c, const query_t *q)
 
 static cslot_t *count_slot(const char *key)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = key; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return &cslots[h % COUNT_SLOTS];
+    return &cslots[fnv1a(FNV1A_START, key, strlen(key)) % COUNT_SLOTS];
 }
 
 int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total)

@@ -629,21 +629,18 @@ static int sq_generation(store_t *base, unsigned long *gen)
     return 1;
 }
 
-/* A write on st: outside an explicit transaction it has committed already. */
-static void written(sq_t *st)
+/* A write on st (of users, when users): the write generation (and the users' version)
+ * move when it commits, which outside an explicit transaction it has already. */
+static void written(sq_t *st, int users)
 {
-    if (sqlite3_get_autocommit(st->db))
+    int committed = sqlite3_get_autocommit(st->db);
+    if (committed)
         atomic_fetch_add(&write_gen, 1);
     else
         st->wrote = 1;
-}
-
-/* Outside an explicit transaction a write commits at once. */
-static void users_written(sq_t *st)
-{
-    if (sqlite3_get_autocommit(st->db))
+    if (users && committed)
         atomic_fetch_add(&users_version, 1);
-    else
+    else if (users)
         st->users_touched = 1;
 }
 
@@ -757,24 +754,23 @@ static int step_put(sq_t *st, sqlite3_stmt *s, int *rc)
 static int sq_put(store_t *base, coll_t c, json_t *doc)
 {
     sq_t *st = conn(base);
-    char *txt = jtext(doc, NULL), ver[STORE_VER_LEN + 1];
+    size_t len;
+    char *txt = jtext(doc, &len), ver[STORE_VER_LEN + 1];
     if (!txt)
         return ST_ERROR;
-    store_text_version(txt, strlen(txt), ver);
+    store_text_version(txt, len, ver);
     int rc;
     bind_put(st->put_doc[c], c, doc, txt);
     if (!step_put(st, st->put_doc[c], &rc) && rc == ST_OK) {
         bind_put(st->put[c], c, doc, txt);
         step_put(st, st->put[c], &rc);
     }
-    written(st);
-    if (c == C_USERS)
-        users_written(st);
+    written(st, c == C_USERS);
     if (rc == ST_OK) {
         const char *id = json_string_value(json_object_get(doc, "id"));
         store_seen(base, c, id, ver);
         if (c != C_LOG) /* an entry is written once and seldom read */
-            store_doc_written(base, c, id, txt, strlen(txt), doc);
+            store_doc_written(base, c, id, txt, len, doc);
     }
     free(txt);
     return rc;
@@ -792,7 +788,7 @@ static int run1(sq_t *st, const char *sql, const char *a, const char *b, long lo
         sqlite3_bind_int64(s, 3, n);
     int rc = code(sqlite3_step(s));
     done(s);
-    written(st);
+    written(st, 0);
     return rc;
 }
 
@@ -805,7 +801,7 @@ static int sq_delete(store_t *base, coll_t c, const char *id)
     if (rc == ST_OK && sqlite3_changes(st->db) == 0)
         return ST_NOTFOUND;
     if (c == C_USERS)
-        users_written(st);
+        written(st, 1);
     return rc;
 }
 
@@ -1136,7 +1132,7 @@ static int sq_set_password(store_t *base, const char *user_id, const char *hash)
 {
     sq_t *st = conn(base);
     int rc = run1(st, "UPDATE users SET password_hash=?2 WHERE id=?1", user_id, hash, 0, 0);
-    users_written(st);
+    written(st, 1);
     return rc;
 }
 

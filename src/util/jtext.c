@@ -39,6 +39,19 @@ void jtext_string(buf_t *b, const char *s, size_t n, int lower_hex)
     buf_putc(b, '"');
 }
 
+void jtext_integer(buf_t *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 static void put_real(buf_t *b, double d)
 {
     char t[64];
@@ -95,12 +108,7 @@ void jtext_put(buf_t *b, json_t *v)
         break;
     }
     case JSON_STRING: jtext_string(b, json_string_value(v), json_string_length(v), 0); break;
-    case JSON_INTEGER: {
-        char t[32];
-        int n = snprintf(t, sizeof t, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        buf_put(b, t, (size_t)n);
-        break;
-    }
+    case JSON_INTEGER: jtext_integer(b, json_integer_value(v)); break;
     case JSON_REAL: put_real(b, json_real_value(v)); break;
     case JSON_TRUE: buf_put(b, "true", 4); break;
     case JSON_FALSE: buf_put(b, "false", 5); break;

@@ -9,6 +9,8 @@
 /* Append s (n bytes) to b as a JSON string, escaped as above; \u00XX in lower-case hex
  * when lower_hex (the wire's spelling), else upper-case (jansson's). */
 void jtext_string(buf_t *b, const char *s, size_t n, int lower_hex);
+/* Append v in decimal to b (what printf's %lld writes, without its machinery). */
+void jtext_integer(buf_t *b, long long v);
 /* Append v's text to b. */
 void jtext_put(buf_t *b, json_t *v);
 /* v's text, NUL-terminated, to free(); *len its length when len is not NULL. */
