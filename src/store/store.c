@@ -210,15 +210,29 @@ static json_t *shown(json_t *v, int masked)
     return s;
 }
 
+/* A field's name in the log: key under prefix ("data.plan"), cut to fit out. */
+static const char *field_name(char out[256], const char *prefix, const char *key)
+{
+    if (!*prefix)
+        return key;
+    snprintf(out, 256, "%s.%s", prefix, key);
+    return out;
+}
+
+/* One change: {field, oldValue, newValue}, the values as shown (o, n either NULL). */
 static void change(json_t *changes, const store_audit_t *a, const char *field, const char *key, json_t *o, json_t *n)
 {
     int masked = a->masked && a->masked(key);
-    json_array_append_new(changes, json_pack("{s:s,s:o,s:o}", "field", field, "oldValue", shown(o, masked), "newValue",
-                                             shown(n, masked)));
+    json_t *ch = json_object();
+    json_object_set_new_nocheck(ch, "field", json_string(field));
+    json_object_set_new_nocheck(ch, "oldValue", shown(o, masked));
+    json_object_set_new_nocheck(ch, "newValue", shown(n, masked));
+    json_array_append_new(changes, ch);
 }
 
 /* The members of o and n that differ ("id" aside), under prefix; an object in both is
- * compared member by member when depth allows. */
+ * compared member by member when depth allows.  o may be NULL (n created), and then
+ * every member of n is a change from nothing. */
 static void diff(json_t *changes, const store_audit_t *a, const char *prefix, json_t *o, json_t *n, int depth)
 {
     const char *k;
@@ -228,17 +242,15 @@ static void diff(json_t *changes, const store_audit_t *a, const char *prefix, js
         json_t *nv = json_object_get(n, k);
         if (!*prefix && !strcmp(k, "id"))
             continue;
-        snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "", k);
         if (depth > 0 && json_is_object(v) && json_is_object(nv) && !(a->masked && a->masked(k)))
-            diff(changes, a, field, v, nv, depth - 1);
+            diff(changes, a, field_name(field, prefix, k), v, nv, depth - 1);
         else if (!nv || !json_equal(v, nv))
-            change(changes, a, field, k, v, nv);
+            change(changes, a, field_name(field, prefix, k), k, v, nv);
     }
     json_object_foreach(n, k, v) {
-        if (json_object_get(o, k) || (!*prefix && !strcmp(k, "id")))
+        if ((o && json_object_get(o, k)) || (!*prefix && !strcmp(k, "id")))
             continue;
-        snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "", k);
-        change(changes, a, field, k, NULL, v);
+        change(changes, a, field_name(field, prefix, k), k, NULL, v);
     }
 }
 
@@ -280,18 +292,10 @@ static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_
     const store_audit_t *a = st->audit;
     json_t *changes = extra ? json_incref(extra) : json_array();
     if (!extra)
-        diff(changes, a, "", old ? old : new, old ? new : old, 1);
+        diff(changes, a, "", old, new, 1);
     if (!extra && old && new && !json_array_size(changes)) {
         json_decref(changes);
         return ST_OK;
-    }
-    if (!old) { /* created: every field is new (diff above ran the other way round) */
-        for (size_t i = 0; i < json_array_size(changes); i++) {
-            json_t *ch = json_array_get(changes, i);
-            json_t *o = json_incref(json_object_get(ch, "oldValue"));
-            json_object_set(ch, "oldValue", json_object_get(ch, "newValue"));
-            json_object_set_new(ch, "newValue", o);
-        }
     }
     json_t *prev = st->audit_last;
     if (prev && !strcmp(str_of(prev, "entityType") ?: "", entity_types[c]) && !strcmp(str_of(prev, "entityId") ?: "", id)) {

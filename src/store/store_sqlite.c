@@ -758,19 +758,24 @@ static int sq_put(store_t *base, coll_t c, json_t *doc)
     char *txt = jtext(doc, &len), ver[STORE_VER_LEN + 1];
     if (!txt)
         return ST_ERROR;
-    store_text_version(txt, len, ver);
-    int rc;
-    bind_put(st->put_doc[c], c, doc, txt);
-    if (!step_put(st, st->put_doc[c], &rc) && rc == ST_OK) {
+    int rc = ST_OK, kept = 0;
+    if (c != C_LOG) { /* an audit entry is new (rewritten only within its transaction) and
+                       * its version is never asked for */
+        store_text_version(txt, len, ver);
+        bind_put(st->put_doc[c], c, doc, txt);
+        kept = step_put(st, st->put_doc[c], &rc);
+    }
+    if (!kept && rc == ST_OK) {
         bind_put(st->put[c], c, doc, txt);
         step_put(st, st->put[c], &rc);
     }
     written(st, c == C_USERS);
     if (rc == ST_OK) {
         const char *id = json_string_value(json_object_get(doc, "id"));
-        store_seen(base, c, id, ver);
-        if (c != C_LOG) /* an entry is written once and seldom read */
+        if (c != C_LOG) { /* an entry is written once and seldom read */
+            store_seen(base, c, id, ver);
             store_doc_written(base, c, id, txt, len, doc);
+        }
     }
     free(txt);
     return rc;

@@ -1,20 +1,38 @@
 /* ids.c — ids, timestamps, tokens (randomness from libsodium's CSPRNG). */
 #include "ids.h"
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+/* Bytes as lowercase hex into out (2n characters and a NUL). */
+static void hex(char *out, const unsigned char *b, int n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* The count of id_new starts anywhere: an id tells nothing of how many came before it. */
+static atomic_uint seq;
+static pthread_once_t seq_once = PTHREAD_ONCE_INIT;
+static void seq_start(void) { atomic_store(&seq, randombytes_random()); }
+
 void id_new(char out[25])
 {
+    pthread_once(&seq_once, seq_start);
     unsigned char b[12];
-    unsigned t = (unsigned)time(NULL);
+    unsigned t = (unsigned)time(NULL), n = atomic_fetch_add(&seq, 1);
     b[0] = (unsigned char)(t >> 24); b[1] = (unsigned char)(t >> 16);
     b[2] = (unsigned char)(t >> 8);  b[3] = (unsigned char)t;
-    randombytes_buf(b + 4, 8);
-    for (int i = 0; i < 12; i++)
-        sprintf(out + 2 * i, "%02x", b[i]);
-    out[24] = 0;
+    b[4] = (unsigned char)(n >> 16); b[5] = (unsigned char)(n >> 8); b[6] = (unsigned char)n;
+    randombytes_buf(b + 7, 5);
+    hex(out, b, 12);
 }
 
 int id_valid(const char *s)
@@ -36,12 +54,22 @@ long long now_ms(void)
 
 void now_iso(char out[64])
 {
+    /* the text up to the seconds is kept per thread: a second's requests format it once */
+    static __thread time_t last = -1;
+    static __thread char head[32];
     long long ms = now_ms();
     time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    if (s != last) {
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec);
+        last = s;
+    }
+    int m = (int)(ms % 1000);
+    size_t n = strlen(head);
+    memcpy(out, head, n);
+    memcpy(out + n, (char[]){'.', (char)('0' + m / 100), (char)('0' + m / 10 % 10), (char)('0' + m % 10), 'Z', 0}, 6);
 }
 
 void token_new(char *out, size_t len)
