@@ -7,7 +7,9 @@
 #include "http.h"
 #include <ctype.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +521,56 @@ static int entity_etag(const http_req_t *r, http_resp_t *out, call_t *c, fmt_t f
            tag_listed(r->if_none_match, tag, 0);
 }
 
+/* ---- answers held until their write is durable (http.h) ---- */
+enum { LATER_RUNNING, LATER_ARMED, LATER_DONE };
+struct http_later {
+    atomic_int state;
+    atomic_int settled; /* later_done is over (wake included): the connection may go */
+    int rc;     /* the commit's result, once LATER_DONE */
+    fmt_t fmt;  /* of the answer, for the error when the commit failed */
+    void (*wake)(void *arg);
+    void *wake_arg;
+};
+
+/* store_commit_then's word, from whichever thread committed the batch */
+static void later_done(void *arg, int rc)
+{
+    http_later_t *l = arg;
+    l->rc = rc;
+    if (atomic_exchange(&l->state, LATER_DONE) == LATER_ARMED)
+        l->wake(l->wake_arg);
+    atomic_store(&l->settled, 1);
+}
+
+int http_later_ready(http_later_t *l) { return atomic_load(&l->settled); }
+
+int http_later_arm(http_later_t *l, void (*wake)(void *arg), void *arg)
+{
+    l->wake = wake;
+    l->wake_arg = arg;
+    int running = LATER_RUNNING;
+    return !atomic_compare_exchange_strong(&l->state, &running, LATER_ARMED);
+}
+
+void http_later_end(http_resp_t *out)
+{
+    http_later_t *l = out->later;
+    out->later = NULL;
+    while (!atomic_load(&l->settled)) /* woken: later_done is on its last store */
+        sched_yield();
+    if (l->rc) { /* the batch did not commit: nothing of this write is stored */
+        buf_free(&out->body);
+        out->nheaders = 0;
+        out->content_type = NULL;
+        fprintf(stderr, "evovoiced: a batch of writes failed to commit (%d)\n", l->rc);
+        if (l->rc == ST_BUSY)
+            encode_error(out, l->fmt, 503, "ServiceUnavailable", "The store is busy; try again", NULL);
+        else
+            encode_error(out, l->fmt, 500, "InternalServerError", "The change could not be stored", NULL);
+    }
+    free(l);
+}
+
 /* params: the path parameters (the caller keeps and frees them) */
 static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *params, fmt_t fmt)
 {
@@ -628,6 +680,13 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
     char audit_name[256];
     if (op->flags & (OP_WRITE | OP_OWN_TXN)) /* a read transaction changes nothing */
         audit_begin(&c, &audit, audit_name, sizeof audit_name);
+    /* a write's answer may wait for its commit in the server rather than in this thread
+     * (not a JSONP one: its failure could not be wrapped) */
+    http_later_t *later = r->can_defer && (op->flags & (OP_WRITE | OP_OWN_TXN)) == OP_WRITE &&
+                                  !json_object_get(r->query, "callback")
+                              ? calloc(1, sizeof *later)
+                              : NULL;
+    int deferred = 0;
     for (int attempt = 0;; attempt++) {
         if (op->flags & OP_OWN_TXN) { /* it calls the carrier between its own transactions */
             rc = op->handler(&c) ? -1 : ST_OK;
@@ -639,7 +698,16 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
              * the check and the write; the handler still runs, so that a caller who may
              * not see the entity hears 403 or 404 rather than that it changed */
             int stale = precondition_failed(&c);
-            rc = op->handler(&c) || stale ? -1 : store_commit(st);
+            if (op->handler(&c) || stale) {
+                rc = -1;
+            } else if (later) { /* answered below, sent once durable (http_later_end) */
+                later->fmt = fmt;
+                store_commit_then(st, later_done, later);
+                deferred = 1;
+                rc = ST_OK;
+            } else {
+                rc = store_commit(st);
+            }
             if (rc == -1)
                 store_rollback(st);
             if (rc == -1 && stale && !c.err_code)
@@ -671,6 +739,13 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             out->status = 204;
         }
         session_cookies(r, out, &c);
+    }
+    if (deferred) {
+        out->later = later;
+        if (http_later_ready(later)) /* its batch is over already: no need to hold it */
+            http_later_end(out);
+    } else {
+        free(later);
     }
     json_decref(c.resp);
     json_decref(c.err_fields);

@@ -28,15 +28,29 @@ typedef struct http_req {
     const char *twilio_signature; /* X-Twilio-Signature header (the carrier's webhooks) */
     const char *client;        /* the client's address (the proxy's X-Forwarded-For with trust_proxy) */
     int tls;                   /* came over HTTPS (X-Forwarded-Proto with trust_proxy) */
+    int can_defer;             /* the server can hold the answer to a write until it is durable */
 } http_req_t;
 
+typedef struct http_later http_later_t;
 typedef struct http_resp {
     int status;
     const char *content_type;
     buf_t body;
     char headers[8][512];      /* extra "Name: value" header lines */
     int nheaders;
+    http_later_t *later;       /* set: the answer stands only once the write is durable (below) */
 } http_resp_t;
+
+/* A write whose commit is still to come (r->can_defer, group commit): dispatch() leaves
+ * its answer in out with out->later set, and the thread goes on to other requests.  The
+ * server holds the answer back, then calls http_later_arm: 1 when the commit is already
+ * over, else 0 and wake(arg) is called once, from another thread, when it is.  Then
+ * http_later_end(out), which waits for the commit if it is not over yet: out is the answer
+ * to send (an error when the commit failed), and out->later is gone.  http_later_ready: the commit is over and wake, if armed, has
+ * returned (nothing needs holding, and the connection may be closed). */
+int http_later_ready(http_later_t *l);
+int http_later_arm(http_later_t *l, void (*wake)(void *arg), void *arg);
+void http_later_end(http_resp_t *out);
 
 typedef struct server_config {
     const char *db_path;

@@ -22,6 +22,7 @@ enum { CONNECTION_MEMORY = 16 * 1024 };
 typedef struct conn_state {
     buf_t body;
     int too_large;
+    http_resp_t *held; /* a write's answer, held (the connection suspended) until it is durable */
 } conn_state_t;
 
 static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -77,6 +78,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *out)
     return r;
 }
 
+static void resume(void *conn) { MHD_resume_connection(conn); }
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
@@ -99,6 +102,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return send_resp(conn, &out);
         }
         return MHD_YES;
+    }
+    if (cs->held) { /* resumed: the write is durable, or its batch failed */
+        http_resp_t *out = cs->held;
+        cs->held = NULL;
+        http_later_end(out);
+        enum MHD_Result sent = send_resp(conn, out);
+        free(out);
+        return sent;
     }
     if (*upload_size) {
         if (!cs->too_large && cs->body.len + *upload_size <= server_config.max_body)
@@ -146,8 +157,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
     r.requested_with = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Requested-With");
     r.accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+    r.can_defer = 1;
     dispatch(&r, &out);
     json_decref(r.query);
+    if (out.later && (cs->held = malloc(sizeof *cs->held))) {
+        /* the thread serves other connections meanwhile; this one waits, suspended, until
+         * the batch its write is in commits (resume, from the committing thread) */
+        *cs->held = out;
+        MHD_suspend_connection(conn);
+        if (http_later_arm(cs->held->later, resume, conn))
+            MHD_resume_connection(conn); /* committed in between */
+        return MHD_YES;
+    }
+    if (out.later) /* cannot hold it: wait here */
+        http_later_end(&out);
     return send_resp(conn, &out);
 }
 
@@ -166,6 +189,11 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum M
     conn_state_t *cs = *state;
     if (cs) {
         buf_free(&cs->body);
+        if (cs->held) { /* closed while held (the daemon stopping): the answer is not sent */
+            http_later_end(cs->held); /* waits for the commit to be over */
+            buf_free(&cs->held->body);
+            free(cs->held);
+        }
         free(cs);
         *state = NULL;
     }
@@ -188,7 +216,7 @@ int server_run(const listen_config_t *lc)
     signal(SIGPIPE, SIG_IGN);
 
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)lc->port, NULL, NULL,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)lc->port, NULL, NULL,
         on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(lc->threads < 2 ? 2 : lc->threads), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
         MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,

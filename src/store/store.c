@@ -111,6 +111,17 @@ int store_commit(store_t *st)
     return note(st, rc);
 }
 
+void store_commit_then(store_t *st, void (*done)(void *arg, int rc), void *arg)
+{
+    if (st->failed || !st->ops->commit_then) {
+        done(arg, store_commit(st));
+        return;
+    }
+    st->ops->commit_then(st, done, arg);
+    txn_ended(st);
+    note(st, ST_OK); /* the commit's own result goes to done */
+}
+
 void store_rollback(store_t *st)
 {
     st->ops->rollback(st);

@@ -98,6 +98,13 @@ int store_generation(store_t *st, unsigned long *gen);
  * also when an earlier call in it failed). */
 int store_commit(store_t *st);
 void store_rollback(store_t *st);
+/* store_commit without waiting for durability where the back end makes a batch of
+ * transactions durable together (SQLite's group commit): done(arg, rc) is called exactly
+ * once with what store_commit would have returned, from whichever thread commits the
+ * batch, maybe before this returns.  Until then nothing of the transaction may be told to
+ * anyone; st is free for its next transaction at once.  Back ends without batches commit
+ * here and call done before returning. */
+void store_commit_then(store_t *st, void (*done)(void *arg, int rc), void *arg);
 
 /* Documents.  A document is a DTO object with an "id" key; the store keeps the
  * collection's indexed fields (accountId, parentId, name, ...) in columns.

@@ -20,6 +20,8 @@ struct store_ops {
 
     int (*begin)(store_t *st, int write);
     int (*commit)(store_t *st); /* a commit that fails leaves the transaction rolled back */
+    /* store_commit_then's (NULL: commit, then done at once) */
+    void (*commit_then)(store_t *st, void (*done)(void *arg, int rc), void *arg);
     void (*rollback)(store_t *st);
 
     json_t *(*get)(store_t *st, coll_t c, const char *id, int *rc);

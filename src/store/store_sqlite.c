@@ -13,7 +13,9 @@
  * other writers are already waiting, the group's transaction stays open for the next one;
  * when none waits (or store_batch_max have joined) it commits, and every request of the
  * batch hears the result of that one COMMIT: store_commit returns only once it is durable,
- * and a failed COMMIT fails them all.  A request that fails rolls back to its savepoint
+ * and a failed COMMIT fails them all.  store_commit_then does not wait: its thread goes on
+ * to other work (in the server, other connections, whose writes join the batch), and the
+ * thread that commits the batch tells it the result.  A request that fails rolls back to its savepoint
  * only.  A lone writer is never delayed: nothing waits on a timer, a batch is only what
  * queued while earlier requests ran.  Reads inside a write transaction see the batch's
  * earlier writes (one connection); read transactions keep their own connection.
@@ -350,10 +352,17 @@ static void close_conn(sq_t *st)
 /* ---- group commit (see the top of this file) ---- */
 int store_batch_max = 64;
 
+typedef struct {
+    void (*fn)(void *arg, int rc);
+    void *arg;
+} then_t;
+
 typedef struct batch {
     int members; /* requests whose savepoint was released into it */
     int refs;    /* members still to read the result */
     int done, rc;
+    then_t *then; /* members that did not wait (store_commit_then): told by the committer */
+    int nthen, capthen;
 } batch_t;
 
 enum { CKPT_PAGES = 1000, CKPT_HARD = 4000, CKPT_RETRY = 256 };
@@ -500,8 +509,14 @@ static void group_leave(group_t *g)
     pthread_mutex_unlock(&groups_mu);
 }
 
+static void batch_free(batch_t *b)
+{
+    free(b->then);
+    free(b);
+}
+
 /* The end of the batch b (the caller is busy, g->mu held): COMMIT, or nothing when an error
- * already ended the transaction (dead), then wake its members and the next writer. */
+ * already ended the transaction (dead), then tell its members. */
 static void batch_end(group_t *g, batch_t *b, int dead)
 {
     g->cur = NULL;
@@ -515,24 +530,42 @@ static void batch_end(group_t *g, batch_t *b, int dead)
         atomic_fetch_add(&users_version, 1);
     g->w->users_touched = 0;
     atomic_fetch_add(&write_gen, 1);
+    for (int i = 0; i < b->nthen; i++) /* no member joins a batch once it is no longer g->cur */
+        b->then[i].fn(b->then[i].arg, rc);
     pthread_mutex_lock(&g->mu);
     b->rc = rc;
     b->done = 1;
     pthread_cond_broadcast(&g->done_cv);
     if (!b->refs)
-        free(b);
+        batch_free(b);
 }
 
 /* A request leaves the writer: its savepoint released into the batch (joined) or rolled
  * back.  The batch stays open for a writer already waiting, unless it is full or dead;
  * else it commits here.  A member then waits for the batch's COMMIT and returns its
- * result; a request that did not join returns ST_OK at once. */
-static int batch_leave(group_t *g, int joined)
+ * result, or, with then, returns at once and then is called with the result by the thread
+ * that commits (maybe this one, before returning); a request that did not join returns
+ * ST_OK at once. */
+static int batch_leave(group_t *g, int joined, const then_t *then)
 {
     pthread_mutex_lock(&g->mu);
     batch_t *b = g->cur;
     int rc = ST_OK;
-    if (b && joined) {
+    if (b && joined && then) {
+        if (b->nthen == b->capthen) {
+            int cap = b->capthen ? 2 * b->capthen : 16;
+            then_t *t = realloc(b->then, sizeof *t * (size_t)cap);
+            if (!t) { /* cannot note it: wait as a plain member */
+                then = NULL;
+                goto member;
+            }
+            b->then = t;
+            b->capthen = cap;
+        }
+        b->then[b->nthen++] = *then;
+        b->members++;
+    } else if (b && joined) {
+    member:
         b->members++;
         b->refs++;
     }
@@ -541,12 +574,12 @@ static int batch_leave(group_t *g, int joined)
         batch_end(g, b, dead);
     g->busy = 0;
     pthread_cond_signal(&g->free_cv);
-    if (b && joined) {
+    if (b && joined && !then) {
         while (!b->done)
             pthread_cond_wait(&g->done_cv, &g->mu);
         rc = b->rc;
         if (--b->refs == 0)
-            free(b);
+            batch_free(b);
     }
     pthread_mutex_unlock(&g->mu);
     return rc;
@@ -583,7 +616,7 @@ static int batch_join(sq_t *st)
     if (!rc)
         rc = run_cached(g->w, "SAVEPOINT request");
     if (rc) {
-        batch_leave(g, 0);
+        batch_leave(g, 0, NULL);
         return rc;
     }
     st->via = g->w;
@@ -662,10 +695,10 @@ static int sq_commit(store_t *base)
         int rc = run_cached(w, "RELEASE request");
         if (rc) {
             savepoint_undo(w);
-            batch_leave(st->group, 0);
+            batch_leave(st->group, 0, NULL);
             return rc;
         }
-        return batch_leave(st->group, 1);
+        return batch_leave(st->group, 1, NULL);
     }
     int rc = run_cached(st, "COMMIT");
     if (rc)
@@ -678,13 +711,31 @@ static int sq_commit(store_t *base)
     return rc;
 }
 
+static void sq_commit_then(store_t *base, void (*done)(void *arg, int rc), void *arg)
+{
+    sq_t *st = (sq_t *)base, *w = st->via;
+    if (!w) { /* not a member of a batch: as sq_commit */
+        done(arg, sq_commit(base));
+        return;
+    }
+    st->via = NULL;
+    int rc = run_cached(w, "RELEASE request");
+    if (rc) {
+        savepoint_undo(w);
+        batch_leave(st->group, 0, NULL);
+        done(arg, rc);
+        return;
+    }
+    batch_leave(st->group, 1, &(then_t){done, arg});
+}
+
 static void sq_rollback(store_t *base)
 {
     sq_t *st = (sq_t *)base, *w = st->via;
     if (w) {
         st->via = NULL;
         savepoint_undo(w);
-        batch_leave(st->group, 0);
+        batch_leave(st->group, 0, NULL);
         return;
     }
     if (!sqlite3_get_autocommit(st->db))
@@ -1180,6 +1231,7 @@ const struct store_ops store_sqlite_ops = {
     .errmsg = sq_errmsg,
     .begin = sq_begin,
     .commit = sq_commit,
+    .commit_then = sq_commit_then,
     .rollback = sq_rollback,
     .get = sq_get,
     .put = sq_put,

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "scratch.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -634,6 +635,108 @@ static void side_by_side(store_t *st)
     CHECK(store_delete(st, C_ACCOUNTS, "side0") == ST_OK && store_delete(st, C_ACCOUNTS, "side2") == ST_OK);
 }
 
+/* store_commit_then: done is called once, with the commit's result, and only when what
+ * the transaction wrote is there for every other connection.  On SQLite a transaction
+ * that leaves while another writer waits is not durable yet when store_commit_then
+ * returns (its batch stays open for the next one); the writer that ends the batch, here
+ * with a plain store_commit, makes it durable and calls done. */
+enum { THEN_N = 3 };
+static store_t *then_reader[THEN_N];
+static int then_calls[THEN_N], then_rc[THEN_N], then_saw[THEN_N], then_before_return[THEN_N], then_last[THEN_N], then_in;
+static atomic_int then_order;
+
+static void then_done(void *arg, int rc)
+{
+    int i = (int)(intptr_t)arg;
+    char id[16];
+    snprintf(id, sizeof id, "then%d", i);
+    then_calls[i]++;
+    then_rc[i] = rc;
+    if (store_begin(then_reader[i], 0) == ST_OK) { /* another connection, at the moment of done */
+        json_t *d = store_get(then_reader[i], C_ACCOUNTS, id);
+        then_saw[i] = d != NULL;
+        json_decref(d);
+        store_commit(then_reader[i]);
+    }
+}
+
+static void *then_writer(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    char err[256], json[128];
+    store_t *st = store_open(url, err, sizeof err);
+    if (!st)
+        return NULL;
+    int rc = store_begin(st, 1);
+    snprintf(json, sizeof json, "{\"id\":\"then%d\",\"name\":\"Then\",\"ancestorIds\":[]}", i);
+    if (!rc)
+        rc = put(st, C_ACCOUNTS, json);
+    if (i == 0) { /* hold the writer until the others queue behind it */
+        pthread_mutex_lock(&side_mu);
+        then_in = 1;
+        pthread_cond_broadcast(&side_cv);
+        pthread_mutex_unlock(&side_mu);
+        usleep(100000);
+    }
+    int order = atomic_fetch_add(&then_order, 1); /* in the writer: the order the writers had it in */
+    then_last[i] = order == THEN_N - 1;
+    if (rc) {
+        then_rc[i] = rc;
+    } else if (then_last[i]) { /* the last one waits for the commit itself */
+        then_rc[i] = store_commit(st);
+        then_calls[i]++;
+        then_saw[i] = 1;
+    } else {
+        store_commit_then(st, then_done, (void *)(intptr_t)i);
+        then_before_return[i] = then_calls[i];
+    }
+    store_close(st);
+    return NULL;
+}
+
+static void commit_then(store_t *st)
+{
+    char err[256];
+    for (int i = 0; i < THEN_N; i++) {
+        then_reader[i] = store_open(url, err, sizeof err);
+        CHECK(then_reader[i] != NULL);
+        then_calls[i] = then_saw[i] = then_before_return[i] = 0;
+        then_rc[i] = -1;
+    }
+    /* alone: done at once or soon, with the write there */
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"then0\",\"name\":\"Then\",\"ancestorIds\":[]}") == ST_OK);
+    store_commit_then(st, then_done, (void *)(intptr_t)0);
+    CHECK(then_calls[0] == 1 && then_rc[0] == ST_OK && then_saw[0]);
+    CHECK(store_delete(st, C_ACCOUNTS, "then0") == ST_OK);
+    /* three writers, the first holding the writer while the others queue */
+    then_calls[0] = then_saw[0] = 0;
+    then_in = 0;
+    atomic_store(&then_order, 0);
+    pthread_t t[THEN_N];
+    pthread_create(&t[0], NULL, then_writer, (void *)(intptr_t)0);
+    pthread_mutex_lock(&side_mu);
+    while (!then_in)
+        pthread_cond_wait(&side_cv, &side_mu);
+    pthread_mutex_unlock(&side_mu);
+    for (long i = 1; i < THEN_N; i++)
+        pthread_create(&t[i], NULL, then_writer, (void *)(intptr_t)i);
+    for (int i = 0; i < THEN_N; i++)
+        pthread_join(t[i], NULL);
+    int batched = !strstr(url, "://") && strcmp(url, ":memory:");
+    for (int i = 0; i < THEN_N; i++) {
+        CHECK(then_calls[i] == 1 && then_rc[i] == ST_OK && then_saw[i]);
+        if (!then_last[i])
+            CHECK(then_before_return[i] == !batched); /* SQLite: told later, by the batch's last writer */
+    }
+    for (int i = 0; i < THEN_N; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "then%d", i);
+        CHECK(store_delete(st, C_ACCOUNTS, id) == ST_OK);
+        store_close(then_reader[i]);
+    }
+}
+
 /* store_version: the version a transaction read or wrote, the same from another
  * connection, new after every write, forgotten by the next transaction */
 static void versions(store_t *st)
@@ -740,6 +843,7 @@ static void suite(const char *name)
     elem_filter(st);
     writers(st);
     side_by_side(st);
+    commit_then(st);
     audit(st);
     store_close(st);
     /* opened again: migrations already done, data there */
