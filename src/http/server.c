@@ -5,10 +5,12 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 enum { DRAIN_FACTOR = 16 };
 
@@ -80,6 +82,12 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *out)
 
 static void resume(void *conn) { MHD_resume_connection(conn); }
 
+/* Requests that may hold their answer (counted from before dispatch until the answer is
+ * sent), and whether the server is stopping: libmicrohttpd must not be stopped while a
+ * connection is suspended, so once stopping no answer is held any more and the stop waits
+ * for the held ones to go out. */
+static atomic_int holding, stopping;
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
@@ -109,6 +117,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         http_later_end(out);
         enum MHD_Result sent = send_resp(conn, out);
         free(out);
+        atomic_fetch_sub(&holding, 1);
         return sent;
     }
     if (*upload_size) {
@@ -157,7 +166,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
     r.requested_with = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Requested-With");
     r.accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
-    r.can_defer = 1;
+    if (!atomic_load(&stopping)) { /* counted first, then checked: the stop sees one or the other */
+        atomic_fetch_add(&holding, 1);
+        r.can_defer = !atomic_load(&stopping);
+        if (!r.can_defer)
+            atomic_fetch_sub(&holding, 1);
+    }
     dispatch(&r, &out);
     json_decref(r.query);
     if (out.later && (cs->held = malloc(sizeof *cs->held))) {
@@ -171,6 +185,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (out.later) /* cannot hold it: wait here */
         http_later_end(&out);
+    if (r.can_defer)
+        atomic_fetch_sub(&holding, 1);
     return send_resp(conn, &out);
 }
 
@@ -233,6 +249,9 @@ int server_run(const listen_config_t *lc)
     if (lc->on_stop)
         lc->on_stop();
     MHD_quiesce_daemon(d);
+    atomic_store(&stopping, 1);
+    while (atomic_load(&holding)) /* answers waiting for their commit (a batch: milliseconds) */
+        usleep(1000);
     MHD_stop_daemon(d);
     return 0;
 }
