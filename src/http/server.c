@@ -205,10 +205,11 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum M
     conn_state_t *cs = *state;
     if (cs) {
         buf_free(&cs->body);
-        if (cs->held) { /* closed while held (the daemon stopping): the answer is not sent */
+        if (cs->held) { /* the client left while its answer was held: it is not sent */
             http_later_end(cs->held); /* waits for the commit to be over */
             buf_free(&cs->held->body);
             free(cs->held);
+            atomic_fetch_sub(&holding, 1);
         }
         free(cs);
         *state = NULL;
