@@ -17,7 +17,8 @@ EVO_BIN=${EVO_BIN:-$MAIN/build/evovoiced}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNS=${CONNS:-64}
-EVO_THREADS=${EVO_THREADS:-4}
+EVO_THREADS=${EVO_THREADS:-0}   # 0: the server's default (one per core on SQLite, two per core on PostgreSQL)
+THREADS_SAID=$([ "$EVO_THREADS" = 0 ] && echo "the default (one per core on SQLite, two per core on PostgreSQL)" || echo "$EVO_THREADS")
 EVO_SQLITE_ARGS=${EVO_SQLITE_ARGS---db-exclusive}   # options of the SQLite server only (empty: none)
 PEER_WORKERS=${PEER_WORKERS:-$(nproc)}
 SEED_CUSTOMERS=${SEED_CUSTOMERS:-1000}
@@ -163,7 +164,7 @@ start_evo() { # db, log name, what, pid variable[, extra options]: evovoiced ser
   wait_for "$WORK/$2.log" 'listening on http://' "$!" "$3"
   S_URL=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$WORK/$2.log" | head -1 | sed 's/^listening on //')
   [ -n "$S_URL" ] || die "could not read $3's address from its log"
-  log "$3: $S_URL ($EVO_THREADS threads, pid ${!4})"
+  log "$3: $S_URL (threads: $EVO_THREADS, pid ${!4})"
 }
 start_evo "$WORK/evo.db" evo evovoiced EVO_PID "$EVO_SQLITE_ARGS"
 EVO_URL=$S_URL
@@ -430,7 +431,7 @@ fi
 # ------------------------------------------------------------------ report
 echo
 echo "evovoiced vs fastify-sqlite peer: wrk -t1 -c$CONNS -d$DURATION (after $WARMUP warm-up), $(nproc) CPUs,"
-echo "peer $PEER_WORKERS workers, evovoiced $EVO_THREADS threads, $SEED_CUSTOMERS seeded customers each"
+echo "peer $PEER_WORKERS workers, evovoiced threads: $THREADS_SAID, $SEED_CUSTOMERS seeded customers each"
 echo "GET body bytes: peer $(wc -c <"$WORK/get-peer.json"), evovoiced $(wc -c <"$WORK/get-evo.json");" \
   "list body bytes: peer $(wc -c <"$WORK/list-peer.json"), evovoiced $(wc -c <"$WORK/list-evo.json")"
 echo
@@ -452,7 +453,7 @@ echo "$KEYCHECK"
 if [ "$PG" = 1 ]; then
   mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
   echo
-  echo "evovoiced on PostgreSQL $PG_VERSION (throw-away local cluster, fsync=on), same cases, $EVO_THREADS threads per server:"
+  echo "evovoiced on PostgreSQL $PG_VERSION (throw-away local cluster, fsync=on), same cases, threads per server: $THREADS_SAID:"
   echo "  pg1 = evo-pg×1: server A alone, wrk -t1 -c$CONNS"
   echo "  pg2 = evo-pg×2: servers A and B on one database, two wrk at once (-t1 -c$((CONNS / 2)) to A," \
     "-c$((CONNS - CONNS / 2)) to B): r/s summed, p99 the worse, bad summed"

@@ -27,7 +27,7 @@ const ACCOUNTS = Number(process.env.ACCOUNTS || 4);
 const REQUESTS = Number(process.env.REQUESTS || 200);
 const CASE_SECONDS = Number(process.env.CASE_SECONDS || 15);
 const WRK_DURATION = process.env.WRK_DURATION || '10s';
-const THREADS = process.env.EVO_THREADS || '4';
+const THREADS = process.env.EVO_THREADS || '0'; // 0: the server's default
 const EMAIL = 'admin@bench.test', PASSWORD = 'bench-password-1';
 const AUTH = 'Basic ' + Buffer.from(`${EMAIL}:${PASSWORD}`).toString('base64');
 const work = mkdtempSync(join(tmpdir(), 'evo-scale-'));

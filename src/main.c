@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
 #include "api/routing.h"
@@ -44,7 +45,10 @@ static const option_t options[] = {
     {NULL, "db-exclusive", NULL, O_FLAG, &store_config.exclusive, "0", 0, 1,
      "this process alone opens the SQLite file: no file lock per transaction; user add, session add or a second "
      "server on the file fail while it runs"},
-    {NULL, "threads", "N", O_INT, &lc.threads, "4", 2, 256, "HTTP worker threads"},
+    {NULL, "threads", "N", O_INT, &lc.threads, "0", 0, 256,
+     "HTTP worker threads (0: one per core on SQLite, two per core on PostgreSQL; at least 2)"},
+    {NULL, "slow-threads", "N", O_INT, &lc.slow_threads, "8", 1, 256,
+     "threads for operations that wait on the carrier or hash a password, beside the HTTP ones"},
     {NULL, "batch-max", "N", O_INT, &store_batch_max, "64", 1, 100000,
      "SQLite: most concurrent writes committed together in one transaction (1: each alone)"},
     {NULL, "max-body", "BYTES", O_SIZE, &server_config.max_body, "1048576", 1, 1L << 30, "largest request body accepted (413 above)"},
@@ -305,6 +309,12 @@ static int cmd_serve(int argc, char **argv)
     lc.host = host;
     lc.port = atoi(colon + 1);
     lc.on_stop = on_stop;
+    if (!lc.threads) { /* one per core; on PostgreSQL a thread waits for the database on every
+                        * statement, so two per core (more served no more: bench/README.md) */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int pg = !strncmp(server_config.db_path, "postgres", 8);
+        lc.threads = (int)(cores > 0 && cores <= 64 ? cores : 2) * (pg ? 2 : 1);
+    }
     mkparent(server_config.db_path);
     store_t *st = thread_store();
     if (!st)

@@ -820,11 +820,14 @@ static int probe(const http_req_t *r, http_resp_t *out)
     }
     if (ready) {
         store_t *st = thread_store();
-        int rc = st ? store_begin(st, 0) : ST_BUSY;
-        if (!rc) { /* one statement: a transaction that runs none need not reach the database */
-            store_count(st, C_USERS, "id", "");
-            rc = store_commit(st);
-        }
+        int rc = ST_BUSY;
+        /* twice: a connection the database dropped while it sat idle shows it only at its
+         * next statement, and is made again at the next begin */
+        for (int attempt = 0; st && rc == ST_BUSY && attempt < 2; attempt++)
+            if (!(rc = store_begin(st, 0))) { /* one statement: a transaction that runs none need not reach the database */
+                store_count(st, C_USERS, "id", "");
+                rc = store_commit(st);
+            }
         if (rc) {
             encode_error(out, FMT_JSON, 503, "ServiceUnavailable", "The store is not available", NULL);
             return 1;
@@ -885,7 +888,11 @@ void dispatch(const http_req_t *r, http_resp_t *out)
         snprintf(msg, sizeof msg, "There is no such route: %.16s %.200s", r->method, r->path);
         encode_error(out, (fmt_t)fmt, 404, "NotFound", msg, NULL);
     }
-    else
+    else if (r->can_offload && (op->flags & OP_OWN_TXN)) { /* it waits on the carrier or a hash: not here */
+        out->offload = 1;
+        json_decref(params);
+        return;
+    } else
         run(r, out, op, params, (fmt_t)fmt);
     json_decref(params);
     if (is_jsonp)

@@ -29,6 +29,7 @@ typedef struct http_req {
     const char *client;        /* the client's address (the proxy's X-Forwarded-For with trust_proxy) */
     int tls;                   /* came over HTTPS (X-Forwarded-Proto with trust_proxy) */
     int can_defer;             /* the server can hold the answer to a write until it is durable */
+    int can_offload;           /* the server runs slow operations on threads of their own */
 } http_req_t;
 
 typedef struct http_later http_later_t;
@@ -39,6 +40,9 @@ typedef struct http_resp {
     char headers[8][512];      /* extra "Name: value" header lines */
     int nheaders;
     http_later_t *later;       /* set: the answer stands only once the write is durable (below) */
+    int offload;               /* (r->can_offload) nothing done: an operation that waits on the
+                                * carrier or a password hash (OP_OWN_TXN); dispatch the request
+                                * again, without can_offload, on a thread that may wait */
 } http_resp_t;
 
 /* A write whose commit is still to come (r->can_defer, group commit): dispatch() leaves

@@ -1,9 +1,13 @@
 /* server.c — libmicrohttpd adapter: collects a request (with the body-size limit),
- * hands it to dispatch(), and sends the response.  Shuts down cleanly on SIGTERM. */
+ * hands it to dispatch(), and sends the response.  A write's answer waits for its commit
+ * with the connection suspended, and an operation that waits on the carrier or a password
+ * hash runs on threads of its own, so the pool's threads (one per core) never wait.
+ * Shuts down cleanly on SIGTERM. */
 #include "server.h"
 #include "http.h"
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,7 +28,8 @@ enum { CONNECTION_MEMORY = 16 * 1024 };
 typedef struct conn_state {
     buf_t body;
     int too_large;
-    http_resp_t *held; /* a write's answer, held (the connection suspended) until it is durable */
+    http_resp_t *held; /* an answer made while the connection was suspended: a write's, held
+                        * until it is durable, or a slow operation's */
 } conn_state_t;
 
 static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -88,6 +93,68 @@ static void resume(void *conn) { MHD_resume_connection(conn); }
  * for the held ones to go out. */
 static atomic_int holding, stopping;
 
+/* ---- slow operations (out->offload): the connection is suspended and the request runs
+ * on one of these threads, which may wait on the carrier for seconds; the pool's threads
+ * (one per core) go on serving other connections ---- */
+typedef struct job {
+    struct job *next;
+    struct MHD_Connection *conn;
+    conn_state_t *cs;
+    http_req_t r;
+    http_resp_t *out;
+    char client[64];
+} job_t;
+static job_t *jobs, **jobs_tail = &jobs;
+static pthread_mutex_t jobs_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_cv = PTHREAD_COND_INITIALIZER;
+static int jobs_stop;
+
+static void *slow_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&jobs_mu);
+        while (!jobs && !jobs_stop)
+            pthread_cond_wait(&jobs_cv, &jobs_mu);
+        job_t *j = jobs;
+        if (j && !(jobs = j->next))
+            jobs_tail = &jobs;
+        pthread_mutex_unlock(&jobs_mu);
+        if (!j)
+            return NULL;
+        dispatch(&j->r, j->out); /* without can_defer or can_offload: it runs, and commits, here */
+        json_decref(j->r.query);
+        j->cs->held = j->out;
+        MHD_resume_connection(j->conn); /* the connection's thread sends cs->held */
+        free(j);
+    }
+}
+
+/* Suspend conn and queue its request r for the slow threads (r's strings live in the
+ * suspended connection, but for the client's address); 0 when it cannot be. */
+static int offload(struct MHD_Connection *conn, conn_state_t *cs, const http_req_t *r)
+{
+    job_t *j = calloc(1, sizeof *j);
+    if (!j || !(j->out = calloc(1, sizeof *j->out))) {
+        free(j);
+        return 0;
+    }
+    j->conn = conn;
+    j->cs = cs;
+    j->r = *r;
+    j->r.can_defer = j->r.can_offload = 0;
+    snprintf(j->client, sizeof j->client, "%s", r->client ? r->client : "");
+    j->r.client = j->client;
+    json_incref(j->r.query);
+    MHD_suspend_connection(conn);
+    pthread_mutex_lock(&jobs_mu);
+    *jobs_tail = j;
+    jobs_tail = &j->next;
+    pthread_cond_signal(&jobs_cv);
+    pthread_mutex_unlock(&jobs_mu);
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
@@ -111,10 +178,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
-    if (cs->held) { /* resumed: the write is durable, or its batch failed */
+    if (cs->held) { /* resumed: the write is durable (or its batch failed), or a slow operation answered */
         http_resp_t *out = cs->held;
         cs->held = NULL;
-        http_later_end(out);
+        if (out->later)
+            http_later_end(out);
         enum MHD_Result sent = send_resp(conn, out);
         free(out);
         atomic_fetch_sub(&holding, 1);
@@ -168,11 +236,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
     if (!atomic_load(&stopping)) { /* counted first, then checked: the stop sees one or the other */
         atomic_fetch_add(&holding, 1);
-        r.can_defer = !atomic_load(&stopping);
+        r.can_defer = r.can_offload = !atomic_load(&stopping);
         if (!r.can_defer)
             atomic_fetch_sub(&holding, 1);
     }
     dispatch(&r, &out);
+    if (out.offload) {
+        if (offload(conn, cs, &r)) { /* answered from a slow thread, once it is done */
+            json_decref(r.query);
+            return MHD_YES;
+        }
+        out.offload = r.can_offload = 0; /* cannot: here, then */
+        dispatch(&r, &out);
+    }
     json_decref(r.query);
     if (out.later && (cs->held = malloc(sizeof *cs->held))) {
         /* the thread serves other connections meanwhile; this one waits, suspended, until
@@ -206,7 +282,8 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum M
     if (cs) {
         buf_free(&cs->body);
         if (cs->held) { /* the client left while its answer was held: it is not sent */
-            http_later_end(cs->held); /* waits for the commit to be over */
+            if (cs->held->later)
+                http_later_end(cs->held); /* waits for the commit to be over */
             buf_free(&cs->held->body);
             free(cs->held);
             atomic_fetch_sub(&holding, 1);
@@ -232,16 +309,25 @@ int server_run(const listen_config_t *lc)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
 
+    int threads = lc->threads < 2 ? 2 : lc->threads;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)lc->port, NULL, NULL,
         on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(lc->threads < 2 ? 2 : lc->threads), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
+        (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
         MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "evovoiced: cannot listen on %s:%d\n", lc->host, lc->port);
         return 1;
     }
+    int nslow = lc->slow_threads < 1 ? 1 : lc->slow_threads;
+    pthread_t *slow = calloc((size_t)nslow, sizeof *slow);
+    for (int i = 0; slow && i < nslow; i++)
+        if (pthread_create(&slow[i], NULL, slow_main, NULL)) {
+            fprintf(stderr, "evovoiced: cannot start the slow operations' threads\n");
+            MHD_stop_daemon(d);
+            return 1;
+        }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "evovoiced: listening on http://%s:%u\n", lc->host, info ? info->port : (unsigned)lc->port);
     int sig = 0;
@@ -251,8 +337,15 @@ int server_run(const listen_config_t *lc)
         lc->on_stop();
     MHD_quiesce_daemon(d);
     atomic_store(&stopping, 1);
-    while (atomic_load(&holding)) /* answers waiting for their commit (a batch: milliseconds) */
+    while (atomic_load(&holding)) /* answers waiting for their commit (a batch: milliseconds) or slow ones */
         usleep(1000);
     MHD_stop_daemon(d);
+    pthread_mutex_lock(&jobs_mu);
+    jobs_stop = 1;
+    pthread_cond_broadcast(&jobs_cv);
+    pthread_mutex_unlock(&jobs_mu);
+    for (int i = 0; slow && i < nslow; i++)
+        pthread_join(slow[i], NULL);
+    free(slow);
     return 0;
 }

@@ -557,3 +557,33 @@ describe('staging re-routing', () => {
     assert.deepEqual(routed([n]), [`${STAGE}/voice|${STAGE}/sms`], 'the number bought during the flip follows the customer to staging');
   });
 });
+
+// ---------------------------------------------------------------------------------------
+describe('slow carrier calls and the HTTP threads', () => {
+  let f3, s3, a3;
+  before(async () => {
+    f3 = await startFakeTwilio();
+    // as many HTTP threads as a two-core machine gets by default: four purchases waiting on
+    // the carrier would hold both of them if they ran there
+    s3 = await startServer({ args: carrierArgs(f3, ['--threads', '2']) });
+    a3 = await s3.ok('POST', '/accounts', { as: s3.admin, body: { name: 'slow carrier' } });
+  });
+  after(async () => { if (s3) await s3.cleanup(); if (f3) await f3.close(); });
+
+  test('reads and writes are answered while purchases wait on the carrier', async () => {
+    f3.slow('buy', 3000, { times: 4 });
+    let answered = 0;
+    const nums = Array.from({ length: 4 }, () => fresh('650'));
+    const buys = nums.map((number) => s3.req('POST', '/endpoints/phone-numbers', { as: s3.admin, body: { accountId: a3.id, number } })
+      .then((r) => { answered++; return r; }));
+    // the carrier holds all four (it has them, and answers late)
+    await waitFor('the four purchases at the carrier', () => nums.every((n) => [...f3.numbers.values()].some((x) => x.phone_number === n)), 5000);
+    for (let i = 0; i < 10; i++) {
+      const c = await s3.ok('POST', '/customers', { as: s3.admin, body: { accountId: a3.id, name: `while buying ${i}` } });
+      await s3.ok('GET', `/customers/${c.id}`, { as: s3.admin });
+    }
+    assert.equal(answered, 0, 'every read and write above was answered while the purchases still waited');
+    for (const r of await Promise.all(buys)) expectStatus(r, 200);
+    f3.clearFaults();
+  });
+});
