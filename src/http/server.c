@@ -320,14 +320,16 @@ int server_run(const listen_config_t *lc)
         fprintf(stderr, "evovoiced: cannot listen on %s:%d\n", lc->host, lc->port);
         return 1;
     }
-    int nslow = lc->slow_threads < 1 ? 1 : lc->slow_threads;
+    int nslow = lc->slow_threads < 1 ? 1 : lc->slow_threads, started = 0;
     pthread_t *slow = calloc((size_t)nslow, sizeof *slow);
-    for (int i = 0; slow && i < nslow; i++)
-        if (pthread_create(&slow[i], NULL, slow_main, NULL)) {
-            fprintf(stderr, "evovoiced: cannot start the slow operations' threads\n");
-            MHD_stop_daemon(d);
-            return 1;
-        }
+    while (slow && started < nslow && !pthread_create(&slow[started], NULL, slow_main, NULL))
+        started++;
+    if (!started) { /* an offloaded request would wait forever */
+        fprintf(stderr, "evovoiced: cannot start the slow operations' threads\n");
+        MHD_stop_daemon(d);
+        free(slow);
+        return 1;
+    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "evovoiced: listening on http://%s:%u\n", lc->host, info ? info->port : (unsigned)lc->port);
     int sig = 0;
@@ -344,7 +346,7 @@ int server_run(const listen_config_t *lc)
     jobs_stop = 1;
     pthread_cond_broadcast(&jobs_cv);
     pthread_mutex_unlock(&jobs_mu);
-    for (int i = 0; slow && i < nslow; i++)
+    for (int i = 0; i < started; i++)
         pthread_join(slow[i], NULL);
     free(slow);
     return 0;
