@@ -644,17 +644,16 @@ int store_where(buf_t *b, const query_t *q, const char *always,
 }
 
 /* ---- parsed documents, shared between requests ----
- * Keyed by collection and id together with a keyed hash (SipHash, random key) and the
- * length of the text a document came from: a row whose text changed in any way is
- * parsed anew, so nothing stale is ever served, and the hash cannot be steered by a
- * client.  Documents are shared, hence read-only for every caller (store.h).  The table
+ * Found by collection and id (the slot by a keyed hash of the id: SipHash, random key, so
+ * a client cannot steer ids into one slot) and kept with the very text they were parsed
+ * from: a row whose text is not byte for byte that text is parsed anew, so nothing stale
+ * is ever served.  (Comparing the texts costs a tenth of hashing them.)  Documents are shared, hence read-only for every caller (store.h).  The table
  * is fixed in size; each connection has a small one of its own in front of it. */
 enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
 typedef struct {
     coll_t coll;
     char id[DOC_ID_MAX];
-    uint64_t hash;
-    size_t len;
+    json_t *text; /* the text doc was parsed from (a JSON string, shared between tables) */
     json_t *doc;
 } dslot_t;
 static dslot_t dslots[DOC_SLOTS];
@@ -669,22 +668,29 @@ static void doc_init(void)
         pthread_mutex_init(&dlocks[i], NULL);
 }
 
-/* Does slot e hold the document of id in c parsed from a text with hash h and length len? */
-static int slot_holds(const dslot_t *e, coll_t c, const char *id, uint64_t h, size_t len)
+/* Does slot e hold the document of id in c parsed from the text txt (len bytes)? */
+static int slot_holds(const dslot_t *e, coll_t c, const char *id, const char *txt, size_t len)
 {
-    return e->doc && e->coll == c && e->hash == h && e->len == len && !strcmp(e->id, id);
+    return e->doc && e->coll == c && json_string_length(e->text) == len && !strcmp(e->id, id) &&
+           !memcmp(json_string_value(e->text), txt, len);
 }
 
-/* Put doc (a reference of its own) into slot e; the document it held, to release. */
-static json_t *slot_set(dslot_t *e, coll_t c, const char *id, size_t idlen, uint64_t h, size_t len, json_t *doc)
+/* Put doc, parsed from text, into slot e (each keeps a reference of its own); what it held
+ * before, to release with slot_release. */
+static dslot_t slot_set(dslot_t *e, coll_t c, const char *id, size_t idlen, json_t *text, json_t *doc)
 {
-    json_t *old = e->doc;
+    dslot_t old = *e;
     e->coll = c;
     memcpy(e->id, id, idlen + 1);
-    e->hash = h;
-    e->len = len;
+    e->text = json_incref(text);
     e->doc = json_incref(doc);
     return old;
+}
+
+static void slot_release(dslot_t old)
+{
+    json_decref(old.text);
+    json_decref(old.doc);
 }
 
 /* Each connection (one per thread) keeps the documents it served lately in a small table
@@ -710,29 +716,33 @@ static dslot_t *front_slot(store_t *st, size_t slot)
 static void front_free(store_t *st)
 {
     for (int i = 0; st->front && i < FRONT_SLOTS; i++)
-        json_decref(st->front->e[i].doc);
+        slot_release(st->front->e[i]);
     free(st->front);
     st->front = NULL;
 }
 
-/* Put doc (a reference of its own, never changed after) in the tables as the parse of txt. */
-static void doc_keep(store_t *st, coll_t c, const char *id, size_t idlen, uint64_t h, size_t len, size_t slot, json_t *doc)
+/* Put doc (never changed after) in the tables as the parse of txt. */
+static void doc_keep(store_t *st, coll_t c, const char *id, size_t idlen, const char *txt, size_t len, size_t slot,
+                     json_t *doc)
 {
+    json_t *text = json_stringn_nocheck(txt, len);
+    if (!text)
+        return;
     pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
     pthread_mutex_lock(mu);
-    json_t *old = slot_set(&dslots[slot], c, id, idlen, h, len, doc);
+    dslot_t old = slot_set(&dslots[slot], c, id, idlen, text, doc);
     pthread_mutex_unlock(mu);
-    json_decref(old);
+    slot_release(old);
     dslot_t *mine = front_slot(st, slot);
     if (mine)
-        json_decref(slot_set(mine, c, id, idlen, h, len, doc));
+        slot_release(slot_set(mine, c, id, idlen, text, doc));
+    json_decref(text);
 }
 
-/* The slot of id in c and the keyed hash of txt. */
-static size_t doc_slot(coll_t c, const char *id, size_t idlen, const char *txt, size_t len, uint64_t *h)
+/* The slot of id in c. */
+static size_t doc_slot(coll_t c, const char *id, size_t idlen)
 {
     uint64_t slot_h;
-    crypto_shorthash((unsigned char *)h, (const unsigned char *)txt, len, dkey);
     crypto_shorthash((unsigned char *)&slot_h, (const unsigned char *)id, idlen, dkey);
     return (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
 }
@@ -744,9 +754,7 @@ void store_doc_written(store_t *st, coll_t c, const char *id, const char *txt, s
     json_t *copy;
     if (idlen >= DOC_ID_MAX || !(copy = json_deep_copy(doc)))
         return;
-    uint64_t h;
-    size_t slot = doc_slot(c, id, idlen, txt, len, &h);
-    doc_keep(st, c, id, idlen, h, len, slot, copy);
+    doc_keep(st, c, id, idlen, txt, len, doc_slot(c, id, idlen), copy);
     json_decref(copy);
 }
 
@@ -774,25 +782,27 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
     size_t idlen = strlen(id);
     if (idlen >= DOC_ID_MAX)
         return seen_doc(st, c, id, json_loadb(txt, len, 0, NULL));
-    uint64_t h;
-    size_t slot = doc_slot(c, id, idlen, txt, len, &h);
+    size_t slot = doc_slot(c, id, idlen);
     dslot_t *mine = front_slot(st, slot);
-    if (mine && slot_holds(mine, c, id, h, len))
+    if (mine && slot_holds(mine, c, id, txt, len))
         return seen_doc(st, c, id, json_incref(mine->doc));
     dslot_t *e = &dslots[slot];
     pthread_mutex_t *mu = &dlocks[slot % DOC_STRIPES];
-    json_t *doc = NULL;
+    json_t *doc = NULL, *text = NULL;
     pthread_mutex_lock(mu);
-    if (slot_holds(e, c, id, h, len))
+    if (slot_holds(e, c, id, txt, len)) {
         doc = json_incref(e->doc);
+        text = json_incref(e->text);
+    }
     pthread_mutex_unlock(mu);
     if (doc) {
         if (mine)
-            json_decref(slot_set(mine, c, id, idlen, h, len, doc));
+            slot_release(slot_set(mine, c, id, idlen, text, doc));
+        json_decref(text);
         return seen_doc(st, c, id, doc);
     }
     if (!(doc = json_loadb(txt, len, 0, NULL)))
         return NULL;
-    doc_keep(st, c, id, idlen, h, len, slot, doc);
+    doc_keep(st, c, id, idlen, txt, len, slot, doc);
     return seen_doc(st, c, id, doc);
 }
