@@ -309,16 +309,15 @@ static int cmd_serve(int argc, char **argv)
     lc.host = host;
     lc.port = atoi(colon + 1);
     lc.on_stop = on_stop;
-    if (!lc.threads) { /* one per core; on PostgreSQL a thread waits for the database on every
-                        * statement, so two per core (more served no more: bench/README.md) */
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        int pg = !strncmp(server_config.db_path, "postgres", 8);
-        lc.threads = (int)(cores > 0 && cores <= 64 ? cores : 2) * (pg ? 2 : 1);
-    }
     mkparent(server_config.db_path);
     store_t *st = thread_store();
     if (!st)
         return 1;
+    if (!lc.threads) { /* one per core; on PostgreSQL a thread waits for the database on every
+                        * statement, so two per core (more served no more: bench/README.md) */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        lc.threads = (int)(cores > 0 && cores <= 64 ? cores : 2) * (store_remote(st) ? 2 : 1);
+    }
     if (bootstrap_admin(st))
         return 1;
     if (provider_init()) {

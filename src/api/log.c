@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "../util/json.h"
@@ -48,18 +49,20 @@ static void secrets_init(void)
 static int masked(const char *field)
 {
     pthread_once(&secrets_once, secrets_init);
-    char low[64]; /* the name in lower case: plain strstr then (strcasestr costs ten times as much) */
+    /* the name in lower case, so plain strstr (strcasestr costs ten times as much) */
+    char buf[64];
     size_t n = strlen(field);
-    if (n >= sizeof low) /* a long key (of a data dictionary, say): the slow way */
-        return strcasestr(field, "password") || strcasestr(field, "token") || strcasestr(field, "secret");
+    char *low = n < sizeof buf ? buf : malloc(n + 1); /* a long key of a data dictionary, say */
+    if (!low)
+        return 1;
     for (size_t i = 0; i <= n; i++)
         low[i] = (char)tolower((unsigned char)field[i]);
-    if (strstr(low, "password") || strstr(low, "token") || strstr(low, "secret"))
-        return 1;
-    for (int k = 0; k < nsecret_names; k++)
-        if (!strcasecmp(secret_names[k], low))
-            return 1;
-    return 0;
+    int secret = strstr(low, "password") || strstr(low, "token") || strstr(low, "secret");
+    for (int k = 0; k < nsecret_names && !secret; k++)
+        secret = !strcasecmp(secret_names[k], low);
+    if (low != buf)
+        free(low);
+    return secret;
 }
 
 void audit_begin(call_t *c, store_audit_t *ctx, char *name, size_t namesz)

@@ -44,6 +44,8 @@ store_t *store_open(const char *path, char *err, size_t errsz)
     return NULL;
 }
 
+int store_remote(const store_t *st) { return st->ops == &store_pg_ops; }
+
 static void front_free(store_t *st);
 
 static void forget_seen(store_t *st)
@@ -647,8 +649,9 @@ int store_where(buf_t *b, const query_t *q, const char *always,
  * Found by collection and id (the slot by a keyed hash of the id: SipHash, random key, so
  * a client cannot steer ids into one slot) and kept with the very text they were parsed
  * from: a row whose text is not byte for byte that text is parsed anew, so nothing stale
- * is ever served.  (Comparing the texts costs a tenth of hashing them.)  Documents are shared, hence read-only for every caller (store.h).  The table
- * is fixed in size; each connection has a small one of its own in front of it. */
+ * is ever served (comparing the texts costs a tenth of hashing them).  Documents are
+ * shared, hence read-only for every caller (store.h).  The table is fixed in size; each
+ * connection has a small one of its own in front of it. */
 enum { DOC_SLOTS = 8192, DOC_STRIPES = 64, DOC_ID_MAX = 48 };
 typedef struct {
     coll_t coll;

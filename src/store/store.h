@@ -66,6 +66,8 @@ typedef struct {
 extern store_config_t store_config;
 
 store_t *store_open(const char *path, char *err, size_t errsz);
+/* 1 when st's statements go to a database server and wait for it (PostgreSQL). */
+int store_remote(const store_t *st);
 void store_close(store_t *st);
 const char *store_errmsg(store_t *st);
 

@@ -540,6 +540,21 @@ static void batch_end(group_t *g, batch_t *b, int dead)
         batch_free(b);
 }
 
+/* Note then in b (g->mu held); 0 when there is no memory for it. */
+static int then_add(batch_t *b, const then_t *then)
+{
+    if (b->nthen == b->capthen) {
+        int cap = b->capthen ? 2 * b->capthen : 16;
+        then_t *t = realloc(b->then, sizeof *t * (size_t)cap);
+        if (!t)
+            return 0;
+        b->then = t;
+        b->capthen = cap;
+    }
+    b->then[b->nthen++] = *then;
+    return 1;
+}
+
 /* A request leaves the writer: its savepoint released into the batch (joined) or rolled
  * back.  The batch stays open for a writer already waiting, unless it is full or dead;
  * else it commits here.  A member then waits for the batch's COMMIT and returns its
@@ -551,23 +566,11 @@ static int batch_leave(group_t *g, int joined, const then_t *then)
     pthread_mutex_lock(&g->mu);
     batch_t *b = g->cur;
     int rc = ST_OK;
-    if (b && joined && then) {
-        if (b->nthen == b->capthen) {
-            int cap = b->capthen ? 2 * b->capthen : 16;
-            then_t *t = realloc(b->then, sizeof *t * (size_t)cap);
-            if (!t) { /* cannot note it: wait as a plain member */
-                then = NULL;
-                goto member;
-            }
-            b->then = t;
-            b->capthen = cap;
-        }
-        b->then[b->nthen++] = *then;
+    if (b && joined && then && !then_add(b, then))
+        then = NULL; /* cannot note it: wait as a plain member */
+    if (b && joined) {
         b->members++;
-    } else if (b && joined) {
-    member:
-        b->members++;
-        b->refs++;
+        b->refs += !then;
     }
     int dead = b && sqlite3_get_autocommit(g->w->db); /* an error rolled the whole transaction back */
     if (b && (dead || !g->waiting || b->members >= store_batch_max))
@@ -687,19 +690,26 @@ static int sq_begin(store_t *base, int write)
     return run_cached(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
+/* st's write into its batch: the savepoint released, then batch_leave's result (with then:
+ * ST_OK at once), or the failure to release it (the savepoint undone, the writer left). */
+static int batch_release(sq_t *st, const then_t *then)
+{
+    sq_t *w = st->via;
+    st->via = NULL;
+    int rc = run_cached(w, "RELEASE request");
+    if (rc) {
+        savepoint_undo(w);
+        batch_leave(st->group, 0, NULL);
+        return rc;
+    }
+    return batch_leave(st->group, 1, then);
+}
+
 static int sq_commit(store_t *base)
 {
-    sq_t *st = (sq_t *)base, *w = st->via;
-    if (w) { /* a write: into the batch, then durable with it (or failed with it) */
-        st->via = NULL;
-        int rc = run_cached(w, "RELEASE request");
-        if (rc) {
-            savepoint_undo(w);
-            batch_leave(st->group, 0, NULL);
-            return rc;
-        }
-        return batch_leave(st->group, 1, NULL);
-    }
+    sq_t *st = (sq_t *)base;
+    if (st->via) /* a write: into the batch, then durable with it (or failed with it) */
+        return batch_release(st, NULL);
     int rc = run_cached(st, "COMMIT");
     if (rc)
         run_cached(st, "ROLLBACK");
@@ -713,20 +723,14 @@ static int sq_commit(store_t *base)
 
 static void sq_commit_then(store_t *base, void (*done)(void *arg, int rc), void *arg)
 {
-    sq_t *st = (sq_t *)base, *w = st->via;
-    if (!w) { /* not a member of a batch: as sq_commit */
+    sq_t *st = (sq_t *)base;
+    if (!st->via) { /* not a member of a batch: as sq_commit */
         done(arg, sq_commit(base));
         return;
     }
-    st->via = NULL;
-    int rc = run_cached(w, "RELEASE request");
-    if (rc) {
-        savepoint_undo(w);
-        batch_leave(st->group, 0, NULL);
+    int rc = batch_release(st, &(then_t){done, arg});
+    if (rc) /* never joined the batch: told here */
         done(arg, rc);
-        return;
-    }
-    batch_leave(st->group, 1, &(then_t){done, arg});
 }
 
 static void sq_rollback(store_t *base)

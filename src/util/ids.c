@@ -7,17 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Bytes as lowercase hex into out (2n characters and a NUL). */
-static void hex(char *out, const unsigned char *b, int n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
 /* The count of id_new starts anywhere: an id tells nothing of how many came before it. */
 static atomic_uint seq;
 static pthread_once_t seq_once = PTHREAD_ONCE_INIT;
@@ -32,7 +21,7 @@ void id_new(char out[25])
     b[2] = (unsigned char)(t >> 8);  b[3] = (unsigned char)t;
     b[4] = (unsigned char)(n >> 16); b[5] = (unsigned char)(n >> 8); b[6] = (unsigned char)n;
     randombytes_buf(b + 7, 5);
-    hex(out, b, 12);
+    sodium_bin2hex(out, 25, b, sizeof b);
 }
 
 int id_valid(const char *s)
