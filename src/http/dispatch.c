@@ -571,6 +571,40 @@ void http_later_end(http_resp_t *out)
     free(l);
 }
 
+/* ---- optimistic writes (store_begin_optimistic) ----
+ * A write runs as an optimistic transaction, so that the writer is held only to check its
+ * reads and make its writes, unless its operation lately had to run again in the writer:
+ * it read what such a transaction cannot check (a list, a count: the next OPT_REFUSED runs
+ * take the writer at once), or what it read had changed by the time it took the writer
+ * (contention on one document: the next OPT_STALE runs).  Either way the answer is the
+ * one the writer gives; this only decides where the time goes. */
+enum { OPT_OPS = 512, OPT_REFUSED = 1024, OPT_STALE = 64 };
+static atomic_int opt_wait[OPT_OPS];
+
+static atomic_int *opt_slot(const op_t *op)
+{
+    long i = op - api_ops;
+    return i >= 0 && i < api_nops && i < OPT_OPS ? &opt_wait[i] : NULL;
+}
+
+static int opt_try(const op_t *op)
+{
+    atomic_int *w = opt_slot(op);
+    if (!w || (op->flags & (OP_WRITE | OP_OWN_TXN)) != OP_WRITE)
+        return 0;
+    if (atomic_load_explicit(w, memory_order_relaxed) <= 0)
+        return 1;
+    atomic_fetch_sub_explicit(w, 1, memory_order_relaxed);
+    return 0;
+}
+
+static void opt_back_off(const op_t *op, int runs)
+{
+    atomic_int *w = opt_slot(op);
+    if (w)
+        atomic_store_explicit(w, runs, memory_order_relaxed);
+}
+
 /* params: the path parameters (the caller keeps and frees them) */
 static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *params, fmt_t fmt)
 {
@@ -686,20 +720,29 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
                                   !json_object_get(r->query, "callback")
                               ? calloc(1, sizeof *later)
                               : NULL;
-    int deferred = 0;
+    int deferred = 0, optimistic = opt_try(op);
+    const call_t fresh = c; /* what a run again starts from */
     for (int attempt = 0;; attempt++) {
         if (op->flags & OP_OWN_TXN) { /* it calls the carrier between its own transactions */
             rc = op->handler(&c) ? -1 : ST_OK;
             break;
         }
-        rc = store_begin(st, op->flags & OP_WRITE);
+        rc = optimistic ? store_begin_optimistic(st) : store_begin(st, op->flags & OP_WRITE);
         if (rc == ST_OK) {
             /* If-Match is checked in the transaction that writes, so nothing comes between
              * the check and the write; the handler still runs, so that a caller who may
              * not see the entity hears 403 or 404 rather than that it changed */
             int stale = precondition_failed(&c);
-            if (op->handler(&c) || stale) {
+            int failed = op->handler(&c) || stale;
+            if (optimistic && store_must_retry(st)) { /* whatever it answered, it read what cannot be checked */
+                store_rollback(st);
+                opt_back_off(op, OPT_REFUSED);
+                rc = ST_RETRY;
+            } else if (failed) { /* an optimistic one's refusal is the snapshot's: as good as the writer's */
                 rc = -1;
+            } else if (optimistic && (rc = store_apply(st))) { /* rolled back */
+                if (rc == ST_RETRY)
+                    opt_back_off(op, OPT_STALE);
             } else if (later) { /* answered below, sent once durable (http_later_end) */
                 later->fmt = fmt;
                 store_commit_then(st, later_done, later);
@@ -713,11 +756,16 @@ static void run(const http_req_t *r, http_resp_t *out, const op_t *op, json_t *p
             if (rc == -1 && stale && !c.err_code)
                 stale < 0 ? fail_store(&c, store_errcode(st), "precondition") : fail_precondition(&c);
         }
-        if (rc != ST_BUSY || attempt >= 3)
+        if (rc == ST_RETRY) { /* again, in the writer, from the start */
+            optimistic = 0;
+            attempt--;
+        } else if (rc != ST_BUSY || attempt >= 3) {
             break;
+        }
         json_decref(c.resp); /* start again from nothing: what was read is stale */
         json_decref(c.memo);
-        c.resp = c.memo = NULL;
+        json_decref(c.err_fields);
+        c = fresh;
     }
     audit_end(&c);
     if (rc > 0 && !c.err_code)

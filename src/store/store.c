@@ -47,6 +47,8 @@ store_t *store_open(const char *path, char *err, size_t errsz)
 int store_remote(const store_t *st) { return st->ops == &store_pg_ops; }
 
 static void front_free(store_t *st);
+static void opt_clear(store_t *st);
+static int opt_on(store_t *st);
 
 static void forget_seen(store_t *st)
 {
@@ -62,6 +64,7 @@ static void txn_ended(store_t *st)
     st->failed = ST_OK;
     json_decref(st->audit_last);
     st->audit_last = NULL;
+    opt_clear(st);
 }
 
 void store_close(store_t *st)
@@ -71,6 +74,7 @@ void store_close(store_t *st)
     txn_ended(st);
     forget_seen(st);
     front_free(st);
+    free(st->opt);
     st->ops->close(st);
 }
 
@@ -89,22 +93,28 @@ static int note(store_t *st, int rc)
     return rc;
 }
 
-int store_begin(store_t *st, int write)
+/* mode: the back end's begin's (0 read, 1 write, 2 an optimistic transaction's snapshot) */
+static int begin_as(store_t *st, int mode)
 {
     txn_ended(st);
     forget_seen(st);
-    st->gen_ok = !write && st->ops->generation && st->ops->generation(st, &st->gen);
-    int rc = note(st, st->ops->begin(st, write));
+    st->gen_ok = !mode && st->ops->generation && st->ops->generation(st, &st->gen);
+    int rc = note(st, st->ops->begin(st, mode));
     st->in_txn = rc == ST_OK;
     st->gen_ok = st->gen_ok && st->in_txn;
     st->failed = ST_OK;
-    st->writing = write && rc == ST_OK;
+    st->writing = mode == 1 && rc == ST_OK;
     return rc;
 }
 
+int store_begin(store_t *st, int write) { return begin_as(st, write ? 1 : 0); }
+
 int store_commit(store_t *st)
 {
-    int rc = st->failed;
+    int rc = store_apply(st);
+    if (rc)
+        return rc; /* rolled back */
+    rc = st->failed;
     if (rc)
         st->ops->rollback(st);
     else
@@ -115,6 +125,11 @@ int store_commit(store_t *st)
 
 void store_commit_then(store_t *st, void (*done)(void *arg, int rc), void *arg)
 {
+    int rc = store_apply(st);
+    if (rc) {
+        done(arg, rc);
+        return;
+    }
     if (st->failed || !st->ops->commit_then) {
         done(arg, store_commit(st));
         return;
@@ -179,7 +194,7 @@ void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1]
 
 int store_generation(store_t *st, unsigned long *gen)
 {
-    if (!st->in_txn || !st->gen_ok)
+    if (!st->in_txn || !st->gen_ok || opt_on(st)) /* what an optimistic one uses must be read */
         return 0;
     *gen = st->gen;
     return 1;
@@ -187,10 +202,215 @@ int store_generation(store_t *st, unsigned long *gen)
 
 unsigned long store_users_version(store_t *st) { return st->ops->users_version(st); }
 
+/* ---- optimistic write transactions (store_begin_optimistic) ----
+ * What such a transaction read by id (with the version it read, "" for missing) and what
+ * it will write, in memory until store_apply.  Bounded: a transaction that reads or writes
+ * more is run again in the writer (store_must_retry). */
+enum { OPT_READS = 64, OPT_WRITES = 32, OPT_ID = 48 };
+typedef struct {
+    coll_t c;
+    char id[OPT_ID];
+    char ver[STORE_VER_LEN + 1];
+} oread_t;
+typedef struct {
+    coll_t c;
+    char id[OPT_ID];
+    json_t *doc; /* the store's own, never changed after; NULL: deleted */
+    char *txt;   /* doc's text, made here rather than under the writer */
+    size_t len;
+    int create;  /* no row had the id when it was read (checked by store_apply) */
+} owrite_t;
+struct store_opt {
+    int on;    /* open and not applied yet */
+    int retry; /* it read what cannot be checked, or outgrew its tables: run it again */
+    oread_t reads[OPT_READS];
+    owrite_t writes[OPT_WRITES];
+    int nreads, nwrites;
+};
+
+static int opt_on(store_t *st) { return st->opt && st->opt->on; }
+
+static void opt_clear(store_t *st)
+{
+    struct store_opt *o = st->opt;
+    if (!o)
+        return;
+    for (int i = 0; i < o->nwrites; i++) {
+        json_decref(o->writes[i].doc);
+        free(o->writes[i].txt);
+    }
+    o->nreads = o->nwrites = o->on = o->retry = 0;
+}
+
+/* The open optimistic transaction met what it cannot check: it fails (and so cannot
+ * commit) and is to run again in the writer. */
+static int opt_refuse(store_t *st)
+{
+    st->opt->retry = 1;
+    return note(st, ST_BUSY);
+}
+
+static int fits_id(const char *id) { return id && strlen(id) < OPT_ID; }
+
+static owrite_t *opt_written(store_t *st, coll_t c, const char *id)
+{
+    struct store_opt *o = st->opt;
+    for (int i = 0; id && i < o->nwrites; i++)
+        if (o->writes[i].c == c && !strcmp(o->writes[i].id, id))
+            return &o->writes[i];
+    return NULL;
+}
+
+static oread_t *opt_read_of(store_t *st, coll_t c, const char *id)
+{
+    struct store_opt *o = st->opt;
+    for (int i = 0; i < o->nreads; i++)
+        if (o->reads[i].c == c && !strcmp(o->reads[i].id, id))
+            return &o->reads[i];
+    return NULL;
+}
+
+static int seen_at(store_t *st, coll_t c, const char *id);
+static void unsee(store_t *st, coll_t c, const char *id);
+
+/* The snapshot just gave doc (NULL: none) for id of c: noted with its version. */
+static void opt_note_read(store_t *st, coll_t c, const char *id, json_t *doc)
+{
+    struct store_opt *o = st->opt;
+    if (!id || opt_read_of(st, c, id))
+        return; /* no id finds nothing anywhere; a snapshot answers the same each time */
+    int i = doc ? seen_at(st, c, id) : -1;
+    if (!fits_id(id) || o->nreads == OPT_READS || (doc && i < 0)) {
+        opt_refuse(st);
+        return;
+    }
+    oread_t *r = &o->reads[o->nreads++];
+    r->c = c;
+    strcpy(r->id, id);
+    if (doc)
+        memcpy(r->ver, st->seen[i].ver, sizeof r->ver);
+    else
+        r->ver[0] = 0;
+}
+
+/* Document id of c as the open transaction sees it: in an optimistic one its own write,
+ * else the snapshot's (noted). */
+static json_t *txn_get(store_t *st, coll_t c, const char *id, int *rc)
+{
+    *rc = ST_OK;
+    if (opt_on(st)) {
+        owrite_t *w = opt_written(st, c, id);
+        if (w)
+            return json_incref(w->doc);
+    }
+    json_t *d = st->ops->get(st, c, id, rc);
+    if (opt_on(st) && *rc == ST_OK)
+        opt_note_read(st, c, id, d);
+    return d;
+}
+
+/* Write doc (NULL: delete id) in an optimistic transaction: noted, with its text made
+ * now, a later write of the same document taking the earlier one's place. */
+static int opt_write(store_t *st, coll_t c, const char *id, json_t *doc, int create)
+{
+    struct store_opt *o = st->opt;
+    owrite_t *w = opt_written(st, c, id);
+    if (!fits_id(id) || (!w && o->nwrites == OPT_WRITES))
+        return opt_refuse(st);
+    if (w) {
+        json_decref(w->doc);
+        free(w->txt);
+    } else {
+        w = &o->writes[o->nwrites++];
+        w->c = c;
+        strcpy(w->id, id);
+        w->create = create;
+    }
+    w->txt = NULL;
+    w->len = 0;
+    /* an audit entry is the store's own already (rewritten only by a later change of
+     * the same entity, which writes it again); a caller's document is copied */
+    w->doc = !doc ? NULL : c == C_LOG ? json_incref(doc) : json_deep_copy(doc);
+    if (doc && !(w->doc && (w->txt = jtext(w->doc, &w->len))))
+        return ST_ERROR;
+    if (doc && c != C_LOG) { /* its version, for store_version, as a write's */
+        char ver[STORE_VER_LEN + 1];
+        store_text_version(w->txt, w->len, ver);
+        store_seen(st, c, id, ver);
+    }
+    return ST_OK;
+}
+
+/* The back end's put, or an optimistic transaction's note of it. */
+static int txn_put(store_t *st, coll_t c, json_t *doc, int create)
+{
+    if (!opt_on(st))
+        return st->ops->put(st, c, doc);
+    return opt_write(st, c, json_string_value(json_object_get(doc, "id")), doc, create);
+}
+
+int store_begin_optimistic(store_t *st)
+{
+    if (!st->ops->put_text || !st->ops->optimistic || !st->ops->optimistic(st) ||
+        (!st->opt && !(st->opt = calloc(1, sizeof *st->opt))))
+        return store_begin(st, 1);
+    int rc = begin_as(st, 2);
+    st->opt->on = rc == ST_OK;
+    return rc;
+}
+
+int store_must_retry(store_t *st) { return opt_on(st) && st->opt->retry; }
+
+/* Is what the snapshot gave for r still what the writer sees? */
+static int opt_still(store_t *st, const oread_t *r)
+{
+    int rc = ST_OK, i;
+    json_t *d = st->ops->get(st, r->c, r->id, &rc);
+    int same = rc == ST_OK && (d ? (i = seen_at(st, r->c, r->id)) >= 0 && !strcmp(st->seen[i].ver, r->ver) : !r->ver[0]);
+    json_decref(d);
+    return same;
+}
+
+int store_apply(store_t *st)
+{
+    if (!opt_on(st))
+        return ST_OK;
+    struct store_opt *o = st->opt;
+    int rc = o->retry ? ST_RETRY : st->failed;
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    o->on = 0; /* from here on an ordinary write transaction */
+    st->in_txn = st->gen_ok = 0;
+    if ((rc = note(st, st->ops->begin(st, 1)))) { /* the snapshot ends first */
+        txn_ended(st);
+        return rc;
+    }
+    st->in_txn = st->writing = 1;
+    for (int i = 0; i < o->nreads && !rc; i++)
+        if (!opt_still(st, &o->reads[i]))
+            rc = ST_RETRY;
+    for (int i = 0; i < o->nwrites && !rc; i++) {
+        owrite_t *w = &o->writes[i];
+        rc = w->doc ? st->ops->put_text(st, w->c, w->doc, w->txt, w->len, w->create) : st->ops->del(st, w->c, w->id);
+        if (!w->doc && rc == ST_OK)
+            unsee(st, w->c, w->id);
+    }
+    if (rc) { /* changed since it was read, or refused (a unique value taken meanwhile): again, in the writer */
+        st->ops->rollback(st);
+        st->writing = 0;
+        txn_ended(st);
+        return ST_RETRY;
+    }
+    opt_clear(st);
+    return ST_OK;
+}
+
 json_t *store_get(store_t *st, coll_t c, const char *id)
 {
-    int rc = ST_OK;
-    json_t *d = st->ops->get(st, c, id, &rc);
+    int rc;
+    json_t *d = txn_get(st, c, id, &rc);
     note(st, rc);
     return d;
 }
@@ -325,7 +545,7 @@ static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_
                 json_array_append(into, ch);
         }
         json_decref(changes);
-        int rc = st->ops->put(st, C_LOG, prev);
+        int rc = txn_put(st, C_LOG, prev, 1);
         return rc == ST_CONFLICT ? ST_ERROR : rc;
     }
     json_t *doc = new ? new : old, *accounts = json_array();
@@ -339,7 +559,7 @@ static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_
                           "entityType", entity_types[c], "entityId", id, "accountId",
                           json_array_size(accounts) ? json_array_get(accounts, 0) : json_null(), "customerId",
                           customer && *customer ? customer : NULL, "accountIds", accounts, "changes", changes);
-    int rc = e ? st->ops->put(st, C_LOG, e) : ST_ERROR;
+    int rc = e ? txn_put(st, C_LOG, e, 1) : ST_ERROR;
     json_decref(st->audit_last);
     st->audit_last = e;
     return rc == ST_CONFLICT ? ST_ERROR : rc;
@@ -351,23 +571,24 @@ static int audited(store_t *st, coll_t c) { return st->audit && entity_types[c];
  * there is none. */
 static int audit_old(store_t *st, coll_t c, const char *id, json_t **old)
 {
-    int i = st->writing ? seen_at(st, c, id) : -1;
+    int i = st->writing || opt_on(st) ? seen_at(st, c, id) : -1;
     if (i >= 0 && (*old = json_incref(st->seen[i].doc)))
-        return ST_OK; /* read by this transaction under the lock: as stored now */
+        return ST_OK; /* read by this transaction under the lock (or to be checked by
+                       * store_apply): as stored now */
     int rc = ST_OK;
-    *old = id ? st->ops->get(st, c, id, &rc) : NULL;
+    *old = id ? txn_get(st, c, id, &rc) : NULL;
     return rc;
 }
 
 int store_put(store_t *st, coll_t c, json_t *doc)
 {
     if (!audited(st, c))
-        return note(st, st->ops->put(st, c, doc));
+        return note(st, txn_put(st, c, doc, 0));
     json_t *old;
     const char *id = str_of(doc, "id");
     int rc = audit_old(st, c, id, &old);
     if (!rc)
-        rc = st->ops->put(st, c, doc);
+        rc = txn_put(st, c, doc, !old);
     if (!rc && id)
         rc = audit_write(st, c, id, old, doc, NULL);
     json_decref(old);
@@ -384,8 +605,27 @@ static void unsee(store_t *st, coll_t c, const char *id)
         }
 }
 
+/* store_delete in an optimistic transaction: what it deletes is read (and so checked),
+ * for ST_NOTFOUND and the audit entry. */
+static int opt_delete(store_t *st, coll_t c, const char *id)
+{
+    json_t *old;
+    int rc = audit_old(st, c, id, &old);
+    if (!rc && !old)
+        rc = ST_NOTFOUND;
+    if (!rc)
+        rc = opt_write(st, c, id, NULL, 0);
+    if (!rc && audited(st, c))
+        rc = audit_write(st, c, id, old, NULL, NULL);
+    unsee(st, c, id);
+    json_decref(old);
+    return rc;
+}
+
 int store_delete(store_t *st, coll_t c, const char *id)
 {
+    if (opt_on(st))
+        return note(st, opt_delete(st, c, id));
     if (!audited(st, c)) {
         unsee(st, c, id);
         return note(st, st->ops->del(st, c, id));
@@ -404,6 +644,19 @@ int store_delete(store_t *st, coll_t c, const char *id)
 json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field)
 {
     int rc = ST_OK;
+    if (opt_on(st)) { /* the field as the snapshot has it, checked with its document */
+        json_t *d = txn_get(st, c, id, &rc);
+        int own = d && opt_written(st, c, id);
+        json_decref(d);
+        if (rc || !d) {
+            note(st, rc);
+            return NULL;
+        }
+        if (own) { /* written by this transaction: the back end's field is the snapshot's */
+            opt_refuse(st);
+            return NULL;
+        }
+    }
     json_t *v = st->ops->get_field(st, c, id, field, &rc);
     note(st, rc);
     return v;
@@ -411,6 +664,10 @@ json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field
 
 long store_count(store_t *st, coll_t c, const char *field, const char *value)
 {
+    if (opt_on(st)) {
+        opt_refuse(st);
+        return -1;
+    }
     int rc = ST_OK;
     long n = st->ops->count(st, c, field, value, &rc);
     note(st, rc);
@@ -459,6 +716,8 @@ static cslot_t *count_slot(const char *key)
 int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *total)
 {
     *items = NULL;
+    if (opt_on(st))
+        return opt_refuse(st);
     unsigned long gen = 0;
     char *key = q->count && total && store_generation(st, &gen) ? count_key(c, q) : NULL;
     cslot_t *e = key ? count_slot(key) : NULL;
@@ -492,10 +751,49 @@ int store_list(store_t *st, coll_t c, const query_t *q, json_t **items, long *to
     return rc;
 }
 
+/* The field naming a document's parent, in the collections that are trees. */
+static const char *const parent_field[C__COUNT] = {[C_ACCOUNTS] = "parentAccountId",
+                                                   [C_CUSTOMERS] = "parentCustomerId"};
+
+/* store_path in an optimistic transaction: the documents read one by one, each checked by
+ * store_apply, and the pairs made as the back ends make them from their columns. */
+static json_t *opt_path(store_t *st, coll_t c, const char *id, int max_depth, int *rc)
+{
+    *rc = ST_OK;
+    if (!parent_field[c]) {
+        *rc = opt_refuse(st);
+        return NULL;
+    }
+    json_t *out = json_array();
+    char cur[OPT_ID];
+    snprintf(cur, sizeof cur, "%s", id ? id : "");
+    for (int depth = 0; *cur && depth < max_depth; depth++) {
+        json_t *d = txn_get(st, c, cur, rc);
+        if (*rc || !d)
+            break;
+        const char *name = str_of(d, "name"), *parent = str_of(d, parent_field[c]);
+        json_array_insert_new(out, 0, json_pack("[s,s?]", cur, name && *name ? name : NULL));
+        if (parent && strlen(parent) >= sizeof cur)
+            *rc = opt_refuse(st);
+        snprintf(cur, sizeof cur, "%s", parent ? parent : "");
+        json_decref(d);
+    }
+    if (*rc) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static json_t *path_of(store_t *st, coll_t c, const char *id, int max_depth, int *rc)
+{
+    return opt_on(st) ? opt_path(st, c, id, max_depth, rc) : st->ops->path(st, c, id, max_depth, rc);
+}
+
 json_t *store_path(store_t *st, coll_t c, const char *id, int max_depth)
 {
     int rc = ST_OK;
-    json_t *p = st->ops->path(st, c, id, max_depth, &rc);
+    json_t *p = path_of(st, c, id, max_depth, &rc);
     note(st, rc);
     if (rc || !p) {
         json_decref(p);
@@ -509,13 +807,13 @@ json_t *store_paths(store_t *st, coll_t c, json_t *ids, int max_depth)
     int rc = ST_OK;
     json_t *out = NULL, *id;
     size_t i;
-    if (st->ops->paths) {
+    if (st->ops->paths && !opt_on(st)) {
         out = st->ops->paths(st, c, ids, max_depth, &rc);
     } else {
         out = json_object();
         json_array_foreach(ids, i, id)
         {
-            json_t *p = json_is_string(id) ? st->ops->path(st, c, json_string_value(id), max_depth, &rc) : NULL;
+            json_t *p = json_is_string(id) ? path_of(st, c, json_string_value(id), max_depth, &rc) : NULL;
             if (rc) {
                 json_decref(p);
                 break;
@@ -535,6 +833,10 @@ json_t *store_paths(store_t *st, coll_t c, json_t *ids, int max_depth)
 json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
 {
     int rc = ST_OK;
+    if (opt_on(st)) {
+        opt_refuse(st);
+        return json_array();
+    }
     json_t *ids = st->ops->subtree(st, c, root_ids, &rc);
     note(st, rc);
     if (rc || !ids) { /* never NULL: to a caller that means "everything" */
@@ -547,6 +849,12 @@ json_t *store_subtree(store_t *st, coll_t c, json_t *root_ids)
 json_t *store_user_by_email(store_t *st, const char *email, char **hash)
 {
     int rc = ST_OK;
+    if (opt_on(st)) {
+        if (hash)
+            *hash = NULL;
+        opt_refuse(st);
+        return NULL;
+    }
     json_t *u = st->ops->user_by_email(st, email, hash, &rc);
     note(st, rc);
     return u;
@@ -555,6 +863,10 @@ json_t *store_user_by_email(store_t *st, const char *email, char **hash)
 char *store_user_hash(store_t *st, const char *user_id)
 {
     int rc = ST_OK;
+    if (opt_on(st)) {
+        opt_refuse(st);
+        return NULL;
+    }
     char *h = st->ops->user_hash(st, user_id, &rc);
     note(st, rc);
     return h;
@@ -562,6 +874,8 @@ char *store_user_hash(store_t *st, const char *user_id)
 
 int store_set_password(store_t *st, const char *user_id, const char *hash)
 {
+    if (opt_on(st))
+        return opt_refuse(st);
     int rc = st->ops->set_password(st, user_id, hash);
     if (!rc && audited(st, C_USERS)) { /* the hash is never shown: the change is that there is a new one */
         json_t *user = NULL, *ch = json_pack("[{s:s,s:s,s:s}]", "field", "password", "oldValue", "***", "newValue", "***");
@@ -574,30 +888,45 @@ int store_set_password(store_t *st, const char *user_id, const char *hash)
     return note(st, rc);
 }
 
+/* Logins' sessions and presence are not documents an optimistic transaction can check. */
 int store_session_put(store_t *st, const char *sid, const char *user_id, long long expires_ms)
 {
+    if (opt_on(st))
+        return opt_refuse(st);
     return note(st, st->ops->session_put(st, sid, user_id, expires_ms));
 }
 
 char *store_session_user(store_t *st, const char *sid)
 {
     int rc = ST_OK;
+    if (opt_on(st)) {
+        opt_refuse(st);
+        return NULL;
+    }
     char *u = st->ops->session_user(st, sid, &rc);
     note(st, rc);
     return u;
 }
 
-int store_session_delete(store_t *st, const char *sid) { return note(st, st->ops->session_delete(st, sid)); }
+int store_session_delete(store_t *st, const char *sid)
+{
+    return opt_on(st) ? opt_refuse(st) : note(st, st->ops->session_delete(st, sid));
+}
 
 int store_session_delete_user(store_t *st, const char *user_id)
 {
-    return note(st, st->ops->session_delete_user(st, user_id));
+    return opt_on(st) ? opt_refuse(st) : note(st, st->ops->session_delete_user(st, user_id));
 }
 
-int store_present_hold(store_t *st, unsigned long long id) { return note(st, st->ops->presence(st, id, 1)); }
+int store_present_hold(store_t *st, unsigned long long id)
+{
+    return opt_on(st) ? opt_refuse(st) : note(st, st->ops->presence(st, id, 1));
+}
 
 int store_present(store_t *st, unsigned long long id)
 {
+    if (opt_on(st))
+        return -opt_refuse(st);
     int r = st->ops->presence(st, id, 0);
     note(st, r < 0 ? -r : ST_OK);
     return r;
@@ -750,14 +1079,19 @@ static size_t doc_slot(coll_t c, const char *id, size_t idlen)
     return (size_t)((slot_h ^ (uint64_t)c) % DOC_SLOTS);
 }
 
-void store_doc_written(store_t *st, coll_t c, const char *id, const char *txt, size_t len, json_t *doc)
+void store_doc_kept(store_t *st, coll_t c, const char *id, const char *txt, size_t len, json_t *doc)
 {
     pthread_once(&dkey_once, doc_init);
     size_t idlen = id ? strlen(id) : DOC_ID_MAX;
-    json_t *copy;
-    if (idlen >= DOC_ID_MAX || !(copy = json_deep_copy(doc)))
-        return;
-    doc_keep(st, c, id, idlen, txt, len, doc_slot(c, id, idlen), copy);
+    if (idlen < DOC_ID_MAX)
+        doc_keep(st, c, id, idlen, txt, len, doc_slot(c, id, idlen), doc);
+}
+
+void store_doc_written(store_t *st, coll_t c, const char *id, const char *txt, size_t len, json_t *doc)
+{
+    json_t *copy = json_deep_copy(doc);
+    if (copy)
+        store_doc_kept(st, c, id, txt, len, copy);
     json_decref(copy);
 }
 

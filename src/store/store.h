@@ -46,7 +46,8 @@ typedef enum {
     C__COUNT
 } coll_t;
 
-enum { ST_OK = 0, ST_NOTFOUND = 1, ST_CONFLICT = 2, ST_BUSY = 3, ST_ERROR = 4 };
+/* ST_RETRY: only store_apply's (an optimistic transaction to run again, see there) */
+enum { ST_OK = 0, ST_NOTFOUND = 1, ST_CONFLICT = 2, ST_BUSY = 3, ST_ERROR = 4, ST_RETRY = 5 };
 
 typedef struct store store_t;
 
@@ -96,6 +97,28 @@ unsigned long store_users_version(store_t *st);
  * transaction reads is at least as new as its generation: a thing made from those reads
  * and kept under the generation is current for as long as the generation is. */
 int store_generation(store_t *st, unsigned long *gen);
+/* An optimistic write transaction: what store_begin(st, 1) gives, without holding the
+ * writer while the caller works.  It reads a snapshot as a read transaction does, noting
+ * each document it reads by id (or finds missing) with its version, and keeps its writes
+ * (with their audit entries, their texts already made) in memory, where its own later
+ * reads by id find them.  store_apply then takes the writer, checks that every document
+ * read is still as it was, and makes the writes: the outcome is the one store_begin(st, 1)
+ * would have had had the caller run at that moment.  Only reads by id can be checked:
+ * any other read (a list, a count, a subtree, a user by email, ...) or a login write makes
+ * the transaction one to run again (store_must_retry), failing that call.  Back ends
+ * where a write gains nothing by it (PostgreSQL, an in-memory database) begin an ordinary
+ * write transaction here. */
+int store_begin_optimistic(store_t *st);
+/* 1 when the open optimistic transaction cannot go on (it read what it cannot check):
+ * roll it back and run the work again in store_begin(st, 1). */
+int store_must_retry(store_t *st);
+/* An optimistic transaction's writes, made under the writer once its reads are checked:
+ * ST_OK and the transaction is an ordinary write transaction, for store_commit (or
+ * store_commit_then); ST_RETRY when a document read has changed since (or a write was
+ * refused: a uniqueness conflict), and it is rolled back: run the work again in
+ * store_begin(st, 1); or the failure to take the writer, rolled back.  ST_OK at once for
+ * any other transaction.  store_commit applies one not applied yet. */
+int store_apply(store_t *st);
 /* ST_OK, or the failure; either way the transaction is over (rolled back on failure,
  * also when an earlier call in it failed). */
 int store_commit(store_t *st);

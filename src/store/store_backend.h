@@ -18,6 +18,9 @@ struct store_ops {
     void (*close)(store_t *st);
     const char *(*errmsg)(store_t *st);
 
+    /* write: 0 read, 1 write, 2 an optimistic transaction's snapshot (only where
+     * optimistic says so): a read transaction after which begin(st, 1) comes, ending it,
+     * unless rollback ends it first */
     int (*begin)(store_t *st, int write);
     int (*commit)(store_t *st); /* a commit that fails leaves the transaction rolled back */
     /* store_commit_then's (NULL: commit, then done at once) */
@@ -26,6 +29,14 @@ struct store_ops {
 
     json_t *(*get)(store_t *st, coll_t c, const char *id, int *rc);
     int (*put)(store_t *st, coll_t c, json_t *doc);
+    /* put with doc's text already made (txt, len bytes: jtext's): doc is the store's own,
+     * never changed after (kept as the text's parse); create: no row has doc's id, so it is
+     * inserted without first trying to replace one.  Optional (NULL): no optimistic
+     * transactions (store_begin_optimistic then takes the writer at once). */
+    int (*put_text)(store_t *st, coll_t c, json_t *doc, const char *txt, size_t len, int create);
+    /* Would a write transaction gain by running optimistically (other writers wait for
+     * this one's writer)?  NULL: never. */
+    int (*optimistic)(store_t *st);
     int (*del)(store_t *st, coll_t c, const char *id);
     json_t *(*get_field)(store_t *st, coll_t c, const char *id, const char *field, int *rc);
     long (*count)(store_t *st, coll_t c, const char *field, const char *value, int *rc);
@@ -76,6 +87,7 @@ struct store {
     unsigned long gen;
     int writing; /* the open transaction is a write transaction */
     struct store_front *front; /* this connection's own recent parsed documents (store.c) */
+    struct store_opt *opt;     /* the open optimistic transaction's reads and writes (store.c) */
 };
 
 extern const struct store_ops store_sqlite_ops, store_pg_ops;
@@ -98,6 +110,9 @@ json_t *store_doc_shared(store_t *st, coll_t c, const char *id, const char *txt,
 /* A back end just stored doc as the text txt: a copy of doc is kept as its parse, so the
  * next read of it (the next request's, most often) parses nothing. */
 void store_doc_written(store_t *st, coll_t c, const char *id, const char *txt, size_t len, json_t *doc);
+/* store_doc_written for a doc that is the store's own already (never changed after): kept
+ * itself, not a copy. */
+void store_doc_kept(store_t *st, coll_t c, const char *id, const char *txt, size_t len, json_t *doc);
 /* The version of a stored text: hex of a 128-bit hash of it, the same in every server. */
 void store_text_version(const char *txt, size_t len, char ver[STORE_VER_LEN + 1]);
 /* Note that st's transaction read or wrote document id of c at version ver. */

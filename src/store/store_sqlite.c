@@ -64,6 +64,7 @@ typedef struct sq_store {
     int wrote;           /* the open transaction wrote (a read transaction may, too) */
     struct group *group; /* the writers of this file; NULL for a private (in-memory) database */
     struct sq_store *via; /* during a write transaction: the group's writer connection */
+    int coming;          /* an optimistic transaction's snapshot is open: counted in group->coming */
     /* by collection: read by id; insert-or-replace; and replace the document alone when its
      * indexed columns keep their values (the usual PATCH), which rewrites no index entry */
     sqlite3_stmt *get[C__COUNT], *put[C__COUNT], *put_doc[C__COUNT];
@@ -376,6 +377,7 @@ typedef struct group {
     pthread_cond_t free_cv, done_cv;
     int busy;            /* a request (or the COMMIT) is using w: only that thread touches w and cur */
     int waiting;         /* writers waiting for w */
+    int coming;          /* optimistic transactions reading their snapshot, to write soon */
     batch_t *cur;        /* the open transaction on w, or NULL */
     pthread_t ckpt;      /* the checkpointer, started with w */
     int ckpt_started, ckpt_due, ckpt_stop; /* under mu */
@@ -573,7 +575,7 @@ static int batch_leave(group_t *g, int joined, const then_t *then)
         b->refs += !then;
     }
     int dead = b && sqlite3_get_autocommit(g->w->db); /* an error rolled the whole transaction back */
-    if (b && (dead || !g->waiting || b->members >= store_batch_max))
+    if (b && (dead || (!g->waiting && !g->coming) || b->members >= store_batch_max))
         batch_end(g, b, dead);
     g->busy = 0;
     pthread_cond_signal(&g->free_cv);
@@ -594,6 +596,10 @@ static int batch_join(sq_t *st)
     group_t *g = st->group;
     pthread_mutex_lock(&g->mu);
     g->waiting++;
+    if (st->coming) { /* now waiting, in the same breath: the batch does not end between */
+        g->coming--;
+        st->coming = 0;
+    }
     while (g->busy)
         pthread_cond_wait(&g->free_cv, &g->mu);
     g->waiting--;
@@ -626,6 +632,24 @@ static int batch_join(sq_t *st)
     return ST_OK;
 }
 
+/* An optimistic transaction's snapshot ends without its writer's turn (it failed, or is to
+ * run again): when the open batch waited only for it, the batch commits here. */
+static void batch_uncount(sq_t *st)
+{
+    group_t *g = st->group;
+    st->coming = 0;
+    pthread_mutex_lock(&g->mu);
+    g->coming--;
+    batch_t *b = g->cur;
+    if (b && !g->busy && !g->waiting && !g->coming) {
+        g->busy = 1;
+        batch_end(g, b, sqlite3_get_autocommit(g->w->db));
+        g->busy = 0;
+        pthread_cond_signal(&g->free_cv);
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
 /* Undo this request's writes and leave its savepoint (the batch goes on). */
 static void savepoint_undo(sq_t *w)
 {
@@ -647,7 +671,7 @@ static store_t *sq_open(const char *path, char *err, size_t errsz)
 static void sq_close(store_t *base)
 {
     sq_t *st = (sq_t *)base;
-    if (st->via) /* closed inside a write transaction: it is rolled back */
+    if (st->via || st->coming) /* closed inside a transaction: it is rolled back */
         sq_rollback(base);
     if (st->group)
         group_leave(st->group);
@@ -680,14 +704,28 @@ static void written(sq_t *st, int users)
         st->users_touched = 1;
 }
 
+/* write: 0 a read transaction, 1 a write transaction, 2 an optimistic transaction's
+ * snapshot (a read transaction whose writes will follow: an open batch waits for it); 1
+ * after 2 ends the snapshot first. */
 static int sq_begin(store_t *base, int write)
 {
     sq_t *st = (sq_t *)base;
+    if (st->coming && !sqlite3_get_autocommit(st->db))
+        run_cached(st, "ROLLBACK"); /* the snapshot read nothing to keep */
     st->users_touched = st->wrote = 0;
-    st->writing = write;
-    if (write && st->group)
+    st->writing = write == 1;
+    if (write == 1 && st->group)
         return batch_join(st);
-    return run_cached(st, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (write == 2 && st->group) {
+        pthread_mutex_lock(&st->group->mu);
+        st->group->coming++;
+        st->coming = 1;
+        pthread_mutex_unlock(&st->group->mu);
+    }
+    int rc = run_cached(st, write == 1 ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (rc && st->coming)
+        batch_uncount(st);
+    return rc;
 }
 
 /* st's write into its batch: the savepoint released, then batch_leave's result (with then:
@@ -713,6 +751,8 @@ static int sq_commit(store_t *base)
     int rc = run_cached(st, "COMMIT");
     if (rc)
         run_cached(st, "ROLLBACK");
+    if (st->coming)
+        batch_uncount(st);
     if (st->users_touched)
         atomic_fetch_add(&users_version, 1);
     if (st->writing || st->wrote)
@@ -744,6 +784,8 @@ static void sq_rollback(store_t *base)
     }
     if (!sqlite3_get_autocommit(st->db))
         run_cached(st, "ROLLBACK");
+    if (st->coming)
+        batch_uncount(st);
 }
 
 static json_t *doc_of(sqlite3_stmt *s, int col)
@@ -806,35 +848,56 @@ static int step_put(sq_t *st, sqlite3_stmt *s, int *rc)
 
 /* The document alone when the row exists with the same indexed columns (every page of
  * every index stays clean, so a commit writes fewer pages), else insert or replace. */
-static int sq_put(store_t *base, coll_t c, json_t *doc)
+/* Store doc as txt: the document alone when the row exists with the same indexed columns
+ * (put_doc), else insert or replace (put); create skips the first, there being no row.
+ * Keeps doc as the text's parse when own (the store's, never changed after), else a copy. */
+static int put_row(store_t *base, coll_t c, json_t *doc, const char *txt, size_t len, int create, int own)
 {
     sq_t *st = conn(base);
-    size_t len;
-    char *txt = jtext(doc, &len), ver[STORE_VER_LEN + 1];
-    if (!txt)
-        return ST_ERROR;
     int rc = ST_OK, kept = 0;
+    char ver[STORE_VER_LEN + 1];
     if (c != C_LOG) { /* an audit entry is new (rewritten only within its transaction) and
                        * its version is never asked for */
         store_text_version(txt, len, ver);
-        bind_put(st->put_doc[c], c, doc, txt);
-        kept = step_put(st, st->put_doc[c], &rc);
+        if (!create) {
+            bind_put(st->put_doc[c], c, doc, txt);
+            kept = step_put(st, st->put_doc[c], &rc);
+        }
     }
     if (!kept && rc == ST_OK) {
         bind_put(st->put[c], c, doc, txt);
         step_put(st, st->put[c], &rc);
     }
     written(st, c == C_USERS);
-    if (rc == ST_OK) {
+    if (rc == ST_OK && c != C_LOG) { /* an entry is written once and seldom read */
         const char *id = json_string_value(json_object_get(doc, "id"));
-        if (c != C_LOG) { /* an entry is written once and seldom read */
-            store_seen(base, c, id, ver);
+        store_seen(base, c, id, ver);
+        if (own)
+            store_doc_kept(base, c, id, txt, len, doc);
+        else
             store_doc_written(base, c, id, txt, len, doc);
-        }
     }
+    return rc;
+}
+
+static int sq_put(store_t *base, coll_t c, json_t *doc)
+{
+    size_t len;
+    char *txt = jtext(doc, &len);
+    if (!txt)
+        return ST_ERROR;
+    int rc = put_row(base, c, doc, txt, len, c == C_LOG, 0);
     free(txt);
     return rc;
 }
+
+static int sq_put_text(store_t *base, coll_t c, json_t *doc, const char *txt, size_t len, int create)
+{
+    return put_row(base, c, doc, txt, len, create, 1);
+}
+
+/* Optimistic transactions gain where writers queue for one writer connection. */
+static int sq_optimistic(store_t *base) { return ((sq_t *)base)->group != NULL; }
 
 static int run1(sq_t *st, const char *sql, const char *a, const char *b, long long n, int use_n)
 {
@@ -1239,6 +1302,8 @@ const struct store_ops store_sqlite_ops = {
     .rollback = sq_rollback,
     .get = sq_get,
     .put = sq_put,
+    .put_text = sq_put_text,
+    .optimistic = sq_optimistic,
     .del = sq_delete,
     .get_field = sq_get_field,
     .count = sq_count,

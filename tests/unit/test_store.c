@@ -9,7 +9,9 @@
  * read-count-then-insert under a cap, from several threads with a connection each); the
  * users' version seen from a second connection; migration of an empty database and the
  * refusal of one newer than the program; the audit log (an entry per audited write in
- * its transaction, the diff, masked secrets, a failed entry failing the change). */
+ * its transaction, the diff, masked secrets, a failed entry failing the change);
+ * optimistic transactions (their own writes read back, reads checked at the commit, a
+ * batch waiting for one still reading). */
 #include "check.h"
 #include "scratch.h"
 #include <pthread.h>
@@ -827,6 +829,137 @@ static void columns_follow(store_t *st)
     CHECK(store_delete(st, C_CUSTOMERS, "cf2") == ST_OK);
 }
 
+/* Optimistic transactions (store_begin_optimistic).  Every back end: the writes are made
+ * by the commit and seen by the transaction's own reads before; a read that cannot be
+ * checked (a count) is either refused (store_must_retry, and the commit fails) or, where
+ * the transaction holds the writer from the start, simply answered; audit entries as in
+ * any write.  SQLite, whose optimistic transactions hold no writer until store_apply: a
+ * document read and changed meanwhile by another connection makes store_apply answer
+ * ST_RETRY with nothing written; an open batch waits for a transaction still reading
+ * its snapshot, and commits when that one ends without writing. */
+static int opt_calls, opt_rc;
+static void opt_done(void *arg, int rc)
+{
+    opt_calls++;
+    opt_rc = rc;
+}
+
+static void optimistic(store_t *st)
+{
+    int optimistic_here = strncmp(url, "postgres", 8) != 0; /* PostgreSQL takes the writer at once */
+    char err[256];
+    store_t *other = store_open(url, err, sizeof err);
+    CHECK(other != NULL);
+    if (!other)
+        return;
+    /* its own writes, by id, before the commit; nothing of them elsewhere until then */
+    CHECK(store_begin_optimistic(st) == ST_OK);
+    json_t *a1 = store_get(st, C_ACCOUNTS, "a1");
+    CHECK(a1 != NULL);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"o1\",\"accountId\":\"a1\",\"name\":\"Opt\"}") == ST_OK);
+    json_t *o1 = store_get(st, C_CUSTOMERS, "o1");
+    CHECK(o1 && !strcmp(str(o1, "name"), "Opt"));
+    json_decref(o1);
+    char ver[STORE_VER_LEN + 1] = "";
+    CHECK(store_version(st, C_CUSTOMERS, "o1", ver) == 1 && strlen(ver) == STORE_VER_LEN);
+    json_t *path = store_path(st, C_CUSTOMERS, "c3", 10); /* c1 > c2 > c3, read one by one */
+    CHECK(json_array_size(path) == 3 && !strcmp(json_string_value(json_array_get(json_array_get(path, 0), 0)), "c1"));
+    json_decref(path);
+    json_t *name = store_get_field(st, C_ACCOUNTS, "a1", "name");
+    CHECK(name && !strcmp(json_string_value(name), str(a1, "name")));
+    json_decref(name);
+    CHECK(store_delete(st, C_CUSTOMERS, "nope") == ST_NOTFOUND);
+    CHECK(store_must_retry(st) == 0);
+    CHECK(store_apply(st) == ST_OK);
+    CHECK(store_commit(st) == ST_OK);
+    char ver2[STORE_VER_LEN + 1] = "";
+    CHECK(store_version(st, C_CUSTOMERS, "o1", ver2) == 1 && !strcmp(ver, ver2)); /* the version written */
+    CHECK(store_begin(other, 0) == ST_OK);
+    o1 = store_get(other, C_CUSTOMERS, "o1");
+    CHECK(o1 && !strcmp(str(o1, "accountId"), "a1"));
+    json_decref(o1);
+    store_commit(other);
+    /* a delete, seen by its own read at once */
+    CHECK(store_begin_optimistic(st) == ST_OK);
+    CHECK(store_delete(st, C_CUSTOMERS, "o1") == ST_OK);
+    CHECK(store_get(st, C_CUSTOMERS, "o1") == NULL && store_errcode(st) == ST_OK);
+    CHECK(store_commit(st) == ST_OK);
+    CHECK(store_begin(other, 0) == ST_OK);
+    CHECK(store_get(other, C_CUSTOMERS, "o1") == NULL);
+    store_commit(other);
+    /* a count cannot be checked: refused where the writer is not held, else answered */
+    CHECK(store_begin_optimistic(st) == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"o2\",\"accountId\":\"a1\",\"name\":\"Never\"}") == ST_OK);
+    long n = store_count(st, C_CUSTOMERS, "accountId", "a1");
+    CHECK(store_must_retry(st) == optimistic_here);
+    CHECK(optimistic_here ? n == -1 && store_commit(st) != ST_OK : n >= 3 && store_commit(st) == ST_OK);
+    CHECK(store_begin(other, 0) == ST_OK);
+    json_t *o2 = store_get(other, C_CUSTOMERS, "o2");
+    CHECK(optimistic_here ? o2 == NULL : o2 != NULL);
+    json_decref(o2);
+    store_commit(other);
+    if (!optimistic_here) {
+        CHECK(store_begin(st, 1) == ST_OK && store_delete(st, C_CUSTOMERS, "o2") == ST_OK && store_commit(st) == ST_OK);
+    }
+    /* audited as any write: the entry is made by the commit */
+    store_audit_t who = {"u-opt", "Opt User", "NewCustomer", NULL};
+    store_audit(st, &who);
+    CHECK(store_begin_optimistic(st) == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"o3\",\"accountId\":\"a1\",\"name\":\"Logged\"}") == ST_OK);
+    CHECK(put(st, C_CUSTOMERS, "{\"id\":\"o3\",\"accountId\":\"a1\",\"name\":\"Logged 2\"}") == ST_OK);
+    CHECK(store_commit(st) == ST_OK);
+    store_audit(st, NULL);
+    json_t *e = entries(st, "o3");
+    CHECK(json_array_size(e) == 1); /* one entry for the entity in one transaction */
+    CHECK_STR(change_of(json_array_get(e, 0), "name"), "->Logged 2");
+    CHECK_STR(str(json_array_get(e, 0), "userId"), "u-opt");
+    json_decref(e);
+    if (optimistic_here) {
+        /* read here, changed there and committed: the writes are not made */
+        CHECK(store_begin_optimistic(st) == ST_OK);
+        json_t *c1 = store_get(st, C_CUSTOMERS, "c1");
+        CHECK(c1 != NULL);
+        json_decref(c1);
+        opt_calls = 0;
+        opt_rc = -1;
+        CHECK(store_begin(other, 1) == ST_OK);
+        CHECK(put(other, C_CUSTOMERS, "{\"id\":\"c1\",\"accountId\":\"a1\",\"name\":\"Root\",\"tagIds\":[\"t1\",\"t2\"],"
+                                      "\"data\":{\"plan\":{\"stringValue\":\"gold\"}},\"changedBy\":\"other\"}") == ST_OK);
+        store_commit_then(other, opt_done, NULL);
+        CHECK(opt_calls == 0); /* the batch waits for the transaction still reading */
+        CHECK(put(st, C_CUSTOMERS, "{\"id\":\"o4\",\"accountId\":\"a1\",\"name\":\"Stale\"}") == ST_OK);
+        CHECK(store_apply(st) == ST_RETRY);
+        CHECK(opt_calls == 1 && opt_rc == ST_OK); /* that one was the last in: the batch committed */
+        CHECK(store_begin(st, 0) == ST_OK);
+        json_t *o4 = store_get(st, C_CUSTOMERS, "o4");
+        c1 = store_get(st, C_CUSTOMERS, "c1");
+        CHECK(o4 == NULL && c1 && !strcmp(str(c1, "changedBy"), "other"));
+        json_decref(o4);
+        json_decref(c1);
+        store_commit(st);
+        /* found missing here, made there: likewise */
+        CHECK(store_begin_optimistic(st) == ST_OK);
+        CHECK(store_get(st, C_CUSTOMERS, "o5") == NULL);
+        CHECK(store_begin(other, 1) == ST_OK && put(other, C_CUSTOMERS, "{\"id\":\"o5\",\"accountId\":\"a1\",\"name\":\"There\"}") == ST_OK);
+        opt_calls = 0;
+        store_commit_then(other, opt_done, NULL);
+        CHECK(put(st, C_CUSTOMERS, "{\"id\":\"o5\",\"accountId\":\"a1\",\"name\":\"Here\"}") == ST_OK);
+        CHECK(store_commit(st) == ST_RETRY);
+        CHECK(opt_calls == 1 && opt_rc == ST_OK);
+        /* a transaction that ends without writing lets the batch it held open commit */
+        CHECK(store_begin_optimistic(st) == ST_OK);
+        CHECK(store_begin(other, 1) == ST_OK && store_delete(other, C_CUSTOMERS, "o5") == ST_OK);
+        opt_calls = 0;
+        store_commit_then(other, opt_done, NULL);
+        CHECK(opt_calls == 0);
+        store_rollback(st);
+        CHECK(opt_calls == 1 && opt_rc == ST_OK);
+    }
+    CHECK(store_begin(st, 1) == ST_OK && store_delete(st, C_CUSTOMERS, "o3") == ST_OK && store_commit(st) == ST_OK);
+    json_decref(a1);
+    store_close(other);
+}
+
 static void suite(const char *name)
 {
     char err[256] = "";
@@ -845,6 +978,7 @@ static void suite(const char *name)
     side_by_side(st);
     commit_then(st);
     audit(st);
+    optimistic(st);
     store_close(st);
     /* opened again: migrations already done, data there */
     st = store_open(url, err, sizeof err);
