@@ -218,10 +218,14 @@ json_t *account_name(call_t *c, const char *account_id)
     snprintf(key, sizeof key, "name:%s", account_id);
     json_t *v = memo_get(c, key);
     if (!v) {
-        json_t *name = store_get_field(c->st, C_ACCOUNTS, account_id, "name");
-        if (!name && store_errcode(c->st))
+        char dkey[64]; /* the account read whole by this call already (call_get) */
+        snprintf(dkey, sizeof dkey, "%d:%s", (int)C_ACCOUNTS, account_id);
+        json_t *doc = memo_get(c, dkey);
+        json_t *name = doc ? json_incref(json_object_get(doc, "name"))
+                           : store_get_field(c->st, C_ACCOUNTS, account_id, "name");
+        if (!name && !doc && store_errcode(c->st))
             return NULL;
         v = memo_put(c, key, name);
     }
-    return json_is_string(v) ? v : NULL;
+    return json_is_string(v) && json_string_length(v) ? v : NULL;
 }

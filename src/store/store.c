@@ -64,6 +64,8 @@ static void txn_ended(store_t *st)
     st->failed = ST_OK;
     json_decref(st->audit_last);
     st->audit_last = NULL;
+    free(st->audit_text);
+    st->audit_text = NULL;
     opt_clear(st);
 }
 
@@ -310,8 +312,9 @@ static json_t *txn_get(store_t *st, coll_t c, const char *id, int *rc)
 }
 
 /* Write doc (NULL: delete id) in an optimistic transaction: noted, with its text made
- * now, a later write of the same document taking the earlier one's place. */
-static int opt_write(store_t *st, coll_t c, const char *id, json_t *doc, int create)
+ * now (or given: txt, len bytes, copied; doc then only needs the indexed columns), a later
+ * write of the same document taking the earlier one's place. */
+static int opt_write(store_t *st, coll_t c, const char *id, json_t *doc, int create, const char *txt, size_t len)
 {
     struct store_opt *o = st->opt;
     owrite_t *w = opt_written(st, c, id);
@@ -328,12 +331,24 @@ static int opt_write(store_t *st, coll_t c, const char *id, json_t *doc, int cre
     }
     w->txt = NULL;
     w->len = 0;
-    /* an audit entry is the store's own already (rewritten only by a later change of
-     * the same entity, which writes it again); a caller's document is copied */
-    w->doc = !doc ? NULL : c == C_LOG ? json_incref(doc) : json_deep_copy(doc);
-    if (doc && !(w->doc && (w->txt = jtext(w->doc, &w->len))))
+    if (!doc) {
+        w->doc = NULL;
+        return ST_OK;
+    }
+    if (txt) { /* the store's own columns (an audit entry's) and its text */
+        w->doc = json_incref(doc);
+        if ((w->txt = malloc(len + 1))) {
+            memcpy(w->txt, txt, len);
+            w->txt[len] = 0;
+            w->len = len;
+        }
+    } else { /* a caller's document: a copy, the text made of it */
+        w->doc = json_deep_copy(doc);
+        w->txt = w->doc ? jtext(w->doc, &w->len) : NULL;
+    }
+    if (!w->txt)
         return ST_ERROR;
-    if (doc && c != C_LOG) { /* its version, for store_version, as a write's */
+    if (c != C_LOG) { /* its version, for store_version, as a write's */
         char ver[STORE_VER_LEN + 1];
         store_text_version(w->txt, w->len, ver);
         store_seen(st, c, id, ver);
@@ -346,7 +361,22 @@ static int txn_put(store_t *st, coll_t c, json_t *doc, int create)
 {
     if (!opt_on(st))
         return st->ops->put(st, c, doc);
-    return opt_write(st, c, json_string_value(json_object_get(doc, "id")), doc, create);
+    return opt_write(st, c, json_string_value(json_object_get(doc, "id")), doc, create, NULL, 0);
+}
+
+/* A new document whose text is made already (txt, len bytes: the caller's still), doc
+ * holding its id and indexed columns.  A back end without put_text is given the
+ * document the text spells. */
+static int txn_put_text(store_t *st, coll_t c, json_t *doc, const char *txt, size_t len)
+{
+    if (opt_on(st))
+        return opt_write(st, c, json_string_value(json_object_get(doc, "id")), doc, 1, txt, len);
+    if (st->ops->put_text)
+        return st->ops->put_text(st, c, doc, txt, len, 1);
+    json_t *whole = json_loadb(txt, len, 0, NULL);
+    int rc = whole ? st->ops->put(st, c, whole) : ST_ERROR;
+    json_decref(whole);
+    return rc;
 }
 
 int store_begin_optimistic(store_t *st)
@@ -427,20 +457,31 @@ void store_audit(store_t *st, const store_audit_t *who) { st->audit = who; }
 
 static const char *str_of(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
-/* A value as the log shows it: NULL for absent, "***" when masked, a string as itself,
- * anything else as compact JSON. */
-static json_t *shown(json_t *v, int masked)
+/* A value as the log shows it, as JSON text: null for absent, "***" when masked, a string
+ * as itself, anything else as its compact JSON in a string. */
+static void put_shown(buf_t *b, json_t *v, int masked)
 {
-    if (!v)
-        return json_null();
-    if (masked)
-        return json_string("***");
-    if (json_is_string(v))
-        return json_incref(v);
-    char *t = jtext(v, NULL);
-    json_t *s = json_string(t ? t : "");
-    free(t);
-    return s;
+    if (!v) {
+        buf_put(b, "null", 4);
+    } else if (masked) {
+        buf_put(b, "\"***\"", 5);
+    } else if (json_is_string(v)) {
+        jtext_string(b, json_string_value(v), json_string_length(v), 0);
+    } else {
+        buf_t t = {0};
+        jtext_put(&t, v);
+        jtext_string(b, t.p ? t.p : "", t.len, 0);
+        buf_free(&t);
+    }
+}
+
+/* s as a JSON string, or null. */
+static void put_str(buf_t *b, const char *s)
+{
+    if (s)
+        jtext_string(b, s, strlen(s), 0);
+    else
+        buf_put(b, "null", 4);
 }
 
 /* A field's name in the log: key under prefix ("data.plan"), cut to fit out. */
@@ -452,21 +493,32 @@ static const char *field_name(char out[256], const char *prefix, const char *key
     return out;
 }
 
+/* The changes of an entry, written as their text (what jtext would make of the objects):
+ * b and how many are in it so far. */
+typedef struct {
+    buf_t b;
+    int n;
+} changes_t;
+
 /* One change: {field, oldValue, newValue}, the values as shown (o, n either NULL). */
-static void change(json_t *changes, const store_audit_t *a, const char *field, const char *key, json_t *o, json_t *n)
+static void change(changes_t *ch, const store_audit_t *a, const char *field, const char *key, json_t *o, json_t *n)
 {
     int masked = a->masked && a->masked(key);
-    json_t *ch = json_object();
-    json_object_set_new_nocheck(ch, "field", json_string(field));
-    json_object_set_new_nocheck(ch, "oldValue", shown(o, masked));
-    json_object_set_new_nocheck(ch, "newValue", shown(n, masked));
-    json_array_append_new(changes, ch);
+    if (ch->n++)
+        buf_putc(&ch->b, ',');
+    buf_put(&ch->b, "{\"field\":", 9);
+    put_str(&ch->b, field);
+    buf_put(&ch->b, ",\"oldValue\":", 12);
+    put_shown(&ch->b, o, masked);
+    buf_put(&ch->b, ",\"newValue\":", 12);
+    put_shown(&ch->b, n, masked);
+    buf_putc(&ch->b, '}');
 }
 
 /* The members of o and n that differ ("id" aside), under prefix; an object in both is
  * compared member by member when depth allows.  o may be NULL (n created), and then
  * every member of n is a change from nothing. */
-static void diff(json_t *changes, const store_audit_t *a, const char *prefix, json_t *o, json_t *n, int depth)
+static void diff(changes_t *ch, const store_audit_t *a, const char *prefix, json_t *o, json_t *n, int depth)
 {
     const char *k;
     json_t *v;
@@ -476,14 +528,14 @@ static void diff(json_t *changes, const store_audit_t *a, const char *prefix, js
         if (!*prefix && !strcmp(k, "id"))
             continue;
         if (depth > 0 && json_is_object(v) && json_is_object(nv) && !(a->masked && a->masked(k)))
-            diff(changes, a, field_name(field, prefix, k), v, nv, depth - 1);
+            diff(ch, a, field_name(field, prefix, k), v, nv, depth - 1);
         else if (!nv || !json_equal(v, nv))
-            change(changes, a, field_name(field, prefix, k), k, v, nv);
+            change(ch, a, field_name(field, prefix, k), k, v, nv);
     }
     json_object_foreach(n, k, v) {
         if ((o && json_object_get(o, k)) || (!*prefix && !strcmp(k, "id")))
             continue;
-        change(changes, a, field_name(field, prefix, k), k, NULL, v);
+        change(ch, a, field_name(field, prefix, k), k, NULL, v);
     }
 }
 
@@ -517,24 +569,31 @@ static char *log_id(char out[25])
     return out;
 }
 
-/* The entry for entity id of c going from old to new (either NULL: created, deleted);
- * extra, when not NULL, is the change to log instead of a diff.  ST_OK when nothing
- * changed. */
-static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_t *new, json_t *extra)
+/* Write the entry whose columns are in cols as the text txt (len bytes), and keep both as
+ * the transaction's last entry. */
+static int log_put(store_t *st, json_t *cols, char *txt, size_t len)
 {
-    const store_audit_t *a = st->audit;
-    json_t *changes = extra ? json_incref(extra) : json_array();
-    if (!extra)
-        diff(changes, a, "", old, new, 1);
-    if (!extra && old && new && !json_array_size(changes)) {
-        json_decref(changes);
-        return ST_OK;
+    int rc = txn_put_text(st, C_LOG, cols, txt, len);
+    if (cols != st->audit_last) {
+        json_decref(st->audit_last);
+        st->audit_last = json_incref(cols);
     }
-    json_t *prev = st->audit_last;
-    if (prev && !strcmp(str_of(prev, "entityType") ?: "", entity_types[c]) && !strcmp(str_of(prev, "entityId") ?: "", id)) {
-        /* the same entity again in this transaction: one entry, each field from its first old
-         * value to its last new one */
-        json_t *into = json_object_get(prev, "changes"), *ch;
+    free(st->audit_text);
+    st->audit_text = txt;
+    st->audit_len = len;
+    return rc == ST_CONFLICT ? ST_ERROR : rc;
+}
+
+/* The same entity again in this transaction (its last entry): one entry, each field from
+ * its first old value to its last new one.  Rare (a new login and its password), so made
+ * through parsed documents. */
+static int audit_merge(store_t *st, const char *changes_text, size_t changes_len)
+{
+    json_t *prev = json_loadb(st->audit_text, st->audit_len, 0, NULL);
+    json_t *changes = json_loadb(changes_text, changes_len, 0, NULL);
+    json_t *into = json_object_get(prev, "changes"), *ch;
+    int rc = ST_ERROR;
+    if (json_is_array(into) && json_is_array(changes)) {
         size_t i, k;
         json_array_foreach(changes, i, ch) {
             json_t *same = NULL, *p;
@@ -544,25 +603,88 @@ static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_
             else
                 json_array_append(into, ch);
         }
-        json_decref(changes);
-        int rc = txn_put(st, C_LOG, prev, 1);
-        return rc == ST_CONFLICT ? ST_ERROR : rc;
+        size_t len;
+        char *txt = jtext(prev, &len);
+        rc = txt ? log_put(st, st->audit_last, txt, len) : ST_ERROR;
     }
-    json_t *doc = new ? new : old, *accounts = json_array();
-    add_accounts(accounts, c, old);
-    add_accounts(accounts, c, new);
-    const char *customer = c == C_CUSTOMERS ? id : str_of(doc, "customerId");
-    char lid[25], date[64];
-    now_iso(date);
-    json_t *e = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:s,s:s,s:O,s:s?,s:o,s:o}", "id", log_id(lid), "date", date,
-                          "userId", a->user_id, "userName", a->user_name, "operation", a->operation ? a->operation : "",
-                          "entityType", entity_types[c], "entityId", id, "accountId",
-                          json_array_size(accounts) ? json_array_get(accounts, 0) : json_null(), "customerId",
-                          customer && *customer ? customer : NULL, "accountIds", accounts, "changes", changes);
-    int rc = e ? txn_put(st, C_LOG, e, 1) : ST_ERROR;
-    json_decref(st->audit_last);
-    st->audit_last = e;
-    return rc == ST_CONFLICT ? ST_ERROR : rc;
+    json_decref(prev);
+    json_decref(changes);
+    return rc;
+}
+
+/* The entry for entity id of c going from old to new (either NULL: created, deleted);
+ * extra, when not NULL, is the change to log instead of a diff.  ST_OK when nothing
+ * changed.  Its text is written here as jtext would spell the entry's document, without
+ * making that document: only its indexed columns are one (the transaction's last entry,
+ * for a later change of the same entity to join). */
+static int audit_write(store_t *st, coll_t c, const char *id, json_t *old, json_t *new, json_t *extra)
+{
+    const store_audit_t *a = st->audit;
+    changes_t ch = {{0}, 0};
+    buf_grow(&ch.b, 1024);
+    buf_putc(&ch.b, '[');
+    size_t i;
+    json_t *x;
+    json_array_foreach(extra, i, x) {
+        if (ch.n++)
+            buf_putc(&ch.b, ',');
+        jtext_put(&ch.b, x);
+    }
+    if (!extra)
+        diff(&ch, a, "", old, new, 1);
+    buf_putc(&ch.b, ']');
+    int rc = ST_OK;
+    json_t *last = st->audit_last;
+    if (!extra && old && new && !ch.n) {
+        /* nothing changed */
+    } else if (last && st->audit_text && !strcmp(str_of(last, "entityType") ?: "", entity_types[c]) &&
+               !strcmp(str_of(last, "entityId") ?: "", id)) {
+        rc = audit_merge(st, ch.b.p, ch.b.len);
+    } else {
+        json_t *doc = new ? new : old, *accounts = json_array();
+        add_accounts(accounts, c, old);
+        add_accounts(accounts, c, new);
+        const char *customer = c == C_CUSTOMERS ? id : str_of(doc, "customerId");
+        customer = customer && *customer ? customer : NULL;
+        json_t *account = json_array_get(accounts, 0);
+        char lid[25], date[64];
+        now_iso(date);
+        log_id(lid);
+        buf_t e = {0};
+        buf_grow(&e, ch.b.len + 512);
+        buf_put(&e, "{\"id\":", 6);
+        put_str(&e, lid);
+        buf_put(&e, ",\"date\":", 8);
+        put_str(&e, date);
+        buf_put(&e, ",\"userId\":", 10);
+        put_str(&e, a->user_id);
+        buf_put(&e, ",\"userName\":", 12);
+        put_str(&e, a->user_name);
+        buf_put(&e, ",\"operation\":", 13);
+        put_str(&e, a->operation ? a->operation : "");
+        buf_put(&e, ",\"entityType\":", 14);
+        put_str(&e, entity_types[c]);
+        buf_put(&e, ",\"entityId\":", 12);
+        put_str(&e, id);
+        buf_put(&e, ",\"accountId\":", 13);
+        put_str(&e, json_string_value(account));
+        buf_put(&e, ",\"customerId\":", 14);
+        put_str(&e, customer);
+        buf_put(&e, ",\"accountIds\":", 14);
+        jtext_put(&e, accounts);
+        buf_put(&e, ",\"changes\":", 11);
+        buf_put(&e, ch.b.p, ch.b.len);
+        buf_putc(&e, '}');
+        json_t *cols = json_pack("{s:s,s:s,s:s,s:s,s:O?,s:s?}", "id", lid, "date", date, "entityType", entity_types[c],
+                                 "entityId", id, "accountId", account, "customerId", customer);
+        size_t len = e.len;
+        rc = cols ? log_put(st, cols, buf_take(&e), len) : ST_ERROR;
+        buf_free(&e);
+        json_decref(cols);
+        json_decref(accounts);
+    }
+    buf_free(&ch.b);
+    return rc;
 }
 
 static int audited(store_t *st, coll_t c) { return st->audit && entity_types[c]; }
@@ -614,7 +736,7 @@ static int opt_delete(store_t *st, coll_t c, const char *id)
     if (!rc && !old)
         rc = ST_NOTFOUND;
     if (!rc)
-        rc = opt_write(st, c, id, NULL, 0);
+        rc = opt_write(st, c, id, NULL, 0, NULL, 0);
     if (!rc && audited(st, c))
         rc = audit_write(st, c, id, old, NULL, NULL);
     unsee(st, c, id);

@@ -69,8 +69,11 @@ struct store {
     int in_txn; /* between a store_begin that worked and its commit or rollback */
     int failed; /* the first failure inside the open transaction */
     const store_audit_t *audit; /* the API call's context while it runs (store_audit), else NULL */
-    json_t *audit_last; /* the open transaction's last audit entry: a further change to the same
-                         * entity joins it (a new login and its password are one entry) */
+    json_t *audit_last; /* the open transaction's last audit entry (its indexed columns; its text
+                         * in audit_text): a further change to the same entity joins it (a new
+                         * login and its password are one entry) */
+    char *audit_text;
+    size_t audit_len;
     /* the versions of the documents the open (or last) transaction read or wrote one by
      * one, newest last, for store_version; emptied by store_begin.  doc: the document read
      * (NULL for one written): a write transaction's audit entry takes the old document

@@ -606,7 +606,8 @@ static char *param_of(json_t *v)
     return NULL;
 }
 
-static int pg_put(store_t *base, coll_t c, json_t *doc)
+/* put of doc as the text txt (made by the caller, or NULL: made here) */
+static int put_as(store_t *base, coll_t c, json_t *doc, const char *txt)
 {
     pg_t *st = (pg_t *)base;
     const coll_def_t *d = &colls[c];
@@ -614,7 +615,7 @@ static int pg_put(store_t *base, coll_t c, json_t *doc)
     int n = 0;
     buf_t b = {0}, v = {0}, up = {0}, uq = {0};
     vals[n++] = param_of(json_object_get(doc, "id"));
-    vals[n++] = jtext(doc, NULL);
+    vals[n++] = txt ? strdup(txt) : jtext(doc, NULL);
     buf_printf(&b, "INSERT INTO %s(id,doc", d->table);
     buf_puts(&v, "$1,$2::json");
     buf_puts(&up, "doc=excluded.doc");
@@ -659,6 +660,15 @@ static int pg_put(store_t *base, coll_t c, json_t *doc)
     buf_free(&up);
     buf_free(&uq);
     return rc;
+}
+
+static int pg_put(store_t *base, coll_t c, json_t *doc) { return put_as(base, c, doc, NULL); }
+
+/* The text is the document's as given (NUL-terminated by its maker: jtext, store.c);
+ * create changes nothing here, an upsert costing no more than an insert. */
+static int pg_put_text(store_t *base, coll_t c, json_t *doc, const char *txt, size_t len, int create)
+{
+    return put_as(base, c, doc, txt);
 }
 
 static int pg_delete(store_t *base, coll_t c, const char *id)
@@ -1080,6 +1090,7 @@ const struct store_ops store_pg_ops = {
     .rollback = pg_rollback,
     .get = pg_get,
     .put = pg_put,
+    .put_text = pg_put_text,
     .del = pg_delete,
     .get_field = pg_get_field,
     .count = pg_count,

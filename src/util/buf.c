@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void grow(buf_t *b, size_t need)
+void buf_grow(buf_t *b, size_t need)
 {
     if (b->len + need + 1 <= b->cap)
         return;
@@ -19,22 +19,7 @@ static void grow(buf_t *b, size_t need)
     b->cap = cap;
 }
 
-void buf_put(buf_t *b, const char *s, size_t n)
-{
-    grow(b, n);
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
 void buf_puts(buf_t *b, const char *s) { buf_put(b, s, strlen(s)); }
-
-void buf_putc(buf_t *b, char c)
-{
-    grow(b, 1);
-    b->p[b->len++] = c;
-    b->p[b->len] = 0;
-}
 
 void buf_printf(buf_t *b, const char *fmt, ...)
 {
@@ -44,7 +29,7 @@ void buf_printf(buf_t *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    grow(b, (size_t)n);
+    buf_grow(b, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -53,7 +38,7 @@ void buf_printf(buf_t *b, const char *fmt, ...)
 
 char *buf_cstr(buf_t *b)
 {
-    grow(b, 0);
+    buf_grow(b, 0);
     b->p[b->len] = 0;
     return b->p;
 }

@@ -11,14 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes JSON text cannot hold as themselves: controls, '"' and '\\'. */
+static const unsigned char escaped[256] = {
+    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 void jtext_string(buf_t *b, const char *s, size_t n, int lower_hex)
 {
     const char *hex = lower_hex ? "0123456789abcdef" : "0123456789ABCDEF";
+    if (b->len + n + 3 > b->cap) /* the common case, nothing to escape, in one piece */
+        buf_grow(b, n + 2);
     buf_putc(b, '"');
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!escaped[c])
             continue;
         buf_put(b, s + run, i - run);
         run = i + 1;
@@ -83,14 +90,15 @@ void jtext_put(buf_t *b, json_t *v)
     case JSON_OBJECT: {
         buf_putc(b, '{');
         const char *k;
+        size_t klen;
         json_t *m;
         int first = 1;
-        json_object_foreach(v, k, m)
+        json_object_keylen_foreach(v, k, klen, m)
         {
             if (!first)
                 buf_putc(b, ',');
             first = 0;
-            jtext_string(b, k, strlen(k), 0);
+            jtext_string(b, k, klen, 0);
             buf_putc(b, ':');
             jtext_put(b, m);
         }
@@ -119,6 +127,7 @@ void jtext_put(buf_t *b, json_t *v)
 char *jtext(json_t *v, size_t *len)
 {
     buf_t b = {0};
+    buf_grow(&b, 1024); /* a document's text, most often, without growing again */
     jtext_put(&b, v);
     if (!b.p)
         buf_put(&b, "", 0);
