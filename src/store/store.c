@@ -563,7 +563,7 @@ static char *log_id(char out[25])
 {
     static atomic_uint seq;
     unsigned char r[4];
-    randombytes_buf(r, sizeof r);
+    rand_bytes(r, sizeof r);
     snprintf(out, 25, "%012llx%04x%02x%02x%02x%02x", (unsigned long long)now_ms() & 0xffffffffffffULL,
              atomic_fetch_add(&seq, 1) & 0xffff, r[0], r[1], r[2], r[3]);
     return out;

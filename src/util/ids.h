@@ -9,6 +9,8 @@
  * not one per row), and still cannot be guessed (40 random bits). */
 void id_new(char out[25]);
 int id_valid(const char *s);
+/* n random bytes for ids (from the system's generator, drawn in blocks per thread). */
+void rand_bytes(void *out, size_t n);
 /* ISO 8601 UTC with milliseconds: 2026-11-22T13:46:30.123Z */
 void now_iso(char out[64]);
 long long now_ms(void);

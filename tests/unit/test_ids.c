@@ -53,5 +53,33 @@ int main(void)
     }
     CHECK(same);
     CHECK(strlen(a) == 24 && a[10] == 'T' && a[19] == '.' && a[23] == 'Z');
+    /* rand_bytes: drawn in blocks, each byte given once; pieces that cross a block's end
+     * are whole, and no two 8-byte pieces of 4 KiB are alike */
+    {
+        enum { P = 512 };
+        static unsigned char r[P][8];
+        for (int i = 0; i < P; i++) {
+            if (i % 3) {
+                rand_bytes(r[i], 8);
+            } else { /* in two draws, so that draws of every size meet a block's end */
+                rand_bytes(r[i], 5);
+                rand_bytes(r[i] + 5, 3);
+            }
+        }
+        int dup = 0, zero = 0;
+        for (int i = 0; i < P; i++) {
+            zero += !memcmp(r[i], "\0\0\0\0\0\0\0\0", 8);
+            for (int j = 0; j < i; j++)
+                dup += !memcmp(r[i], r[j], 8);
+        }
+        CHECK(dup == 0 && zero == 0);
+        unsigned char big[1000];
+        memset(big, 0, sizeof big);
+        rand_bytes(big, sizeof big); /* longer than a block */
+        int zeros = 0;
+        for (size_t i = 0; i < sizeof big; i++)
+            zeros += !big[i];
+        CHECK(zeros < 20); /* ~4 expected of 1000 random bytes */
+    }
     return CHECK_DONE();
 }
