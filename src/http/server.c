@@ -93,6 +93,22 @@ static void resume(void *conn) { MHD_resume_connection(conn); }
  * for the held ones to go out. */
 static atomic_int holding, stopping;
 
+/* A request that may hold its answer is counted (1), unless the server is stopping (0):
+ * counted first, then checked, so the stop sees one or the other.  hold_end when its
+ * answer is sent or dropped. */
+static int hold_begin(void)
+{
+    if (atomic_load(&stopping))
+        return 0;
+    atomic_fetch_add(&holding, 1);
+    if (!atomic_load(&stopping))
+        return 1;
+    atomic_fetch_sub(&holding, 1);
+    return 0;
+}
+
+static void hold_end(void) { atomic_fetch_sub(&holding, 1); }
+
 /* ---- slow operations (out->offload): the connection is suspended and the request runs
  * on one of these threads, which may wait on the carrier for seconds; the pool's threads
  * (one per core) go on serving other connections ---- */
@@ -185,7 +201,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             http_later_end(out);
         enum MHD_Result sent = send_resp(conn, out);
         free(out);
-        atomic_fetch_sub(&holding, 1);
+        hold_end();
         return sent;
     }
     if (*upload_size) {
@@ -234,12 +250,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     r.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
     r.requested_with = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Requested-With");
     r.accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
-    if (!atomic_load(&stopping)) { /* counted first, then checked: the stop sees one or the other */
-        atomic_fetch_add(&holding, 1);
-        r.can_defer = r.can_offload = !atomic_load(&stopping);
-        if (!r.can_defer)
-            atomic_fetch_sub(&holding, 1);
-    }
+    r.can_defer = r.can_offload = hold_begin();
     dispatch(&r, &out);
     if (out.offload) {
         if (offload(conn, cs, &r)) { /* answered from a slow thread, once it is done */
@@ -262,7 +273,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (out.later) /* cannot hold it: wait here */
         http_later_end(&out);
     if (r.can_defer)
-        atomic_fetch_sub(&holding, 1);
+        hold_end();
     return send_resp(conn, &out);
 }
 
@@ -286,7 +297,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum M
                 http_later_end(cs->held); /* waits for the commit to be over */
             buf_free(&cs->held->body);
             free(cs->held);
-            atomic_fetch_sub(&holding, 1);
+            hold_end();
         }
         free(cs);
         *state = NULL;

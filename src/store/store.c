@@ -359,9 +359,18 @@ static int opt_write(store_t *st, coll_t c, const char *id, json_t *doc, int cre
 /* The back end's put, or an optimistic transaction's note of it. */
 static int txn_put(store_t *st, coll_t c, json_t *doc, int create)
 {
-    if (!opt_on(st))
+    if (opt_on(st))
+        return opt_write(st, c, json_string_value(json_object_get(doc, "id")), doc, create, NULL, 0);
+    if (!create || !st->ops->put_text)
         return st->ops->put(st, c, doc);
-    return opt_write(st, c, json_string_value(json_object_get(doc, "id")), doc, create, NULL, 0);
+    /* a creation: the back end inserts without first trying to replace */
+    json_t *own = json_deep_copy(doc);
+    size_t len;
+    char *txt = own ? jtext(own, &len) : NULL;
+    int rc = txt ? st->ops->put_text(st, c, own, txt, len, 1) : ST_ERROR;
+    free(txt);
+    json_decref(own);
+    return rc;
 }
 
 /* A new document whose text is made already (txt, len bytes: the caller's still), doc

@@ -856,8 +856,7 @@ static int put_row(store_t *base, coll_t c, json_t *doc, const char *txt, size_t
     sq_t *st = conn(base);
     int rc = ST_OK, kept = 0;
     char ver[STORE_VER_LEN + 1];
-    if (c != C_LOG) { /* an audit entry is new (rewritten only within its transaction) and
-                       * its version is never asked for */
+    if (c != C_LOG) { /* an audit entry's version is never asked for */
         store_text_version(txt, len, ver);
         if (!create) {
             bind_put(st->put_doc[c], c, doc, txt);
@@ -886,7 +885,7 @@ static int sq_put(store_t *base, coll_t c, json_t *doc)
     char *txt = jtext(doc, &len);
     if (!txt)
         return ST_ERROR;
-    int rc = put_row(base, c, doc, txt, len, c == C_LOG, 0);
+    int rc = put_row(base, c, doc, txt, len, 0, 0);
     free(txt);
     return rc;
 }
