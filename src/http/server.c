@@ -342,7 +342,8 @@ int server_run(const listen_config_t *lc)
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    fprintf(stderr, "evovoiced: listening on http://%s:%u\n", lc->host, info ? info->port : (unsigned)lc->port);
+    fprintf(stderr, "evovoiced: listening on http://%s:%u (%d HTTP threads, %d slow threads)\n", lc->host,
+            info ? info->port : (unsigned)lc->port, threads, started);
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "evovoiced: %s received, finishing requests under way\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");

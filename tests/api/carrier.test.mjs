@@ -11,6 +11,7 @@ import {
 import { startFakeTwilio } from './fake-twilio.mjs';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 
 const PROD = 'https://prod.hooks.test/evo';
 const STAGE = 'https://staging.hooks.test/evo';
@@ -585,5 +586,50 @@ describe('slow carrier calls and the HTTP threads', () => {
     assert.equal(answered, 0, 'every read and write above was answered while the purchases still waited');
     for (const r of await Promise.all(buys)) expectStatus(r, 200);
     f3.clearFaults();
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+describe('the threads the options ask for', () => {
+  let f4, s4, a4;
+  before(async () => {
+    f4 = await startFakeTwilio();
+    s4 = await startServer({ args: carrierArgs(f4, ['--threads', '2', '--slow-threads', '1']) });
+    a4 = await s4.ok('POST', '/accounts', { as: s4.admin, body: { name: 'one slow thread' } });
+  });
+  after(async () => { if (s4) await s4.cleanup(); if (f4) await f4.close(); });
+
+  test('--slow-threads 1: a second purchase waits for the first; the HTTP threads serve meanwhile', async () => {
+    assert.match(s4.stderr, /\(2 HTTP threads, 1 slow threads\)/);
+    f4.slow('buy', 1500, { times: 2 });
+    const [n1, n2] = [fresh('651'), fresh('652')];
+    const atCarrier = (n) => f4.log.some((l) => l.kind === 'buy' && l.form.PhoneNumber === n);
+    const b1 = s4.req('POST', '/endpoints/phone-numbers', { as: s4.admin, body: { accountId: a4.id, number: n1 } });
+    await waitFor('the first purchase at the carrier', () => atCarrier(n1), 5000, 10);
+    const b2 = s4.req('POST', '/endpoints/phone-numbers', { as: s4.admin, body: { accountId: a4.id, number: n2 } });
+    const c = await s4.ok('POST', '/customers', { as: s4.admin, body: { accountId: a4.id, name: 'while one buys' } });
+    await s4.ok('GET', `/customers/${c.id}`, { as: s4.admin });
+    assert.equal(atCarrier(n2), false, 'the second purchase waits for the one slow thread the first holds');
+    expectStatus(await b1, 200);
+    expectStatus(await b2, 200);
+    assert.equal(atCarrier(n2), true);
+    f4.clearFaults();
+  });
+
+  test('--threads 0, the default: one HTTP thread per core (at least 2), two per core on PostgreSQL', async () => {
+    const cores = os.cpus().length;
+    const want = (cores > 0 && cores <= 64 ? Math.max(cores, 2) : 2) * (PG ? 2 : 1);
+    const s = await startServer();
+    try {
+      assert.match(s.stderr, new RegExp(`\\(${want} HTTP threads, 8 slow threads\\)`));
+    } finally {
+      await s.cleanup();
+    }
+    const t = await startServer({ args: ['--threads', '3', '--slow-threads', '2'] });
+    try {
+      assert.match(t.stderr, /\(3 HTTP threads, 2 slow threads\)/);
+    } finally {
+      await t.cleanup();
+    }
   });
 });
