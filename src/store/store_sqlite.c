@@ -46,6 +46,7 @@
 #include "../util/buf.h"
 #include "../util/jtext.h"
 #include "../util/ids.h"
+#include "walvfs.h"
 
 enum { STMT_CACHE = 64 };
 
@@ -267,9 +268,11 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 
 /* Memory statistics make every SQLite allocation take one process-wide mutex: with a
  * connection per thread that lock was a tenth of a read's time. */
+static int own_vfs; /* walvfs.h's VFSes are there */
 static void configure(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    own_vfs = walvfs_register() == 0;
 }
 
 static void close_conn(sq_t *st);
@@ -283,7 +286,8 @@ static sq_t *open_conn(const char *path, char *err, size_t errsz)
     st->base.ops = &store_sqlite_ops;
     /* unix-excl: see store_config in store.h */
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        store_config.exclusive ? "unix-excl" : NULL) != SQLITE_OK) {
+                        store_config.exclusive ? (own_vfs ? WALVFS_EXCL_NAME : "unix-excl")
+                                               : (own_vfs ? WALVFS_NAME : NULL)) != SQLITE_OK) {
         snprintf(err, errsz, "cannot open %s: %s", path, sqlite3_errmsg(st->db));
         sqlite3_close(st->db);
         free(st);

@@ -1039,6 +1039,43 @@ int main(void)
         CHECK(st && store_delete(st, C_ACCOUNTS, "behind") == ST_OK);
         store_close(st);
     }
+    /* the WAL as this store writes it (each frame's header and page in one write,
+     * walvfs.c) is the WAL SQLite reads: another process, with SQLite's own VFS, reads every
+     * committed row from it while the store still has it open, and finds the file sound;
+     * batches of writes from several connections, a rolled-back one among them */
+    {
+        char err[256] = "", cmd[700], out[256] = "";
+        store_t *a = store_open(path, err, sizeof err), *b = store_open(path, err, sizeof err);
+        CHECK(a && b);
+        for (int i = 0; a && b && i < 300; i++) {
+            store_t *w = i % 2 ? a : b;
+            char json[160];
+            snprintf(json, sizeof json, "{\"id\":\"wal%03d\",\"accountId\":\"aw\",\"name\":\"Wal %d\",\"n\":%d}", i, i, i);
+            CHECK(store_begin(w, 1) == ST_OK && put(w, C_CUSTOMERS, json) == ST_OK);
+            if (i % 50 == 7)
+                store_rollback(w);
+            else
+                CHECK(store_commit(w) == ST_OK);
+        }
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 %s \"SELECT count(*), sum(json_extract(doc, '$.n')) FROM customers WHERE id LIKE 'wal%%'; "
+                 "PRAGMA integrity_check\" | tr '\\n' ' '", path);
+        FILE *f = popen(cmd, "r");
+        size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
+        out[n] = 0;
+        if (f)
+            pclose(f);
+        /* 300 written, 6 rolled back (7, 57, ..., 257): 294 rows whose n sum to 44850 - 792 */
+        CHECK_STR(out, "294|44058 ok ");
+        for (int i = 0; a && i < 300; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "wal%03d", i);
+            if (i % 50 != 7)
+                CHECK(store_begin(a, 1) == ST_OK && store_delete(a, C_CUSTOMERS, id) == ST_OK && store_commit(a) == ST_OK);
+        }
+        store_close(a);
+        store_close(b);
+    }
     /* checkpoints: the WAL is copied back into the database beside the writes, by the
      * writer group's own thread, before the writer would do it itself (at 4,000 pages);
      * and under sustained writes the WAL starts again from its beginning, so it stays near
