@@ -777,6 +777,14 @@ json_t *store_get_field(store_t *st, coll_t c, const char *id, const char *field
     int rc = ST_OK;
     if (opt_on(st)) { /* the field as the snapshot has it, checked with its document */
         json_t *d = txn_get(st, c, id, &rc);
+        json_t *v = json_object_get(d, field);
+        /* a top-level text is itself, as every back end gives it; other values the back
+         * end's way (a column, a JSON path's conversions), but only from the snapshot */
+        if (json_is_string(v) && json_string_length(v)) {
+            v = json_incref(v);
+            json_decref(d);
+            return v;
+        }
         int own = d && opt_written(st, c, id);
         json_decref(d);
         if (rc || !d) {
