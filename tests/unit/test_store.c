@@ -1016,6 +1016,21 @@ int main(void)
             CHECK(strstr(plan, "TEMP B-TREE") == NULL);
         }
     }
+    /* the routing worker's poll for SIP credentials due reads the few pending endpoints from
+     * their own index, not every endpoint (the query as the store writes it, default order) */
+    {
+        char cmd[700], plan[512] = "";
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 %s \"EXPLAIN QUERY PLAN SELECT rowid FROM endpoints WHERE 1 AND "
+                 "(json_extract(doc,'\\$.sipPending.dueMs')<=?1) ORDER BY display_name COLLATE NOCASE ASC, id ASC "
+                 "LIMIT 20\"",
+                 path);
+        FILE *f = popen(cmd, "r");
+        size_t n = f ? fread(plan, 1, sizeof plan - 1, f) : 0;
+        plan[n] = 0;
+        CHECK(f && pclose(f) == 0);
+        CHECK(strstr(plan, "USING INDEX endpoints_sip_due") != NULL);
+    }
     /* parsed documents are shared only while the row's text is byte for byte the one they
      * came from: a row changed behind the store (same length, one letter) is parsed anew */
     {
