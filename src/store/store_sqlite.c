@@ -202,8 +202,8 @@ static const char *const migrations[] = {
     /* 9: the routing worker asks every poll for SIP credentials due (sipPending.dueMs <= now):
      * without an index that read every endpoint (100,000: the whole table, each second, and
      * beside every start-up); the few pending ones are indexed alone */
-    "CREATE INDEX endpoints_sip_due ON endpoints(json_extract(doc,'$.sipPending.dueMs'))"
-    " WHERE json_extract(doc,'$.sipPending.dueMs') IS NOT NULL;",
+    ("CREATE INDEX endpoints_sip_due ON endpoints(json_extract(doc,'$.sipPending.dueMs'))"
+     " WHERE json_extract(doc,'$.sipPending.dueMs') IS NOT NULL;"),
 };
 
 static int nmigrations(void) { return (int)(sizeof migrations / sizeof *migrations); }
