@@ -55,6 +55,16 @@ static long file_size(const char *path)
     return n;
 }
 
+/* What the shell command cmd printed (at most size - 1 bytes) into out; 0 when it ran and
+ * exited 0. */
+static int shell_out(const char *cmd, char *out, size_t size)
+{
+    FILE *f = popen(cmd, "r");
+    size_t n = f ? fread(out, 1, size - 1, f) : 0;
+    out[n] = 0;
+    return f && pclose(f) == 0 ? 0 : -1;
+}
+
 /* the ids of a list, comma-separated, in order */
 static char *ids_of(store_t *st, coll_t c, query_t *q, long *total)
 {
@@ -1005,11 +1015,7 @@ int main(void)
             char cmd[512], plan[512] = "";
             snprintf(cmd, sizeof cmd, "sqlite3 %s 'EXPLAIN QUERY PLAN SELECT doc, id FROM %s LIMIT 25 OFFSET 75000'", path,
                      orders[i]);
-            FILE *f = popen(cmd, "r");
-            CHECK(f != NULL);
-            size_t n = f ? fread(plan, 1, sizeof plan - 1, f) : 0;
-            plan[n] = 0;
-            CHECK(f && pclose(f) == 0);
+            CHECK(shell_out(cmd, plan, sizeof plan) == 0);
             CHECK(strstr(plan, "USING INDEX") != NULL);
             if (strstr(plan, "TEMP B-TREE"))
                 fprintf(stderr, "sorts the whole table: %s\n%s", orders[i], plan);
@@ -1025,10 +1031,7 @@ int main(void)
                  "(json_extract(doc,'\\$.sipPending.dueMs')<=?1) ORDER BY display_name COLLATE NOCASE ASC, id ASC "
                  "LIMIT 20\"",
                  path);
-        FILE *f = popen(cmd, "r");
-        size_t n = f ? fread(plan, 1, sizeof plan - 1, f) : 0;
-        plan[n] = 0;
-        CHECK(f && pclose(f) == 0);
+        CHECK(shell_out(cmd, plan, sizeof plan) == 0);
         CHECK(strstr(plan, "USING INDEX endpoints_sip_due") != NULL);
     }
     /* parsed documents are shared only while the row's text is byte for byte the one they
@@ -1075,11 +1078,7 @@ int main(void)
         snprintf(cmd, sizeof cmd,
                  "sqlite3 %s \"SELECT count(*), sum(json_extract(doc, '$.n')) FROM customers WHERE id LIKE 'wal%%'; "
                  "PRAGMA integrity_check\" | tr '\\n' ' '", path);
-        FILE *f = popen(cmd, "r");
-        size_t n = f ? fread(out, 1, sizeof out - 1, f) : 0;
-        out[n] = 0;
-        if (f)
-            pclose(f);
+        CHECK(shell_out(cmd, out, sizeof out) == 0);
         /* 300 written, 6 rolled back (7, 57, ..., 257): 294 rows whose n sum to 44850 - 792 */
         CHECK_STR(out, "294|44058 ok ");
         for (int i = 0; a && i < 300; i++) {
