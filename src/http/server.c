@@ -1,8 +1,9 @@
 /* server.c — libmicrohttpd adapter: collects a request (with the body-size limit),
- * hands it to dispatch(), and sends the response.  A write's answer waits for its commit
- * with the connection suspended, and an operation that waits on the carrier or a password
- * hash runs on threads of its own, so the pool's threads (one per core) never wait.
- * Shuts down cleanly on SIGTERM. */
+ * hands it to dispatch(), and sends the response.  Each HTTP thread (one per core) runs a
+ * daemon of its own on the shared listening socket, in rounds whose end commits the writes
+ * the round made (store_flush).  A write's answer waits for its commit with the connection
+ * suspended, and an operation that waits on the carrier or a password hash runs on threads
+ * of its own, so the HTTP threads never wait.  Shuts down cleanly on SIGTERM. */
 #include "server.h"
 #include "http.h"
 #include <arpa/inet.h>
@@ -11,10 +12,15 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include "../store/store.h"
 
 enum { DRAIN_FACTOR = 16 };
 
@@ -25,7 +31,11 @@ enum { DRAIN_FACTOR = 16 };
  * the request's own work. */
 enum { CONNECTION_MEMORY = 16 * 1024 };
 
+struct loop;
+
 typedef struct conn_state {
+    struct MHD_Connection *conn;
+    struct loop *loop; /* the HTTP thread serving the connection: woken when it is resumed */
     buf_t body;
     int too_large;
     http_resp_t *held; /* an answer made while the connection was suspended: a write's, held
@@ -85,7 +95,37 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, http_resp_t *out)
     return r;
 }
 
-static void resume(void *conn) { MHD_resume_connection(conn); }
+/* ---- the HTTP threads: each runs a daemon of its own on the shared listening socket, in
+ * rounds: serve all that is ready, then end the batch of writes the round left open
+ * (store_flush), so that a round's writes share one COMMIT; wait only when a round found
+ * nothing to do.  libmicrohttpd run from outside has no wake-up of its own for a connection
+ * resumed by another thread (a commit's, a slow operation's): that thread writes the loop's
+ * event (wake), which the loop's wait watches beside the daemon's epoll set. ---- */
+typedef struct loop {
+    struct MHD_Daemon *d;
+    int ep;   /* waits on the daemon's epoll set and on wake */
+    int wake; /* an eventfd */
+    atomic_int woken; /* wake was written since the round began: another resume need not */
+    int resumed; /* the thread itself resumed one of its connections: no waiting before the next round */
+    int served;  /* requests (or parts of one) the round served */
+    pthread_t thread;
+} loop_t;
+static __thread loop_t *this_loop;
+static atomic_int loops_stop;
+
+/* Resume cs's connection, from any thread (cs may be gone once it is resumed). */
+static void resume(void *arg)
+{
+    conn_state_t *cs = arg;
+    loop_t *l = cs->loop;
+    MHD_resume_connection(cs->conn);
+    if (l == this_loop) {
+        l->resumed = 1;
+    } else if (!atomic_exchange(&l->woken, 1)) {
+        uint64_t one = 1;
+        (void)!write(l->wake, &one, sizeof one);
+    }
+}
 
 /* Requests that may hold their answer (counted from before dispatch until the answer is
  * sent), and whether the server is stopping: libmicrohttpd must not be stopped while a
@@ -110,11 +150,10 @@ static int hold_begin(void)
 static void hold_end(void) { atomic_fetch_sub(&holding, 1); }
 
 /* ---- slow operations (out->offload): the connection is suspended and the request runs
- * on one of these threads, which may wait on the carrier for seconds; the pool's threads
+ * on one of these threads, which may wait on the carrier for seconds; the HTTP threads
  * (one per core) go on serving other connections ---- */
 typedef struct job {
     struct job *next;
-    struct MHD_Connection *conn;
     conn_state_t *cs;
     http_req_t r;
     http_resp_t *out;
@@ -141,7 +180,7 @@ static void *slow_main(void *arg)
         dispatch(&j->r, j->out); /* without can_defer or can_offload: it runs, and commits, here */
         json_decref(j->r.query);
         j->cs->held = j->out;
-        MHD_resume_connection(j->conn); /* the connection's thread sends cs->held */
+        resume(j->cs); /* the connection's thread sends cs->held */
         free(j);
     }
 }
@@ -155,7 +194,6 @@ static int offload(struct MHD_Connection *conn, conn_state_t *cs, const http_req
         free(j);
         return 0;
     }
-    j->conn = conn;
     j->cs = cs;
     j->r = *r;
     j->r.can_defer = j->r.can_offload = 0;
@@ -176,10 +214,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     (void)cls;
     (void)version;
+    if (this_loop)
+        this_loop->served++;
     conn_state_t *cs = *state;
     if (!cs) {
         cs = calloc(1, sizeof *cs);
         *state = cs;
+        cs->conn = conn;
+        cs->loop = this_loop;
         /* A body over the limit is read and dropped, then answered 413, so the client
          * sees the answer rather than a broken pipe; one far over it is answered at
          * once and the connection closed. */
@@ -266,7 +308,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * the batch its write is in commits (resume, from the committing thread) */
         *cs->held = out;
         MHD_suspend_connection(conn);
-        if (http_later_arm(cs->held->later, resume, conn))
+        if (http_later_arm(cs->held->later, resume, cs))
             MHD_resume_connection(conn); /* committed in between */
         return MHD_YES;
     }
@@ -304,6 +346,103 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **state, enum M
     }
 }
 
+static void *loop_main(void *arg)
+{
+    loop_t *l = arg;
+    this_loop = l;
+    store_defer_commits(1);
+    while (!atomic_load(&loops_stop)) {
+        l->served = 0;
+        atomic_store(&l->woken, 0); /* a resume from now on writes wake again */
+        MHD_run(l->d); /* all that is ready (resumed connections too), without waiting */
+        store_flush(); /* may resume this thread's own connections: served next round */
+        if (l->served || l->resumed) { /* busy: the next round at once, its poll finds what came meanwhile */
+            l->resumed = 0;
+            continue;
+        }
+        /* idle: wait, bounded so that the stop is seen */
+        int timeout = 100;
+        MHD_UNSIGNED_LONG_LONG due;
+        if (MHD_get_timeout(l->d, &due) == MHD_YES && due < (MHD_UNSIGNED_LONG_LONG)timeout)
+            timeout = (int)due;
+        struct epoll_event ev[2];
+        int n = epoll_wait(l->ep, ev, 2, timeout);
+        for (int i = 0; i < n; i++) {
+            uint64_t count;
+            if (ev[i].data.fd == l->wake)
+                (void)!read(l->wake, &count, sizeof count);
+        }
+    }
+    store_flush();
+    return NULL;
+}
+
+/* The listening socket every daemon shares (each its own duplicate), or -1. */
+static int listen_on(const struct sockaddr_in *addr)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)addr, sizeof *addr) || listen(fd, 1024)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Loop l's daemon on a duplicate of the listening socket lfd, its event and its epoll set;
+ * 0 when it cannot be (nothing of it left open). */
+static int loop_open(loop_t *l, int lfd, const listen_config_t *lc)
+{
+    int fd = dup(lfd);
+    l->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    l->ep = epoll_create1(EPOLL_CLOEXEC);
+    l->d = fd < 0 || l->wake < 0 || l->ep < 0 ? NULL : MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
+        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(10000 / (lc->threads < 2 ? 2 : lc->threads)),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
+    const union MHD_DaemonInfo *info = l->d ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+    struct epoll_event on_daemon = {.events = EPOLLIN, .data.fd = info ? info->epoll_fd : -1};
+    struct epoll_event on_wake = {.events = EPOLLIN, .data.fd = l->wake};
+    if (info && !epoll_ctl(l->ep, EPOLL_CTL_ADD, info->epoll_fd, &on_daemon) &&
+        !epoll_ctl(l->ep, EPOLL_CTL_ADD, l->wake, &on_wake))
+        return 1;
+    if (l->d)
+        MHD_stop_daemon(l->d); /* closes fd */
+    else if (fd >= 0)
+        close(fd);
+    if (l->wake >= 0)
+        close(l->wake);
+    if (l->ep >= 0)
+        close(l->ep);
+    return 0;
+}
+
+/* Stop the loops' threads (nthreads of them started) and daemons (nd), then the slow
+ * threads (nslow started), and free both arrays. */
+static void stop_all(loop_t *loops, int nd, int nthreads, pthread_t *slow, int nslow)
+{
+    atomic_store(&loops_stop, 1);
+    for (int i = 0; i < nthreads; i++)
+        pthread_join(loops[i].thread, NULL);
+    for (int i = 0; i < nd; i++) {
+        MHD_stop_daemon(loops[i].d);
+        close(loops[i].wake);
+        close(loops[i].ep);
+    }
+    pthread_mutex_lock(&jobs_mu);
+    jobs_stop = 1;
+    pthread_cond_broadcast(&jobs_cv);
+    pthread_mutex_unlock(&jobs_mu);
+    for (int i = 0; i < nslow; i++)
+        pthread_join(slow[i], NULL);
+    free(slow);
+    free(loops);
+}
+
 int server_run(const listen_config_t *lc)
 {
     struct sockaddr_in addr = {0};
@@ -321,45 +460,45 @@ int server_run(const listen_config_t *lc)
     signal(SIGPIPE, SIG_IGN);
 
     int threads = lc->threads < 2 ? 2 : lc->threads;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)lc->port, NULL, NULL,
-        on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lc->timeout_seconds,
-        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_CONNECTION_LIMIT, 10000u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
-    if (!d) {
+    int lfd = listen_on(&addr);
+    if (lfd < 0) {
         fprintf(stderr, "evovoiced: cannot listen on %s:%d\n", lc->host, lc->port);
         return 1;
     }
+    struct sockaddr_in bound = {0};
+    socklen_t blen = sizeof bound;
+    getsockname(lfd, (struct sockaddr *)&bound, &blen);
+    loop_t *loops = calloc((size_t)threads, sizeof *loops);
+    int nd = 0, nloops = 0;
+    while (loops && nd < threads && loop_open(&loops[nd], lfd, lc))
+        nd++;
+    close(lfd);
+    while (nd == threads && nloops < nd && !pthread_create(&loops[nloops].thread, NULL, loop_main, &loops[nloops]))
+        nloops++;
     int nslow = lc->slow_threads < 1 ? 1 : lc->slow_threads, started = 0;
-    pthread_t *slow = calloc((size_t)nslow, sizeof *slow);
+    pthread_t *slow = nloops == threads ? calloc((size_t)nslow, sizeof *slow) : NULL;
     while (slow && started < nslow && !pthread_create(&slow[started], NULL, slow_main, NULL))
         started++;
-    if (!started) { /* an offloaded request would wait forever */
-        fprintf(stderr, "evovoiced: cannot start the slow operations' threads\n");
-        MHD_stop_daemon(d);
-        free(slow);
+    if (nloops < threads || !started) { /* an offloaded request would wait forever */
+        fprintf(stderr, "evovoiced: cannot start the server's threads\n");
+        stop_all(loops, nd, nloops, slow, started);
         return 1;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "evovoiced: listening on http://%s:%u (%d HTTP threads, %d slow threads)\n", lc->host,
-            info ? info->port : (unsigned)lc->port, threads, started);
+            (unsigned)ntohs(bound.sin_port), threads, started);
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "evovoiced: %s received, finishing requests under way\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     if (lc->on_stop)
         lc->on_stop();
-    MHD_quiesce_daemon(d);
+    for (int i = 0; i < nd; i++) { /* no new connections; each daemon's duplicate goes */
+        MHD_socket fd = MHD_quiesce_daemon(loops[i].d);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
     atomic_store(&stopping, 1);
     while (atomic_load(&holding)) /* answers waiting for their commit (a batch: milliseconds) or slow ones */
         usleep(1000);
-    MHD_stop_daemon(d);
-    pthread_mutex_lock(&jobs_mu);
-    jobs_stop = 1;
-    pthread_cond_broadcast(&jobs_cv);
-    pthread_mutex_unlock(&jobs_mu);
-    for (int i = 0; i < started; i++)
-        pthread_join(slow[i], NULL);
-    free(slow);
+    stop_all(loops, nd, nloops, slow, started);
     return 0;
 }

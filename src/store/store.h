@@ -130,6 +130,14 @@ void store_rollback(store_t *st);
  * anyone; st is free for its next transaction at once.  Back ends without batches commit
  * here and call done before returning. */
 void store_commit_then(store_t *st, void (*done)(void *arg, int rc), void *arg);
+/* A thread that serves many requests in a round (the server's: all the requests its poll
+ * found ready) may turn this on: then the batch its store_commit_then calls join stays
+ * open for the rest of the round, unless it fills, and the thread calls store_flush when
+ * the round ends, so that a round's writes share one COMMIT.  Other threads' commits and
+ * store_commit are unchanged.  Back ends without batches ignore both. */
+void store_defer_commits(int on);
+/* The end of the batch this thread left open (store_defer_commits), if it still is. */
+void store_flush(void);
 
 /* Documents.  A document is a DTO object with an "id" key; the store keeps the
  * collection's indexed fields (accountId, parentId, name, ...) in columns.

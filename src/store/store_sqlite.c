@@ -17,7 +17,10 @@
  * to other work (in the server, other connections, whose writes join the batch), and the
  * thread that commits the batch tells it the result.  A request that fails rolls back to its savepoint
  * only.  A lone writer is never delayed: nothing waits on a timer, a batch is only what
- * queued while earlier requests ran.  Reads inside a write transaction see the batch's
+ * queued while earlier requests ran, and, for a thread that serves requests in rounds
+ * (store_defer_commits: the server's), what the rest of its round wrote: the batch its
+ * commit_then members joined stays open until that thread's store_flush at the end of the
+ * round.  Reads inside a write transaction see the batch's
  * earlier writes (one connection); read transactions keep their own connection.
  *
  * Checkpoints.  SQLite copies the WAL back into the database (a checkpoint, with its
@@ -368,7 +371,9 @@ typedef struct {
 } then_t;
 
 typedef struct batch {
+    unsigned long seq; /* which of its group's batches */
     int members; /* requests whose savepoint was released into it */
+    int owed;    /* a member's thread will end it with store_flush (store_defer_commits) */
     int refs;    /* members still to read the result */
     int done, rc;
     then_t *then; /* members that did not wait (store_commit_then): told by the committer */
@@ -388,6 +393,8 @@ typedef struct group {
     int waiting;         /* writers waiting for w */
     int coming;          /* optimistic transactions reading their snapshot, to write soon */
     batch_t *cur;        /* the open transaction on w, or NULL */
+    unsigned long seq;   /* batches begun */
+    int flush_asked;     /* a store_flush found w busy: whoever leaves it next ends the batch */
     pthread_t ckpt;      /* the checkpointer, started with w */
     int ckpt_started, ckpt_due, ckpt_stop; /* under mu */
     int ckpt_done;       /* the WAL's pages copied back by the last checkpoint (under mu) */
@@ -531,6 +538,7 @@ static void batch_free(batch_t *b)
 static void batch_end(group_t *g, batch_t *b, int dead)
 {
     g->cur = NULL;
+    g->flush_asked = 0;
     pthread_mutex_unlock(&g->mu);
     int rc = dead ? ST_ERROR : run_cached(g->w, "COMMIT");
     if (rc && !dead)
@@ -566,12 +574,19 @@ static int then_add(batch_t *b, const then_t *then)
     return 1;
 }
 
+/* store_defer_commits and store_flush: whether this thread's store_commit_then members
+ * leave their batch open, and the batch it left open (its group and number), if any. */
+static __thread int defer_on;
+static __thread group_t *owed_group;
+static __thread unsigned long owed_seq;
+
 /* A request leaves the writer: its savepoint released into the batch (joined) or rolled
- * back.  The batch stays open for a writer already waiting, unless it is full or dead;
- * else it commits here.  A member then waits for the batch's COMMIT and returns its
- * result, or, with then, returns at once and then is called with the result by the thread
- * that commits (maybe this one, before returning); a request that did not join returns
- * ST_OK at once. */
+ * back.  The batch stays open for a writer already waiting, or for the rest of this
+ * thread's round (a then member of a thread that defers its commits), unless it is full,
+ * dead or a store_flush asked for its end; else it commits here.  A member then waits for
+ * the batch's COMMIT and returns its result, or, with then, returns at once and then is
+ * called with the result by the thread that commits (maybe this one, before returning); a
+ * request that did not join returns ST_OK at once. */
 static int batch_leave(group_t *g, int joined, const then_t *then)
 {
     pthread_mutex_lock(&g->mu);
@@ -583,9 +598,16 @@ static int batch_leave(group_t *g, int joined, const then_t *then)
         b->members++;
         b->refs += !then;
     }
+    /* one open batch owed at a time: a second group's is not left open */
+    int defer = b && joined && then && defer_on && (!owed_group || owed_group == g);
     int dead = b && sqlite3_get_autocommit(g->w->db); /* an error rolled the whole transaction back */
-    if (b && (dead || (!g->waiting && !g->coming) || b->members >= store_batch_max))
+    if (b && (dead || g->flush_asked || (!defer && !g->waiting && !g->coming) || b->members >= store_batch_max)) {
         batch_end(g, b, dead);
+    } else if (defer) {
+        b->owed = 1;
+        owed_group = g;
+        owed_seq = b->seq;
+    }
     g->busy = 0;
     pthread_cond_signal(&g->free_cv);
     if (b && joined && !then) {
@@ -629,6 +651,8 @@ static int batch_join(sq_t *st)
             rc = ST_ERROR;
         }
         if (!rc)
+            g->cur->seq = ++g->seq;
+        if (!rc)
             g->w->users_touched = 0;
     }
     if (!rc)
@@ -642,7 +666,8 @@ static int batch_join(sq_t *st)
 }
 
 /* An optimistic transaction's snapshot ends without its writer's turn (it failed, or is to
- * run again): when the open batch waited only for it, the batch commits here. */
+ * run again): when the open batch waited only for it, the batch commits here (one a
+ * store_flush will end waits for that). */
 static void batch_uncount(sq_t *st)
 {
     group_t *g = st->group;
@@ -650,11 +675,36 @@ static void batch_uncount(sq_t *st)
     pthread_mutex_lock(&g->mu);
     g->coming--;
     batch_t *b = g->cur;
-    if (b && !g->busy && !g->waiting && !g->coming) {
+    if (b && !b->owed && !g->busy && !g->waiting && !g->coming) {
         g->busy = 1;
         batch_end(g, b, sqlite3_get_autocommit(g->w->db));
         g->busy = 0;
         pthread_cond_signal(&g->free_cv);
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* store.h: this thread's deferred batch ends here; one another thread is using the writer
+ * for ends when that thread leaves it. */
+void store_defer_commits(int on) { defer_on = on; }
+
+void store_flush(void)
+{
+    group_t *g = owed_group;
+    if (!g)
+        return;
+    owed_group = NULL;
+    pthread_mutex_lock(&g->mu);
+    batch_t *b = g->cur;
+    if (b && b->seq == owed_seq) { /* still open */
+        if (g->busy) {
+            g->flush_asked = 1;
+        } else {
+            g->busy = 1;
+            batch_end(g, b, sqlite3_get_autocommit(g->w->db));
+            g->busy = 0;
+            pthread_cond_signal(&g->free_cv);
+        }
     }
     pthread_mutex_unlock(&g->mu);
 }

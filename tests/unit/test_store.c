@@ -749,6 +749,54 @@ static void commit_then(store_t *st)
     }
 }
 
+/* store_defer_commits: a thread that serves in rounds leaves its writes' batch open; on
+ * SQLite's file neither write is told nor seen by another connection until the thread's
+ * store_flush, which commits both in one batch; back ends without batches commit at once.
+ * A flush with nothing owed does nothing; turned off, a lone write commits at once again. */
+static void deferred_commits(store_t *st)
+{
+    char err[256];
+    int batched = !strstr(url, "://") && strcmp(url, ":memory:");
+    for (int i = 0; i < 2; i++) {
+        then_reader[i] = store_open(url, err, sizeof err);
+        CHECK(then_reader[i] != NULL);
+        then_calls[i] = then_saw[i] = 0;
+        then_rc[i] = -1;
+    }
+    store_defer_commits(1);
+    store_flush(); /* nothing owed */
+    for (int i = 0; i < 2; i++) {
+        char json[128];
+        snprintf(json, sizeof json, "{\"id\":\"then%d\",\"name\":\"Then\",\"ancestorIds\":[]}", i);
+        CHECK(store_begin(st, 1) == ST_OK);
+        CHECK(put(st, C_ACCOUNTS, json) == ST_OK);
+        store_commit_then(st, then_done, (void *)(intptr_t)i);
+        CHECK(then_calls[i] == !batched);
+    }
+    if (batched) { /* still open: another connection sees neither */
+        CHECK(store_begin(then_reader[0], 0) == ST_OK);
+        json_t *d0 = store_get(then_reader[0], C_ACCOUNTS, "then0"), *d1 = store_get(then_reader[0], C_ACCOUNTS, "then1");
+        CHECK(d0 == NULL && d1 == NULL);
+        json_decref(d0);
+        json_decref(d1);
+        store_commit(then_reader[0]);
+    }
+    store_flush();
+    for (int i = 0; i < 2; i++)
+        CHECK(then_calls[i] == 1 && then_rc[i] == ST_OK && then_saw[i]);
+    store_flush(); /* told once only */
+    CHECK(then_calls[0] == 1 && then_calls[1] == 1);
+    store_defer_commits(0);
+    then_calls[0] = then_saw[0] = 0;
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(store_delete(st, C_ACCOUNTS, "then1") == ST_OK);
+    store_commit_then(st, then_done, (void *)(intptr_t)0);
+    CHECK(then_calls[0] == 1 && then_rc[0] == ST_OK && then_saw[0]); /* then0 is still there */
+    CHECK(store_delete(st, C_ACCOUNTS, "then0") == ST_OK);
+    for (int i = 0; i < 2; i++)
+        store_close(then_reader[i]);
+}
+
 /* store_version: the version a transaction read or wrote, the same from another
  * connection, new after every write, forgotten by the next transaction */
 static void versions(store_t *st)
@@ -987,6 +1035,7 @@ static void suite(const char *name)
     writers(st);
     side_by_side(st);
     commit_then(st);
+    deferred_commits(st);
     audit(st);
     optimistic(st);
     store_close(st);
