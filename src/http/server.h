@@ -5,7 +5,7 @@
 typedef struct listen_config {
     const char *host;       /* e.g. "127.0.0.1" */
     int port;
-    int threads;            /* size of the thread pool (at least 2) */
+    int threads;            /* HTTP threads, each with a daemon of its own (at least 2) */
     int slow_threads;       /* threads for operations that wait on the carrier or a password
                              * hash, so that the pool never does (at least 1) */
     int timeout_seconds;    /* idle connection timeout */
