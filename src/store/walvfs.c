@@ -1,52 +1,82 @@
 /* walvfs.c — a SQLite VFS over the system's own ("unix", or "unix-excl" for a file this
- * process owns) that writes each WAL frame in one system call instead of two.
+ * process owns) that writes the WAL frames of a commit in one system call instead of two
+ * per frame.
  *
  * SQLite appends a frame to the WAL as two writes: its 24-byte header, then the page right
  * after it.  A commit of n pages so made 2n pwrite calls, and on this kind of machine (a
  * virtual one, where every system call pays for the hypervisor) those were an eighth of a
- * write request's time.  Here a 24-byte write to a WAL file is held back, and the page
- * written next at the offset just after it goes out with it in one pwrite.  Anything else
- * this thread asks of any file of this VFS first writes a header still held (a read, a
- * sync, a size, the WAL index's barrier that every commit passes before it publishes its
- * frames, ...), so nothing reads the WAL, and no commit returns, with a header unwritten:
- * what the file holds when SQLite next looks at it, or when the transaction ends, is what
- * it would have held without this layer. */
+ * write request's time.  Here the frames a WAL file is given one after another, each a
+ * 24-byte header and then its page at the offset just after it, are held back (up to
+ * RUN_MAX bytes) and go out together in one pwrite.  Anything else this thread asks of any
+ * file of this VFS first writes what it holds (a read, a sync, a size, a write elsewhere,
+ * the WAL index's barrier that every commit passes before it publishes its frames, ...), so
+ * nothing reads the WAL, and no commit returns, with a frame unwritten: what the file holds
+ * when SQLite next looks at it, or when the transaction ends, is what it would have held
+ * without this layer. */
 #include "walvfs.h"
+#include <stdlib.h>
 #include <string.h>
 
-enum { HDR = 24, MAX_PAGE = 65536 };
+/* RUN_MAX stays under 128 KiB: the unix VFS writes at most 128 KiB - 1 bytes a call (it
+ * masks the length with 0x1ffff), and a length that is a multiple of 128 KiB it takes for
+ * a disk that is full */
+enum { HDR = 24, RUN_MAX = 120 * 1024 };
 
 typedef struct wal_file {
     sqlite3_file base;  /* pMethods: ours */
     sqlite3_file *real; /* the system VFS's file, in the space after this struct */
     int wal;            /* a WAL file */
-    sqlite3_int64 held_at; /* a header held back: its offset, else -1 */
-    unsigned char held[HDR];
+    unsigned char *run; /* frames held back, contiguous in the file from run_at */
+    size_t run_len, run_cap;
+    sqlite3_int64 run_at;
+    int want_page;      /* the run ends with a header: its page is the write it takes next */
 } wal_file;
 
-/* The file whose header this thread holds, if any: one at most (a header's page follows it
- * in the same call into SQLite). */
+/* The file whose frames this thread holds, if any: one at most. */
 static __thread wal_file *holding;
-/* A header and its page, put side by side for their one write. */
-static __thread unsigned char frame[HDR + MAX_PAGE];
 
-/* Write f's held header, if it has one. */
+/* Write f's held frames, if it has any. */
 static int release_file(wal_file *f)
 {
-    if (f->held_at < 0)
+    if (!f->run_len)
         return SQLITE_OK;
-    sqlite3_int64 at = f->held_at;
-    f->held_at = -1;
+    size_t len = f->run_len;
+    f->run_len = 0;
+    f->want_page = 0;
     if (holding == f)
         holding = NULL;
-    return f->real->pMethods->xWrite(f->real, f->held, HDR, at);
+    return f->real->pMethods->xWrite(f->real, f->run, (int)len, f->run_at);
+}
+
+/* Add n bytes at off to f's run, which they continue (or begin); 0 when there is no room
+ * for them (the run is then as it was). */
+static int run_add(wal_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+    if (f->run_len + (size_t)n > RUN_MAX)
+        return 0;
+    if (f->run_len + (size_t)n > f->run_cap) {
+        size_t cap = f->run_cap ? f->run_cap * 2 : 32 * 1024;
+        while (cap < f->run_len + (size_t)n)
+            cap *= 2;
+        unsigned char *p = realloc(f->run, cap);
+        if (!p)
+            return 0;
+        f->run = p;
+        f->run_cap = cap;
+    }
+    if (!f->run_len)
+        f->run_at = off;
+    memcpy(f->run + f->run_len, buf, (size_t)n);
+    f->run_len += (size_t)n;
+    holding = f;
+    return 1;
 }
 
 /* Before anything else this thread asks: the header it holds, if any. */
 static int release(void) { return holding ? release_file(holding) : SQLITE_OK; }
 
 #define REAL(pf) (((wal_file *)(pf))->real)
-/* Before a call on file pf: this thread's held header, and pf's own (held by a call that
+/* Before a call on file pf: this thread's held frames, and pf's own (held by a call that
  * ended without writing it, should there ever be one: the next user of the file writes it
  * first, whatever its thread). */
 #define FIRST()                                                                                                        \
@@ -64,6 +94,8 @@ static int w_close(sqlite3_file *pf)
     if (rc == SQLITE_OK)
         rc = release_file((wal_file *)pf);
     int rc2 = REAL(pf)->pMethods->xClose(REAL(pf));
+    free(((wal_file *)pf)->run);
+    ((wal_file *)pf)->run = NULL;
     return rc != SQLITE_OK ? rc : rc2;
 }
 
@@ -76,19 +108,18 @@ static int w_read(sqlite3_file *pf, void *buf, int n, sqlite3_int64 off)
 static int w_write(sqlite3_file *pf, const void *buf, int n, sqlite3_int64 off)
 {
     wal_file *f = (wal_file *)pf;
-    if (holding == f && off == f->held_at + HDR && n > 0 && n <= MAX_PAGE) { /* the page after its header */
-        memcpy(frame, f->held, HDR);
-        memcpy(frame + HDR, buf, (size_t)n);
-        sqlite3_int64 at = f->held_at;
-        holding = NULL;
-        f->held_at = -1;
-        return f->real->pMethods->xWrite(f->real, frame, HDR + n, at);
+    int next = holding == f && off == f->run_at + (sqlite3_int64)f->run_len; /* continues the run */
+    if (next && f->want_page && n > 0 && run_add(f, buf, n, off)) { /* the page after its header */
+        f->want_page = 0;
+        return SQLITE_OK;
+    }
+    if (f->wal && n == HDR && next && !f->want_page && run_add(f, buf, n, off)) { /* the next frame's header */
+        f->want_page = 1;
+        return SQLITE_OK;
     }
     FIRST();
-    if (f->wal && n == HDR) { /* a frame's header: held until its page comes */
-        memcpy(f->held, buf, HDR);
-        f->held_at = off;
-        holding = f;
+    if (f->wal && n == HDR && run_add(f, buf, n, off)) { /* a frame's header: a run begins */
+        f->want_page = 1;
         return SQLITE_OK;
     }
     return f->real->pMethods->xWrite(f->real, buf, n, off);
@@ -197,7 +228,6 @@ static int w_open(sqlite3_vfs *pv, sqlite3_filename name, sqlite3_file *pf, int 
     wal_file *f = (wal_file *)pf;
     memset(f, 0, sizeof *f);
     f->real = (sqlite3_file *)(f + 1);
-    f->held_at = -1;
     f->wal = (flags & SQLITE_OPEN_WAL) != 0;
     int rc = below->xOpen(below, name, f->real, flags, out_flags);
     /* methods of ours only over a file that opened (and whose methods have all we forward) */
