@@ -360,11 +360,11 @@ static void *loop_main(void *arg)
             l->resumed = 0;
             continue;
         }
-        /* idle: wait, bounded so that the stop is seen */
-        int timeout = 100;
+        /* idle: wait for the network, a resume or the stop (wake), or a connection's timeout */
+        int timeout = -1;
         MHD_UNSIGNED_LONG_LONG due;
-        if (MHD_get_timeout(l->d, &due) == MHD_YES && due < (MHD_UNSIGNED_LONG_LONG)timeout)
-            timeout = (int)due;
+        if (MHD_get_timeout(l->d, &due) == MHD_YES)
+            timeout = due < INT32_MAX ? (int)due : INT32_MAX;
         struct epoll_event ev[2];
         int n = epoll_wait(l->ep, ev, 2, timeout);
         for (int i = 0; i < n; i++) {
@@ -426,8 +426,11 @@ static int loop_open(loop_t *l, int lfd, const listen_config_t *lc)
 static void stop_all(loop_t *loops, int nd, int nthreads, pthread_t *slow, int nslow)
 {
     atomic_store(&loops_stop, 1);
-    for (int i = 0; i < nthreads; i++)
+    for (int i = 0; i < nthreads; i++) {
+        uint64_t one = 1;
+        (void)!write(loops[i].wake, &one, sizeof one);
         pthread_join(loops[i].thread, NULL);
+    }
     for (int i = 0; i < nd; i++) {
         MHD_stop_daemon(loops[i].d);
         close(loops[i].wake);
