@@ -309,7 +309,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *cs->held = out;
         MHD_suspend_connection(conn);
         if (http_later_arm(cs->held->later, resume, cs))
-            MHD_resume_connection(conn); /* committed in between */
+            resume(cs); /* committed in between */
         return MHD_YES;
     }
     if (out.later) /* cannot hold it: wait here */

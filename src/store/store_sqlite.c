@@ -672,10 +672,10 @@ static int batch_join(sq_t *st)
             run_cached(g->w, "ROLLBACK");
             rc = ST_ERROR;
         }
-        if (!rc)
+        if (!rc) {
             g->cur->seq = ++g->seq;
-        if (!rc)
             g->w->users_touched = 0;
+        }
     }
     if (!rc)
         rc = run_cached(g->w, "SAVEPOINT request");
@@ -685,6 +685,16 @@ static int batch_join(sq_t *st)
     }
     st->via = g->w;
     return ST_OK;
+}
+
+/* The end of the open batch b by a thread that is not using w, which is free (g->mu held):
+ * it takes w for the COMMIT, and gives it back. */
+static void batch_end_idle(group_t *g, batch_t *b)
+{
+    set_busy(g, 1);
+    batch_end(g, b, sqlite3_get_autocommit(g->w->db));
+    set_busy(g, 0);
+    pthread_cond_signal(&g->free_cv);
 }
 
 /* An optimistic transaction's snapshot ends without its writer's turn (it failed, or is to
@@ -697,12 +707,8 @@ static void batch_uncount(sq_t *st)
     pthread_mutex_lock(&g->mu);
     g->coming--;
     batch_t *b = g->cur;
-    if (b && !b->owed && !g->busy && !g->waiting && !g->coming) {
-        set_busy(g, 1);
-        batch_end(g, b, sqlite3_get_autocommit(g->w->db));
-        set_busy(g, 0);
-        pthread_cond_signal(&g->free_cv);
-    }
+    if (b && !b->owed && !g->busy && !g->waiting && !g->coming)
+        batch_end_idle(g, b);
     pthread_mutex_unlock(&g->mu);
 }
 
@@ -719,14 +725,10 @@ void store_flush(void)
     pthread_mutex_lock(&g->mu);
     batch_t *b = g->cur;
     if (b && b->seq == owed_seq) { /* still open */
-        if (g->busy) {
+        if (g->busy)
             g->flush_asked = 1;
-        } else {
-            set_busy(g, 1);
-            batch_end(g, b, sqlite3_get_autocommit(g->w->db));
-            set_busy(g, 0);
-            pthread_cond_signal(&g->free_cv);
-        }
+        else
+            batch_end_idle(g, b);
     }
     pthread_mutex_unlock(&g->mu);
 }

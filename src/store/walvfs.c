@@ -26,8 +26,8 @@ typedef struct wal_file {
     sqlite3_file base;  /* pMethods: ours */
     sqlite3_file *real; /* the system VFS's file, in the space after this struct */
     int wal;            /* a WAL file */
-    unsigned char *run; /* frames held back, contiguous in the file from run_at */
-    size_t run_len, run_cap;
+    unsigned char *run; /* frames held back, contiguous in the file from run_at (RUN_MAX bytes) */
+    size_t run_len;
     sqlite3_int64 run_at;
     int want_page;      /* the run ends with a header: its page is the write it takes next */
 } wal_file;
@@ -52,18 +52,8 @@ static int release_file(wal_file *f)
  * for them (the run is then as it was). */
 static int run_add(wal_file *f, const void *buf, int n, sqlite3_int64 off)
 {
-    if (f->run_len + (size_t)n > RUN_MAX)
+    if (f->run_len + (size_t)n > RUN_MAX || (!f->run && !(f->run = malloc(RUN_MAX))))
         return 0;
-    if (f->run_len + (size_t)n > f->run_cap) {
-        size_t cap = f->run_cap ? f->run_cap * 2 : 32 * 1024;
-        while (cap < f->run_len + (size_t)n)
-            cap *= 2;
-        unsigned char *p = realloc(f->run, cap);
-        if (!p)
-            return 0;
-        f->run = p;
-        f->run_cap = cap;
-    }
     if (!f->run_len)
         f->run_at = off;
     memcpy(f->run + f->run_len, buf, (size_t)n);
@@ -72,7 +62,7 @@ static int run_add(wal_file *f, const void *buf, int n, sqlite3_int64 off)
     return 1;
 }
 
-/* Before anything else this thread asks: the header it holds, if any. */
+/* Before anything else this thread asks: the frames it holds, if any. */
 static int release(void) { return holding ? release_file(holding) : SQLITE_OK; }
 
 #define REAL(pf) (((wal_file *)(pf))->real)
@@ -108,13 +98,10 @@ static int w_read(sqlite3_file *pf, void *buf, int n, sqlite3_int64 off)
 static int w_write(sqlite3_file *pf, const void *buf, int n, sqlite3_int64 off)
 {
     wal_file *f = (wal_file *)pf;
-    int next = holding == f && off == f->run_at + (sqlite3_int64)f->run_len; /* continues the run */
-    if (next && f->want_page && n > 0 && run_add(f, buf, n, off)) { /* the page after its header */
-        f->want_page = 0;
-        return SQLITE_OK;
-    }
-    if (f->wal && n == HDR && next && !f->want_page && run_add(f, buf, n, off)) { /* the next frame's header */
-        f->want_page = 1;
+    /* the run goes on with the page after its header, or with the next frame's header */
+    int next = holding == f && off == f->run_at + (sqlite3_int64)f->run_len;
+    if (next && (f->want_page || n == HDR) && run_add(f, buf, n, off)) {
+        f->want_page = !f->want_page;
         return SQLITE_OK;
     }
     FIRST();
