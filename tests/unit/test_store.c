@@ -797,6 +797,65 @@ static void deferred_commits(store_t *st)
         store_close(then_reader[i]);
 }
 
+/* A store_flush that finds the writer in another thread's hands asks that thread to end
+ * the batch as it leaves, even when it defers its own commits: the first write is told at
+ * the second's leaving, not at the second thread's own flush. */
+static atomic_int flush_step;
+static int flush_told_at_leave, flush_second_told;
+
+static void *deferring_writer(void *arg)
+{
+    (void)arg;
+    char err[256];
+    store_t *st = store_open(url, err, sizeof err);
+    if (!st)
+        return NULL;
+    store_defer_commits(1);
+    if (store_begin(st, 1) == ST_OK && put(st, C_ACCOUNTS, "{\"id\":\"then1\",\"name\":\"Then\",\"ancestorIds\":[]}") == ST_OK) {
+        atomic_store(&flush_step, 1); /* holding the writer */
+        while (atomic_load(&flush_step) != 2)
+            usleep(1000);
+        store_commit_then(st, then_done, (void *)(intptr_t)1);
+        flush_told_at_leave = then_calls[0] == 1 && then_calls[1] == 1;
+        store_flush();
+        flush_second_told = then_calls[1] == 1 && then_saw[1];
+    }
+    atomic_store(&flush_step, 3);
+    store_close(st);
+    return NULL;
+}
+
+static void flush_while_busy(store_t *st)
+{
+    char err[256];
+    for (int i = 0; i < 2; i++) {
+        then_reader[i] = store_open(url, err, sizeof err);
+        CHECK(then_reader[i] != NULL);
+        then_calls[i] = then_saw[i] = 0;
+    }
+    atomic_store(&flush_step, 0);
+    flush_told_at_leave = flush_second_told = 0;
+    store_defer_commits(1);
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_ACCOUNTS, "{\"id\":\"then0\",\"name\":\"Then\",\"ancestorIds\":[]}") == ST_OK);
+    store_commit_then(st, then_done, (void *)(intptr_t)0);
+    CHECK(then_calls[0] == 0); /* owed by this thread */
+    pthread_t t;
+    pthread_create(&t, NULL, deferring_writer, NULL);
+    while (atomic_load(&flush_step) == 0)
+        usleep(1000);
+    store_flush(); /* the writer is the other thread's: it is asked to end the batch */
+    CHECK(then_calls[0] == 0);
+    atomic_store(&flush_step, 2);
+    pthread_join(t, NULL);
+    CHECK(flush_told_at_leave && then_saw[0]);
+    CHECK(flush_second_told);
+    store_defer_commits(0);
+    CHECK(store_delete(st, C_ACCOUNTS, "then0") == ST_OK && store_delete(st, C_ACCOUNTS, "then1") == ST_OK);
+    for (int i = 0; i < 2; i++)
+        store_close(then_reader[i]);
+}
+
 /* store_version: the version a transaction read or wrote, the same from another
  * connection, new after every write, forgotten by the next transaction */
 static void versions(store_t *st)
@@ -1036,6 +1095,8 @@ static void suite(const char *name)
     side_by_side(st);
     commit_then(st);
     deferred_commits(st);
+    if (!strstr(url, "://") && strcmp(url, ":memory:"))
+        flush_while_busy(st); /* SQLite's file: where batches are */
     audit(st);
     optimistic(st);
     store_close(st);
