@@ -122,12 +122,12 @@ int op_new_account(call_t *c)
     }
     sodium_memzero(sub_token, sizeof sub_token);
     entity_stamp_new(c, doc);
-    rc = store_put(c->st, C_ACCOUNTS, doc);
+    rc = store_put_new(c->st, C_ACCOUNTS, doc);
     if (!rc) { /* every account has its system settings */
         json_t *s = json_pack("{s:O,s:[],s:[],s:[]}", "accountId", json_object_get(doc, "id"), "tags", "customerFields",
                               "endpointFields");
         entity_stamp_new(c, s);
-        rc = store_put(c->st, C_SETTINGS, s);
+        rc = store_put_new(c->st, C_SETTINGS, s);
         json_decref(s);
     }
     if (!rc)

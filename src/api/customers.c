@@ -121,9 +121,9 @@ static int check_parent(call_t *c, const char *account_id, const char *parent_id
     return 0;
 }
 
-static int put_and_present(call_t *c, json_t *doc)
+static int put_and_present(call_t *c, json_t *doc, int created)
 {
-    int rc = store_put(c->st, C_CUSTOMERS, doc);
+    int rc = created ? store_put_new(c->st, C_CUSTOMERS, doc) : store_put(c->st, C_CUSTOMERS, doc);
     /* later reads in this call must see the new version */
     char key[64];
     snprintf(key, sizeof key, "%d:%s", (int)C_CUSTOMERS, json_string_value(json_object_get(doc, "id")));
@@ -239,7 +239,7 @@ int op_new_customer(call_t *c)
     json_object_set_new(doc, "overrideBillingSettings", json_false());
     json_object_set_new(doc, "overrideAppSettings", json_false());
     entity_stamp_new(c, doc);
-    return put_and_present(c, doc);
+    return put_and_present(c, doc, 1);
 }
 
 int op_patch_customer(call_t *c)
@@ -273,7 +273,7 @@ int op_patch_customer(call_t *c)
                                        "appSettings", NULL};
     patch_fields(c, doc, keys);
     entity_stamp_mod(c, doc);
-    return put_and_present(c, doc);
+    return put_and_present(c, doc, 0);
 }
 
 int op_delete_customer(call_t *c)
@@ -308,5 +308,5 @@ int op_set_customer_staging_mode(call_t *c)
         return fail_store(c, rc, "routing");
     }
     routing_wake();
-    return put_and_present(c, doc);
+    return put_and_present(c, doc, 0);
 }

@@ -194,7 +194,7 @@ static int user_reserve(call_t *c, json_t **out)
         json_object_set_new(d, "displayName", json_string(*name ? name : email));
     }
     char hash[crypto_pwhash_STRBYTES];
-    int rc = password_hash(req_str(c, "password"), hash) ? ST_ERROR : store_put(c->st, C_USERS, login);
+    int rc = password_hash(req_str(c, "password"), hash) ? ST_ERROR : store_put_new(c->st, C_USERS, login);
     if (!rc)
         rc = store_set_password(c->st, json_string_value(json_object_get(login, "id")), hash);
     json_decref(login);

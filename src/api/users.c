@@ -174,7 +174,7 @@ int op_new_user(call_t *c)
     patch_fields(c, doc, keys);
     entity_stamp_new(c, doc);
     char hash[crypto_pwhash_STRBYTES];
-    int rc = password_hash(pw, hash) ? ST_ERROR : store_put(c->st, C_USERS, doc);
+    int rc = password_hash(pw, hash) ? ST_ERROR : store_put_new(c->st, C_USERS, doc);
     if (!rc)
         rc = store_set_password(c->st, json_string_value(json_object_get(doc, "id")), hash);
     return respond_stored(c, rc, doc, present_user, "user");

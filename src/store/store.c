@@ -726,6 +726,15 @@ int store_put(store_t *st, coll_t c, json_t *doc)
     return note(st, rc);
 }
 
+int store_put_new(store_t *st, coll_t c, json_t *doc)
+{
+    const char *id = str_of(doc, "id");
+    int rc = txn_put(st, c, doc, 1);
+    if (!rc && id && audited(st, c))
+        rc = audit_write(st, c, id, NULL, doc, NULL);
+    return note(st, rc);
+}
+
 /* Forget the documents read of id (deleted, or its delete was tried). */
 static void unsee(store_t *st, coll_t c, const char *id)
 {

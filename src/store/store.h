@@ -145,6 +145,10 @@ void store_flush(void);
  * they are read-only.  To change one, change a copy (json_copy) and store_put it. */
 json_t *store_get(store_t *st, coll_t c, const char *id);      /* new ref, or NULL: missing or failed */
 int store_put(store_t *st, coll_t c, json_t *doc);              /* insert or replace */
+/* store_put of a document whose id id_new made just now, so that no document has it: no
+ * read of an old one first (nor, in an optimistic transaction, a check that it is still
+ * missing), and its audit entry is a creation. */
+int store_put_new(store_t *st, coll_t c, json_t *doc);
 int store_delete(store_t *st, coll_t c, const char *id);
 /* The version of document id of c as this transaction (or the last one, once over) last
  * read it with store_get or wrote it with store_put: a hash of its stored text, so it

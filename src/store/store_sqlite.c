@@ -929,11 +929,13 @@ static int step_put(sq_t *st, sqlite3_stmt *s, int *rc)
     return changed;
 }
 
-/* The document alone when the row exists with the same indexed columns (every page of
- * every index stays clean, so a commit writes fewer pages), else insert or replace. */
 /* Store doc as txt: the document alone when the row exists with the same indexed columns
- * (put_doc), else insert or replace (put); create skips the first, there being no row.
- * Keeps doc as the text's parse when own (the store's, never changed after), else a copy. */
+ * (put_doc: every page of every index stays clean, so a commit writes fewer pages), else
+ * insert or replace (put); create skips the first, there being no row.  A changed row's
+ * doc is kept as the text's parse (itself when own: the store's, never changed after; else
+ * a copy).  A new row's is not: its slot in the shared table holds another document, read
+ * lately, whose release (a cold tree of values) was a twentieth of a create's time, under
+ * the writers' lock; the new one is parsed when first read. */
 static int put_row(store_t *base, coll_t c, json_t *doc, const char *txt, size_t len, int create, int own)
 {
     sq_t *st = conn(base);
@@ -954,7 +956,9 @@ static int put_row(store_t *base, coll_t c, json_t *doc, const char *txt, size_t
     if (rc == ST_OK && c != C_LOG) { /* an entry is written once and seldom read */
         const char *id = json_string_value(json_object_get(doc, "id"));
         store_seen(base, c, id, ver);
-        if (own)
+        if (create)
+            ; /* see above */
+        else if (own)
             store_doc_kept(base, c, id, txt, len, doc);
         else
             store_doc_written(base, c, id, txt, len, doc);
