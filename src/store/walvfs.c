@@ -1,6 +1,6 @@
 /* walvfs.c — a SQLite VFS over the system's own ("unix", or "unix-excl" for a file this
  * process owns) that writes the WAL frames of a commit in one system call instead of two
- * per frame.
+ * per frame, and a checkpoint's pages in one per run of neighbours instead of one each.
  *
  * SQLite appends a frame to the WAL as two writes: its 24-byte header, then the page right
  * after it.  A commit of n pages so made 2n pwrite calls, and on this kind of machine (a
@@ -12,7 +12,16 @@
  * the WAL index's barrier that every commit passes before it publishes its frames, ...), so
  * nothing reads the WAL, and no commit returns, with a frame unwritten: what the file holds
  * when SQLite next looks at it, or when the transaction ends, is what it would have held
- * without this layer. */
+ * without this layer.
+ *
+ * A checkpoint copies pages from the WAL into the database, in the order of their page
+ * numbers, a read of the WAL and a write of the database for each: the writes of pages
+ * that follow one another in the file are held and go out together the same way, a read
+ * of the WAL not writing them first.  The checkpoint's next call on the database after
+ * its copying (a file control that says it is done, then a size, a sync) writes them, and
+ * nothing reads them from the database before it says the WAL's frames are copied back:
+ * each page is still in the WAL for every reader that could want it, and one that reads
+ * the database alone (read mark 0) waits for the lock the checkpoint holds meanwhile. */
 #include "walvfs.h"
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +35,7 @@ typedef struct wal_file {
     sqlite3_file base;  /* pMethods: ours */
     sqlite3_file *real; /* the system VFS's file, in the space after this struct */
     int wal;            /* a WAL file */
+    int main;           /* a main database file */
     unsigned char *run; /* frames held back, contiguous in the file from run_at (RUN_MAX bytes) */
     size_t run_len;
     sqlite3_int64 run_at;
@@ -91,6 +101,12 @@ static int w_close(sqlite3_file *pf)
 
 static int w_read(sqlite3_file *pf, void *buf, int n, sqlite3_int64 off)
 {
+    if (((wal_file *)pf)->wal && holding && holding->main) {
+        /* a checkpoint reading the next page to copy from the WAL: the pages it copied to
+         * the database stay held (see above) */
+        int rc = release_file((wal_file *)pf);
+        return rc != SQLITE_OK ? rc : REAL(pf)->pMethods->xRead(REAL(pf), buf, n, off);
+    }
     FIRST();
     return REAL(pf)->pMethods->xRead(REAL(pf), buf, n, off);
 }
@@ -104,11 +120,15 @@ static int w_write(sqlite3_file *pf, const void *buf, int n, sqlite3_int64 off)
         f->want_page = !f->want_page;
         return SQLITE_OK;
     }
+    if (f->main && holding == f && off == f->run_at + (sqlite3_int64)f->run_len && run_add(f, buf, n, off))
+        return SQLITE_OK; /* the page after the last one a checkpoint copied */
     FIRST();
     if (f->wal && n == HDR && run_add(f, buf, n, off)) { /* a frame's header: a run begins */
         f->want_page = 1;
         return SQLITE_OK;
     }
+    if (f->main && run_add(f, buf, n, off))
+        return SQLITE_OK;
     return f->real->pMethods->xWrite(f->real, buf, n, off);
 }
 
@@ -216,6 +236,7 @@ static int w_open(sqlite3_vfs *pv, sqlite3_filename name, sqlite3_file *pf, int 
     memset(f, 0, sizeof *f);
     f->real = (sqlite3_file *)(f + 1);
     f->wal = (flags & SQLITE_OPEN_WAL) != 0;
+    f->main = (flags & SQLITE_OPEN_MAIN_DB) != 0;
     int rc = below->xOpen(below, name, f->real, flags, out_flags);
     /* methods of ours only over a file that opened (and whose methods have all we forward) */
     f->base.pMethods = f->real->pMethods && f->real->pMethods->iVersion >= 3 ? &methods : NULL;
