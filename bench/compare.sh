@@ -262,6 +262,9 @@ to_ms() { # wrk duration (e.g. 812.00us, 3.21ms, 1.02s) -> ms
 RUN_SEQ=0
 wrk_run() { # label, connections, lua, url: warm-up, then the measured run into $WORK/wrk-SEQ-LABEL.txt
   local label=$1 conns=$2 lua=$3 url=$4 out="$WORK/wrk-$RUN_SEQ-$1.txt"
+  # what earlier runs wrote (the other server's among them) goes to the disk now, not while
+  # this one is measured: the kernel writes a dirty page back some 30 s after it was written
+  sync
   timeout 60 wrk -t1 -c"$conns" -d"$WARMUP" -s "$lua" "$url" >"$WORK/warm-$RUN_SEQ-$label.txt" 2>&1 || true
   timeout 600 wrk -t1 -c"$conns" -d"$DURATION" --latency -s "$lua" "$url" >"$out" 2>&1 \
     || { cat "$out" >&2; log "wrk failed for $label $url"; }
