@@ -113,6 +113,13 @@ typedef struct loop {
 static __thread loop_t *this_loop;
 static atomic_int loops_stop;
 
+/* Write l's event: its thread's wait ends. */
+static void wake(loop_t *l)
+{
+    uint64_t one = 1;
+    (void)!write(l->wake, &one, sizeof one);
+}
+
 /* Resume cs's connection, from any thread (cs may be gone once it is resumed). */
 static void resume(void *arg)
 {
@@ -122,8 +129,7 @@ static void resume(void *arg)
     if (l == this_loop) {
         l->resumed = 1;
     } else if (!atomic_exchange(&l->woken, 1)) {
-        uint64_t one = 1;
-        (void)!write(l->wake, &one, sizeof one);
+        wake(l);
     }
 }
 
@@ -427,8 +433,7 @@ static void stop_all(loop_t *loops, int nd, int nthreads, pthread_t *slow, int n
 {
     atomic_store(&loops_stop, 1);
     for (int i = 0; i < nthreads; i++) {
-        uint64_t one = 1;
-        (void)!write(loops[i].wake, &one, sizeof one);
+        wake(&loops[i]);
         pthread_join(loops[i].thread, NULL);
     }
     for (int i = 0; i < nd; i++) {

@@ -711,29 +711,30 @@ static int audit_old(store_t *st, coll_t c, const char *id, json_t **old)
     return rc;
 }
 
+/* Write doc (create: no document has its id) and its audit entry, old being the document
+ * it replaces (NULL: none). */
+static int put_logged(store_t *st, coll_t c, json_t *doc, int create, json_t *old)
+{
+    const char *id = str_of(doc, "id");
+    int rc = txn_put(st, c, doc, create);
+    if (!rc && id && audited(st, c))
+        rc = audit_write(st, c, id, old, doc, NULL);
+    return rc;
+}
+
 int store_put(store_t *st, coll_t c, json_t *doc)
 {
     if (!audited(st, c))
         return note(st, txn_put(st, c, doc, 0));
     json_t *old;
-    const char *id = str_of(doc, "id");
-    int rc = audit_old(st, c, id, &old);
+    int rc = audit_old(st, c, str_of(doc, "id"), &old);
     if (!rc)
-        rc = txn_put(st, c, doc, !old);
-    if (!rc && id)
-        rc = audit_write(st, c, id, old, doc, NULL);
+        rc = put_logged(st, c, doc, !old, old);
     json_decref(old);
     return note(st, rc);
 }
 
-int store_put_new(store_t *st, coll_t c, json_t *doc)
-{
-    const char *id = str_of(doc, "id");
-    int rc = txn_put(st, c, doc, 1);
-    if (!rc && id && audited(st, c))
-        rc = audit_write(st, c, id, NULL, doc, NULL);
-    return note(st, rc);
-}
+int store_put_new(store_t *st, coll_t c, json_t *doc) { return note(st, put_logged(st, c, doc, 1, NULL)); }
 
 /* Forget the documents read of id (deleted, or its delete was tried). */
 static void unsee(store_t *st, coll_t c, const char *id)

@@ -956,12 +956,8 @@ static int put_row(store_t *base, coll_t c, json_t *doc, const char *txt, size_t
     if (rc == ST_OK && c != C_LOG) { /* an entry is written once and seldom read */
         const char *id = json_string_value(json_object_get(doc, "id"));
         store_seen(base, c, id, ver);
-        if (create)
-            ; /* see above */
-        else if (own)
-            store_doc_kept(base, c, id, txt, len, doc);
-        else
-            store_doc_written(base, c, id, txt, len, doc);
+        if (!create) /* see above */
+            (own ? store_doc_kept : store_doc_written)(base, c, id, txt, len, doc);
     }
     return rc;
 }

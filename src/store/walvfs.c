@@ -76,23 +76,25 @@ static int run_add(wal_file *f, const void *buf, int n, sqlite3_int64 off)
 static int release(void) { return holding ? release_file(holding) : SQLITE_OK; }
 
 #define REAL(pf) (((wal_file *)(pf))->real)
-/* Before a call on file pf: this thread's held frames, and pf's own (held by a call that
+/* Before a call on file f: this thread's held frames, and f's own (held by a call that
  * ended without writing it, should there ever be one: the next user of the file writes it
  * first, whatever its thread). */
+static int before(wal_file *f)
+{
+    int rc = release();
+    return rc == SQLITE_OK ? release_file(f) : rc;
+}
+
 #define FIRST()                                                                                                        \
     do {                                                                                                               \
-        int rc_ = release();                                                                                           \
-        if (rc_ == SQLITE_OK)                                                                                          \
-            rc_ = release_file((wal_file *)pf);                                                                        \
+        int rc_ = before((wal_file *)pf);                                                                              \
         if (rc_ != SQLITE_OK)                                                                                          \
             return rc_;                                                                                                \
     } while (0)
 
 static int w_close(sqlite3_file *pf)
 {
-    int rc = release();
-    if (rc == SQLITE_OK)
-        rc = release_file((wal_file *)pf);
+    int rc = before((wal_file *)pf);
     int rc2 = REAL(pf)->pMethods->xClose(REAL(pf));
     free(((wal_file *)pf)->run);
     ((wal_file *)pf)->run = NULL;
@@ -101,34 +103,29 @@ static int w_close(sqlite3_file *pf)
 
 static int w_read(sqlite3_file *pf, void *buf, int n, sqlite3_int64 off)
 {
-    if (((wal_file *)pf)->wal && holding && holding->main) {
-        /* a checkpoint reading the next page to copy from the WAL: the pages it copied to
-         * the database stay held (see above) */
-        int rc = release_file((wal_file *)pf);
-        return rc != SQLITE_OK ? rc : REAL(pf)->pMethods->xRead(REAL(pf), buf, n, off);
-    }
-    FIRST();
-    return REAL(pf)->pMethods->xRead(REAL(pf), buf, n, off);
+    wal_file *f = (wal_file *)pf;
+    /* a checkpoint reading the next page to copy from the WAL: the pages it copied to the
+     * database stay held (see above) */
+    int rc = f->wal && holding && holding->main ? release_file(f) : before(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, buf, n, off);
 }
 
 static int w_write(sqlite3_file *pf, const void *buf, int n, sqlite3_int64 off)
 {
     wal_file *f = (wal_file *)pf;
-    /* the run goes on with the page after its header, or with the next frame's header */
+    /* the run goes on: in the WAL with the page after its header or the next frame's
+     * header, in the database with the page after the last one a checkpoint copied */
     int next = holding == f && off == f->run_at + (sqlite3_int64)f->run_len;
-    if (next && (f->want_page || n == HDR) && run_add(f, buf, n, off)) {
-        f->want_page = !f->want_page;
+    if (next && (f->main || f->want_page || n == HDR) && run_add(f, buf, n, off)) {
+        f->want_page = f->wal && !f->want_page;
         return SQLITE_OK;
     }
-    if (f->main && holding == f && off == f->run_at + (sqlite3_int64)f->run_len && run_add(f, buf, n, off))
-        return SQLITE_OK; /* the page after the last one a checkpoint copied */
     FIRST();
-    if (f->wal && n == HDR && run_add(f, buf, n, off)) { /* a frame's header: a run begins */
-        f->want_page = 1;
+    /* a run begins: in the WAL with a frame's header, in the database with any page */
+    if ((f->main || (f->wal && n == HDR)) && run_add(f, buf, n, off)) {
+        f->want_page = f->wal;
         return SQLITE_OK;
     }
-    if (f->main && run_add(f, buf, n, off))
-        return SQLITE_OK;
     return f->real->pMethods->xWrite(f->real, buf, n, off);
 }
 
@@ -193,8 +190,7 @@ static int w_shm_lock(sqlite3_file *pf, int offset, int n, int flags)
 static void w_shm_barrier(sqlite3_file *pf)
 {
     /* before the WAL index shows new frames; a failure here shows at the file's next write */
-    release();
-    release_file((wal_file *)pf);
+    (void)before((wal_file *)pf);
     REAL(pf)->pMethods->xShmBarrier(REAL(pf));
 }
 

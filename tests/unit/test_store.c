@@ -706,15 +706,30 @@ static void *then_writer(void *arg)
     return NULL;
 }
 
-static void commit_then(store_t *st)
+/* Does the back end under test gather writes into batches (SQLite on a file)? */
+static int batches_here(void) { return !strstr(url, "://") && strcmp(url, ":memory:"); }
+
+/* then_reader[0..n) opened, and what then_done noted for each cleared */
+static void then_open(int n)
 {
     char err[256];
-    for (int i = 0; i < THEN_N; i++) {
+    for (int i = 0; i < n; i++) {
         then_reader[i] = store_open(url, err, sizeof err);
         CHECK(then_reader[i] != NULL);
         then_calls[i] = then_saw[i] = then_before_return[i] = 0;
         then_rc[i] = -1;
     }
+}
+
+static void then_close(int n)
+{
+    for (int i = 0; i < n; i++)
+        store_close(then_reader[i]);
+}
+
+static void commit_then(store_t *st)
+{
+    then_open(THEN_N);
     /* alone: done at once or soon, with the write there */
     CHECK(store_begin(st, 1) == ST_OK);
     CHECK(put(st, C_ACCOUNTS, "{\"id\":\"then0\",\"name\":\"Then\",\"ancestorIds\":[]}") == ST_OK);
@@ -735,7 +750,7 @@ static void commit_then(store_t *st)
         pthread_create(&t[i], NULL, then_writer, (void *)(intptr_t)i);
     for (int i = 0; i < THEN_N; i++)
         pthread_join(t[i], NULL);
-    int batched = !strstr(url, "://") && strcmp(url, ":memory:");
+    int batched = batches_here();
     for (int i = 0; i < THEN_N; i++) {
         CHECK(then_calls[i] == 1 && then_rc[i] == ST_OK && then_saw[i]);
         if (!then_last[i])
@@ -745,8 +760,8 @@ static void commit_then(store_t *st)
         char id[16];
         snprintf(id, sizeof id, "then%d", i);
         CHECK(store_delete(st, C_ACCOUNTS, id) == ST_OK);
-        store_close(then_reader[i]);
     }
+    then_close(THEN_N);
 }
 
 /* store_defer_commits: a thread that serves in rounds leaves its writes' batch open; on
@@ -755,14 +770,8 @@ static void commit_then(store_t *st)
  * A flush with nothing owed does nothing; turned off, a lone write commits at once again. */
 static void deferred_commits(store_t *st)
 {
-    char err[256];
-    int batched = !strstr(url, "://") && strcmp(url, ":memory:");
-    for (int i = 0; i < 2; i++) {
-        then_reader[i] = store_open(url, err, sizeof err);
-        CHECK(then_reader[i] != NULL);
-        then_calls[i] = then_saw[i] = 0;
-        then_rc[i] = -1;
-    }
+    int batched = batches_here();
+    then_open(2);
     store_defer_commits(1);
     store_flush(); /* nothing owed */
     for (int i = 0; i < 2; i++) {
@@ -793,8 +802,7 @@ static void deferred_commits(store_t *st)
     store_commit_then(st, then_done, (void *)(intptr_t)0);
     CHECK(then_calls[0] == 1 && then_rc[0] == ST_OK && then_saw[0]); /* then0 is still there */
     CHECK(store_delete(st, C_ACCOUNTS, "then0") == ST_OK);
-    for (int i = 0; i < 2; i++)
-        store_close(then_reader[i]);
+    then_close(2);
 }
 
 /* A store_flush that finds the writer in another thread's hands asks that thread to end
@@ -827,12 +835,7 @@ static void *deferring_writer(void *arg)
 
 static void flush_while_busy(store_t *st)
 {
-    char err[256];
-    for (int i = 0; i < 2; i++) {
-        then_reader[i] = store_open(url, err, sizeof err);
-        CHECK(then_reader[i] != NULL);
-        then_calls[i] = then_saw[i] = 0;
-    }
+    then_open(2);
     atomic_store(&flush_step, 0);
     flush_told_at_leave = flush_second_told = 0;
     store_defer_commits(1);
@@ -852,8 +855,7 @@ static void flush_while_busy(store_t *st)
     CHECK(flush_second_told);
     store_defer_commits(0);
     CHECK(store_delete(st, C_ACCOUNTS, "then0") == ST_OK && store_delete(st, C_ACCOUNTS, "then1") == ST_OK);
-    for (int i = 0; i < 2; i++)
-        store_close(then_reader[i]);
+    then_close(2);
 }
 
 /* store_version: the version a transaction read or wrote, the same from another
@@ -1116,7 +1118,7 @@ static void suite(const char *name)
     side_by_side(st);
     commit_then(st);
     deferred_commits(st);
-    if (!strstr(url, "://") && strcmp(url, ":memory:"))
+    if (batches_here())
         flush_while_busy(st); /* SQLite's file: where batches are */
     audit(st);
     optimistic(st);
