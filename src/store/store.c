@@ -466,13 +466,11 @@ void store_audit(store_t *st, const store_audit_t *who) { st->audit = who; }
 
 static const char *str_of(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
-/* A value as the log shows it, as JSON text: null for absent, "***" when masked, a string
- * as itself, anything else as its compact JSON in a string. */
+/* A value as the log shows it, as JSON text: "***" when masked, a string as itself,
+ * anything else as its compact JSON in a string. */
 static void put_shown(buf_t *b, json_t *v, int masked)
 {
-    if (!v) {
-        buf_put(b, "null", 4);
-    } else if (masked) {
+    if (masked) {
         buf_put(b, "\"***\"", 5);
     } else if (json_is_string(v)) {
         jtext_string(b, json_string_value(v), json_string_length(v), 0);
@@ -509,7 +507,10 @@ typedef struct {
     int n;
 } changes_t;
 
-/* One change: {field, oldValue, newValue}, the values as shown (o, n either NULL). */
+/* One change: {field, oldValue, newValue}, the values as shown; a value that was not there
+ * (o or n NULL: the field added or removed) is left out rather than stored as null, which
+ * every format writes the same way (a creation's entry, every field of it, is a sixth
+ * smaller for it). */
 static void change(changes_t *ch, const store_audit_t *a, const char *field, const char *key, json_t *o, json_t *n)
 {
     int masked = a->masked && a->masked(key);
@@ -517,10 +518,14 @@ static void change(changes_t *ch, const store_audit_t *a, const char *field, con
         buf_putc(&ch->b, ',');
     buf_put(&ch->b, "{\"field\":", 9);
     put_str(&ch->b, field);
-    buf_put(&ch->b, ",\"oldValue\":", 12);
-    put_shown(&ch->b, o, masked);
-    buf_put(&ch->b, ",\"newValue\":", 12);
-    put_shown(&ch->b, n, masked);
+    if (o) {
+        buf_put(&ch->b, ",\"oldValue\":", 12);
+        put_shown(&ch->b, o, masked);
+    }
+    if (n) {
+        buf_put(&ch->b, ",\"newValue\":", 12);
+        put_shown(&ch->b, n, masked);
+    }
     buf_putc(&ch->b, '}');
 }
 
@@ -607,8 +612,11 @@ static int audit_merge(store_t *st, const char *changes_text, size_t changes_len
         json_array_foreach(changes, i, ch) {
             json_t *same = NULL, *p;
             json_array_foreach(into, k, p) if (!strcmp(str_of(p, "field") ?: "", str_of(ch, "field") ?: "")) same = p;
-            if (same)
-                json_object_set(same, "newValue", json_object_get(ch, "newValue"));
+            json_t *nv = json_object_get(ch, "newValue");
+            if (same && nv)
+                json_object_set(same, "newValue", nv);
+            else if (same) /* removed since */
+                json_object_del(same, "newValue");
             else
                 json_array_append(into, ch);
         }

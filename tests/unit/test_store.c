@@ -487,6 +487,10 @@ static void audit(store_t *st)
     CHECK_STR(change_of(gone, "displayName"), "Desk 2>-");
     char *all = json_dumps(e, 0);
     CHECK(all && !strstr(all, "hunter2") && !strstr(all, "other-secret"));
+    /* a value that was not there is left out, not stored as null (every format writes the
+     * two alike): a creation's changes hold no oldValue, a deletion's no newValue */
+    CHECK(all && !strstr(all, "null"));
+    CHECK(!json_object_get(json_array_get(json_object_get(made, "changes"), 0), "oldValue"));
     free(all);
     json_decref(e);
 
@@ -511,6 +515,17 @@ static void audit(store_t *st)
     CHECK(json_array_size(e) == 2);
     CHECK_STR(change_of(json_array_get(e, 1), "password"), "***>***");
     CHECK(json_array_size(json_object_get(json_array_get(e, 1), "changes")) == 1);
+    json_decref(e);
+    /* one entity changed twice in a transaction: one entry, each field from its first old
+     * value to its last new one; a field added and then removed again ends with neither */
+    CHECK(store_begin(st, 1) == ST_OK);
+    CHECK(put(st, C_FLOWS, "{\"id\":\"fm\",\"accountId\":\"a1\",\"name\":\"F\",\"note\":\"n\"}") == ST_OK);
+    CHECK(put(st, C_FLOWS, "{\"id\":\"fm\",\"accountId\":\"a1\",\"name\":\"G\"}") == ST_OK);
+    CHECK(store_commit(st) == ST_OK);
+    e = entries(st, "fm");
+    CHECK(json_array_size(e) == 1);
+    CHECK_STR(change_of(json_array_get(e, 0), "name"), "->G");
+    CHECK_STR(change_of(json_array_get(e, 0), "note"), "->-");
     json_decref(e);
     CHECK(store_begin(st, 1) == ST_OK);
     CHECK(put(st, C_FLOWS, "{\"id\":\"fa\",\"accountId\":\"a1\",\"name\":\"F\"}") == ST_OK);
