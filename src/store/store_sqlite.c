@@ -649,6 +649,13 @@ static int batch_leave(group_t *g, int joined, const then_t *then)
     }
     /* one open batch owed at a time: a second group's is not left open */
     int defer = b && joined && then && defer_on && (!owed_group || owed_group == g);
+    /* the WAL frames this thread's writes left held back (pages a large transaction spilled
+     * before its commit) are written now, before another thread uses w: left to this
+     * thread's next call, they would be written beside the next holder's own, and frames
+     * lost in that race end the WAL's valid part there, and every commit after it with it;
+     * when they cannot be written, the batch cannot commit */
+    if (walvfs_release() != SQLITE_OK && b && !sqlite3_get_autocommit(g->w->db))
+        run_cached(g->w, "ROLLBACK");
     int dead = b && sqlite3_get_autocommit(g->w->db); /* an error rolled the whole transaction back */
     if (b && (dead || g->flush_asked || (!defer && !g->waiting && !g->coming) || b->members >= store_batch_max)) {
         batch_end(g, b, dead);
@@ -726,6 +733,7 @@ static void batch_end_idle(group_t *g, batch_t *b)
 {
     set_busy(g, 1);
     batch_end(g, b, sqlite3_get_autocommit(g->w->db));
+    walvfs_release(); /* nothing, after a COMMIT: as in batch_leave */
     set_busy(g, 0);
     pthread_cond_signal(&g->free_cv);
 }

@@ -12,7 +12,9 @@
  * the WAL index's barrier that every commit passes before it publishes its frames, ...), so
  * nothing reads the WAL, and no commit returns, with a frame unwritten: what the file holds
  * when SQLite next looks at it, or when the transaction ends, is what it would have held
- * without this layer.
+ * without this layer.  Frames are held per thread, so a thread done with a connection that
+ * another thread uses next (the store's shared writer, whose transaction may have spilled
+ * pages into the WAL before its commit) writes what it holds first (walvfs_release).
  *
  * A checkpoint copies pages from the WAL into the database, in the order of their page
  * numbers, a read of the WAL and a write of the database for each: the writes of pages
@@ -74,6 +76,10 @@ static int run_add(wal_file *f, const void *buf, int n, sqlite3_int64 off)
 
 /* Before anything else this thread asks: the frames it holds, if any. */
 static int release(void) { return holding ? release_file(holding) : SQLITE_OK; }
+
+int walvfs_release(void) { return release(); }
+
+size_t walvfs_held(void) { return holding ? holding->run_len : 0; }
 
 #define REAL(pf) (((wal_file *)(pf))->real)
 /* Before a call on file f: this thread's held frames, and f's own (held by a call that

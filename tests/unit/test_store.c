@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "store/store.h"
 #include "store/store_fault.h"
+#include "store/walvfs.h"
 
 static const char *url; /* the back end under test */
 
@@ -820,6 +821,47 @@ static void deferred_commits(store_t *st)
     then_close(2);
 }
 
+/* A write that leaves the writer with its batch still open has written every WAL frame it
+ * made (a large transaction spills pages into the WAL before its commit): none is left
+ * held back in its thread (walvfs.c), where that thread's next call would write it beside
+ * the writer's next holder's frames.  The batch then commits and reads back whole. */
+static void spilled_frames(store_t *st)
+{
+    if (!batches_here())
+        return;
+    enum { BIG = 1 << 20, DOCS = 4 }; /* 4 MiB: past the writer's page cache, so it spills */
+    char *big = malloc(BIG + 1), id[16];
+    CHECK(big != NULL);
+    if (!big)
+        return;
+    memset(big, 'x', BIG);
+    big[BIG] = 0;
+    then_open(1);
+    store_defer_commits(1);
+    CHECK(store_begin(st, 1) == ST_OK);
+    for (int i = 0; i < DOCS; i++) {
+        snprintf(id, sizeof id, "spill%d", i);
+        json_t *d = json_pack("{s:s,s:s,s:s}", "id", id, "accountId", "as", "note", big);
+        CHECK(store_put(st, C_CUSTOMERS, d) == ST_OK);
+        json_decref(d);
+    }
+    store_commit_then(st, then_done, (void *)(intptr_t)0);
+    CHECK(then_calls[0] == 0);    /* the batch is open */
+    CHECK(walvfs_held() == 0);    /* and nothing of it is held back here */
+    store_flush();
+    CHECK(then_calls[0] == 1 && then_rc[0] == ST_OK);
+    store_defer_commits(0);
+    for (int i = 0; i < DOCS; i++) {
+        snprintf(id, sizeof id, "spill%d", i);
+        json_t *d = store_get(st, C_CUSTOMERS, id);
+        CHECK(d && strlen(json_string_value(json_object_get(d, "note")) ?: "") == BIG);
+        json_decref(d);
+        CHECK(store_delete(st, C_CUSTOMERS, id) == ST_OK);
+    }
+    then_close(1);
+    free(big);
+}
+
 /* A store_flush that finds the writer in another thread's hands asks that thread to end
  * the batch as it leaves, even when it defers its own commits: the first write is told at
  * the second's leaving, not at the second thread's own flush. */
@@ -1133,6 +1175,7 @@ static void suite(const char *name)
     side_by_side(st);
     commit_then(st);
     deferred_commits(st);
+    spilled_frames(st);
     if (batches_here())
         flush_while_busy(st); /* SQLite's file: where batches are */
     audit(st);
