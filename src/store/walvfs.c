@@ -25,6 +25,7 @@
  * each page is still in the WAL for every reader that could want it, and one that reads
  * the database alone (read mark 0) waits for the lock the checkpoint holds meanwhile. */
 #include "walvfs.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,24 @@ static int release(void) { return holding ? release_file(holding) : SQLITE_OK; }
 int walvfs_release(void) { return release(); }
 
 size_t walvfs_held(void) { return holding ? holding->run_len : 0; }
+
+/* A held write that failed where SQLite cannot hear of it: in the WAL index's barrier,
+ * which publishes a commit whose frames would then not be in the file, and in the file
+ * control that ends a checkpoint's copying, after which SQLite counts the WAL's frames as
+ * copied into the database and may start the WAL again over them.  The process stops
+ * there, before either is published: the WAL file still holds every frame of every
+ * acknowledged commit, and the next start copies them again (the commit whose frames
+ * failed was not acknowledged).  PostgreSQL stops for the same reason when a checkpoint's
+ * write fails. */
+static void must(int rc, const char *where)
+{
+    if (rc == SQLITE_OK)
+        return;
+    fprintf(stderr, "evovoiced: a held-back database write failed %s (SQLite error %d); stopping, so that the WAL keeps every "
+                    "acknowledged commit for the next start\n",
+            where, rc);
+    abort();
+}
 
 #define REAL(pf) (((wal_file *)(pf))->real)
 /* Before a call on file f: this thread's held frames, and f's own (held by a call that
@@ -173,6 +192,8 @@ static int w_check_reserved(sqlite3_file *pf, int *out)
 
 static int w_file_control(sqlite3_file *pf, int op, void *arg)
 {
+    if (op == SQLITE_FCNTL_CKPT_DONE) /* SQLite does not look at what this returns */
+        must(before((wal_file *)pf), "at a checkpoint's end");
     FIRST();
     return REAL(pf)->pMethods->xFileControl(REAL(pf), op, arg);
 }
@@ -195,8 +216,8 @@ static int w_shm_lock(sqlite3_file *pf, int offset, int n, int flags)
 
 static void w_shm_barrier(sqlite3_file *pf)
 {
-    /* before the WAL index shows new frames; a failure here shows at the file's next write */
-    (void)before((wal_file *)pf);
+    /* before the WAL index shows new frames (SQLite hears of no failure here) */
+    must(before((wal_file *)pf), "at the WAL index's barrier");
     REAL(pf)->pMethods->xShmBarrier(REAL(pf));
 }
 

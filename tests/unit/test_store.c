@@ -14,10 +14,15 @@
  * batch waiting for one still reading). */
 #include "check.h"
 #include "scratch.h"
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "store/store.h"
 #include "store/store_fault.h"
@@ -1187,6 +1192,124 @@ static void suite(const char *name)
     store_close(st);
 }
 
+/* A write walvfs held back that fails where SQLite cannot be told of it (walvfs.c's must):
+ * the process stops there, so no commit is acknowledged that the WAL does not hold, and
+ * no frame counted as copied into the database is missing from it.  Each case runs in a
+ * child whose file size limit (RLIMIT_FSIZE) makes the held write fail: at the WAL index's
+ * barrier (a commit's frames past the limit) and at a checkpoint's end (its last page, far
+ * into the database, past it).  The child says on a pipe what SQLite told it succeeded;
+ * this process then reads the file with SQLite's own VFS. */
+
+enum { HELD_ROWS = 3000 };
+
+static int held_exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL); }
+
+static long held_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    long v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* The child: a connection through walvfs, the limit set once the WAL holds what it holds,
+ * then the case's writes; one letter on fd for each step SQLite answered SQLITE_OK. */
+static void held_child(const char *path, int at_checkpoint, int fd)
+{
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 2); /* the stop's message */
+    signal(SIGXFSZ, SIG_IGN);
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, WALVFS_NAME) != SQLITE_OK ||
+        held_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0") != SQLITE_OK)
+        _exit(3);
+    struct rlimit lim;
+    if (!at_checkpoint) {
+        /* the WAL grown first (its index mapped); the next commit's frames cross the limit */
+        char wal[600];
+        struct stat sb;
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        if (held_exec(db, "UPDATE t SET v=zeroblob(3000) WHERE id<=20") != SQLITE_OK || stat(wal, &sb) != 0)
+            _exit(4);
+        lim.rlim_cur = lim.rlim_max = (rlim_t)sb.st_size + 100;
+        setrlimit(RLIMIT_FSIZE, &lim);
+        if (held_exec(db, "UPDATE t SET v=zeroblob(2000) WHERE id=2000") == SQLITE_OK)
+            (void)!write(fd, "A", 1);
+    } else {
+        /* the database is ~12 MiB; the WAL, written from its start, stays far below 6 MiB */
+        lim.rlim_cur = lim.rlim_max = 6 << 20;
+        setrlimit(RLIMIT_FSIZE, &lim);
+        char sql[96];
+        snprintf(sql, sizeof sql, "UPDATE t SET v=zeroblob(2000) WHERE id=%d", HELD_ROWS);
+        if (held_exec(db, sql) != SQLITE_OK)
+            _exit(5);
+        (void)!write(fd, "A", 1);
+        int log = 0, copied = 0;
+        if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK &&
+            copied == log)
+            (void)!write(fd, "C", 1);
+        /* the WAL starts again from its beginning, over the frames counted as copied */
+        if (held_exec(db, "UPDATE t SET v=zeroblob(1000) WHERE id<=20") == SQLITE_OK)
+            (void)!write(fd, "W", 1);
+    }
+    _exit(0); /* no close: nothing more copied, nothing written */
+}
+
+static void held_write_fails(void)
+{
+    if (!sqlite3_vfs_find(WALVFS_NAME)) {
+        CHECK(!"walvfs is registered by a store_open");
+        return;
+    }
+    for (int at_checkpoint = 0; at_checkpoint < 2; at_checkpoint++) {
+        char path[] = "/tmp/evovoiced-held-XXXXXX", sql[200];
+        sqlite_scratch(path);
+        sqlite3 *db;
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+        snprintf(sql, sizeof sql,
+                 "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB); WITH RECURSIVE c(i) AS "
+                 "(SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<%d) INSERT INTO t SELECT i, zeroblob(4000) FROM c",
+                 HELD_ROWS);
+        CHECK(held_exec(db, sql) == SQLITE_OK);
+        sqlite3_close(db); /* copied into the database; the WAL removed */
+        int fds[2];
+        CHECK(pipe(fds) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            held_child(path, at_checkpoint, fds[1]);
+        }
+        close(fds[1]);
+        char said[8] = "";
+        int status = 0;
+        ssize_t n = 0, r;
+        while (n < (ssize_t)sizeof said - 1 && (r = read(fds[0], said + n, sizeof said - 1 - n)) > 0)
+            n += r;
+        close(fds[0]);
+        waitpid(pid, &status, 0);
+        fprintf(stderr, "held write failing at %s: the child said \"%s\", %s %d\n",
+                at_checkpoint ? "a checkpoint's end" : "the barrier", said,
+                WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT); /* it stopped, */
+        CHECK(sqlite3_open(path, &db) == SQLITE_OK);                /* and what it acknowledged is there */
+        if (!at_checkpoint) {
+            CHECK_STR(said, ""); /* the commit whose frames failed was not acknowledged */
+            CHECK(held_int(db, "SELECT length(v) FROM t WHERE id=2000") == 4000);
+        } else {
+            CHECK_STR(said, "A");
+            snprintf(sql, sizeof sql, "SELECT length(v) FROM t WHERE id=%d", HELD_ROWS);
+            CHECK(held_int(db, sql) == 2000);
+        }
+        CHECK(held_int(db, "SELECT count(*) FROM t") == HELD_ROWS);
+        /* the commit before the limit (barrier case), and nothing after the stop (checkpoint) */
+        CHECK(held_int(db, "SELECT length(v) FROM t WHERE id=1") == (at_checkpoint ? 4000 : 3000));
+        sqlite3_close(db);
+        sqlite_remove(path);
+    }
+}
+
 int main(void)
 {
     char path[] = "/tmp/evovoiced-store-XXXXXX";
@@ -1372,6 +1495,7 @@ int main(void)
         store_config.exclusive = 0;
         sqlite_remove(xpath);
     }
+    held_write_fails(); /* walvfs, registered by the store_open calls above */
 
     char db[64], dburl[512];
     int made = pg_scratch("evs", dburl, sizeof dburl, db, sizeof db);
