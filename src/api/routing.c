@@ -25,6 +25,7 @@
 #include "../provider/provider.h"
 #include "../util/secret.h"
 #include "../util/ids.h"
+#include "../util/thread.h"
 #include "sip.h"
 
 routing_config_t routing_config = {200, 500, 60000, 60000, 60000};
@@ -364,7 +365,7 @@ int routing_start(void)
     instance |= 1; /* never 0 */
     running = 1;
     stopping = 0;
-    return pthread_create(&worker, NULL, work, NULL);
+    return thread_start(&worker, work, NULL);
 }
 
 void routing_stop(void)

@@ -55,6 +55,7 @@
 #include "../util/buf.h"
 #include "../util/jtext.h"
 #include "../util/ids.h"
+#include "../util/thread.h"
 #include "walvfs.h"
 
 enum { STMT_CACHE = 64 };
@@ -516,7 +517,7 @@ static void ckpt_start(group_t *g)
 {
     pthread_mutex_lock(&g->mu);
     g->ckpt_stop = g->ckpt_due = 0;
-    g->ckpt_started = pthread_create(&g->ckpt, NULL, ckpt_main, g) == 0;
+    g->ckpt_started = thread_start(&g->ckpt, ckpt_main, g) == 0;
     pthread_mutex_unlock(&g->mu);
     if (g->ckpt_started)
         sqlite3_wal_hook(g->w->db, ckpt_hook, g);

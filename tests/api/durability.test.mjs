@@ -16,6 +16,23 @@ after(() => srv && srv.cleanup());
 const sa = () => ({ ...srv.admin, basic: true });
 
 describe('graceful restart', () => {
+  // A process signal goes to any thread that does not block it; a helper thread that took
+  // SIGTERM would end the process at once (default action), with no graceful stop, whenever
+  // the main thread was not yet in its sigwait (seen: a SIGTERM just after start-up).
+  test('only the main thread can take SIGTERM or SIGINT', async () => {
+    await srv.ok('GET', '/customers', { as: sa() }); // every thread started by now
+    const pid = srv.proc.pid;
+    const tids = fs.readdirSync(`/proc/${pid}/task`).map(Number);
+    assert.ok(tids.length >= 4, `threads: ${tids}`); // the HTTP loops, slow threads and helpers
+    const taking = tids.filter((tid) => tid !== pid).filter((tid) => {
+      const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const blocked = BigInt('0x' + status.match(/^SigBlk:\s*([0-9a-f]+)$/m)[1]);
+      const bit = (sig) => (blocked >> BigInt(sig - 1)) & 1n;
+      return bit(15) === 0n || bit(2) === 0n; // SIGTERM, SIGINT
+    }).map((tid) => `${tid} (${fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()})`);
+    assert.deepEqual(taking, [], 'threads other than the main one that do not block SIGTERM or SIGINT');
+  });
+
   test('SIGTERM exits 0; everything is read back after restart', async () => {
     const a = await srv.ok('POST', '/accounts', { as: sa(), body: { name: 'Durable A' } });
     const child = await srv.ok('POST', '/accounts', { as: sa(), body: { name: 'Durable A child', parentAccountId: a.id } });
