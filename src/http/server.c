@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "../store/store.h"
+#include "../util/thread.h"
 
 enum { DRAIN_FACTOR = 16 };
 
@@ -464,7 +465,7 @@ int server_run(const listen_config_t *lc)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* for sigwait below; every other thread starts with all blocked */
     signal(SIGPIPE, SIG_IGN);
 
     int threads = lc->threads < 2 ? 2 : lc->threads;
@@ -481,11 +482,11 @@ int server_run(const listen_config_t *lc)
     while (loops && nd < threads && loop_open(&loops[nd], lfd, lc))
         nd++;
     close(lfd);
-    while (nd == threads && nloops < nd && !pthread_create(&loops[nloops].thread, NULL, loop_main, &loops[nloops]))
+    while (nd == threads && nloops < nd && !thread_start(&loops[nloops].thread, loop_main, &loops[nloops]))
         nloops++;
     int nslow = lc->slow_threads < 1 ? 1 : lc->slow_threads, started = 0;
     pthread_t *slow = nloops == threads ? calloc((size_t)nslow, sizeof *slow) : NULL;
-    while (slow && started < nslow && !pthread_create(&slow[started], NULL, slow_main, NULL))
+    while (slow && started < nslow && !thread_start(&slow[started], slow_main, NULL))
         started++;
     if (nloops < threads || !started) { /* an offloaded request would wait forever */
         fprintf(stderr, "evovoiced: cannot start the server's threads\n");

@@ -1,4 +1,4 @@
-/* thread.c — helper threads that never take a process signal (thread.h). */
+/* thread.c — threads that never take a process signal (thread.h). */
 #include "thread.h"
 #include <signal.h>
 
